@@ -1,0 +1,118 @@
+"""Columns of generated values, one array per column for a whole chunk.
+
+Kinds and their in-memory form (numpy for numbers, polars for text):
+
+========== ============================== =====================================
+kind       values                         notes
+========== ============================== =====================================
+int        numpy int64
+float      numpy float64
+bool       numpy bool
+timestamp  numpy int64                    seconds since the Unix epoch, UTC
+date       numpy int64                    days since the Unix epoch
+text       polars String Series
+json       polars String Series           serialised JSON documents
+bytes      polars String Series           hex digits; dialects render blobs
+========== ============================== =====================================
+
+NULLs are a separate boolean mask (True = NULL), so value arrays never hold sentinels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+KINDS = ("int", "float", "bool", "timestamp", "date", "text", "json", "bytes")
+TEXT_KINDS = ("text", "json", "bytes")
+NUMERIC_KINDS = ("int", "float")
+
+
+@dataclass
+class Column:
+    kind: str
+    values: np.ndarray | pl.Series
+    nulls: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in TEXT_KINDS
+
+    def take(self, positions: np.ndarray) -> Column:
+        """Rows at ``positions`` (numpy integer array)."""
+        if isinstance(self.values, pl.Series):
+            values = self.values.gather(positions)
+        else:
+            values = self.values[positions]
+        nulls = None if self.nulls is None else self.nulls[positions]
+        return Column(self.kind, values, nulls)
+
+    def null_mask(self) -> np.ndarray:
+        return np.zeros(len(self), dtype=bool) if self.nulls is None else self.nulls
+
+    def with_nulls(self, mask: np.ndarray | None) -> Column:
+        """This column with ``mask`` rows set to NULL as well."""
+        if mask is None or not mask.any():
+            return self
+        return Column(self.kind, self.values, mask if self.nulls is None else (self.nulls | mask))
+
+    def where(self, mask: np.ndarray, other: Column) -> Column:
+        """``other`` where ``mask`` is true, else self (both of one kind and length)."""
+        if isinstance(self.values, pl.Series):
+            values = pl.select(
+                pl.when(pl.Series(mask)).then(pl.lit(other.values)).otherwise(pl.lit(self.values))
+            ).to_series()
+        else:
+            values = np.where(mask, other.values, self.values)
+        if self.nulls is None and other.nulls is None:
+            nulls = None
+        else:
+            nulls = np.where(mask, other.null_mask(), self.null_mask())
+        return Column(self.kind, values, nulls)
+
+    def to_series(self, name: str) -> pl.Series:
+        """A typed polars Series with real NULLs (the public shape of generated data)."""
+        v = self.values
+        if self.kind == "timestamp":
+            s = pl.Series(name, v * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+        elif self.kind == "date":
+            s = pl.Series(name, v, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date)
+        elif isinstance(v, pl.Series):
+            s = v.alias(name)
+        else:
+            s = pl.Series(name, v)
+        if self.nulls is not None and self.nulls.any():
+            s = pl.select(pl.when(pl.Series(self.nulls)).then(None).otherwise(s).alias(name)).to_series()
+        return s
+
+
+def text_from_bytes(data: np.ndarray, width: int) -> pl.Series:
+    """A String Series from an (n, width) uint8 array of ASCII rows, without per-row Python."""
+    n = data.shape[0]
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    arr = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
+    )
+    return pl.Series(arr)
+
+
+def as_text(col: Column) -> pl.Series:
+    """Values as text, for templates and JSON assembly (NULLs ignored: callers mask them)."""
+    v = col.values
+    if isinstance(v, pl.Series):
+        return v
+    if col.kind == "bool":
+        return pl.Series(v).cast(pl.String)
+    if col.kind == "timestamp":
+        return pl.Series(v * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us", "UTC")).dt.strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    if col.kind == "date":
+        return pl.Series(v, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
+    return pl.Series(v).cast(pl.String)

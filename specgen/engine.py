@@ -1,0 +1,256 @@
+"""The generation engine: columns of any table for any set of row indices.
+
+``Rows(plan, table, idx)`` is the context generators evaluate in. Columns are computed on demand
+and memoised; a path such as ``parent.owner.user_email`` follows links to other tables and
+computes the target column *for the target row indices only* - the target table is never
+materialised. That is how foreign keys, "child not older than parent" and "a token's team is one
+of its user's teams" hold at any scale: a child recomputes what it needs of its parent.
+
+Links:
+
+* ``parent`` - the fan-out parent, located from prefix sums (``fanout.Fanout.locate``);
+* ``random`` - one row of the target per child, optionally zipf-skewed, through an affine
+  bijection of the rank so popular rows are spread over the table;
+* ``distinct`` - the children of one parent get pairwise different targets (many-to-many):
+  skewed draws are sorted and pushed apart (``r_j = j + cummax(s_j - j)``), which makes them
+  strictly increasing, hence distinct, without any retry.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from specgen import counter
+from specgen.column import Column, as_text
+from specgen.distributions import skewed_rank
+
+SPECIAL = ("_index", "_ordinal")
+
+
+class Rows:
+    """Rows ``idx`` (int64 array) of ``table`` under ``plan``."""
+
+    def __init__(self, plan, table: str, idx: np.ndarray):
+        self.plan = plan
+        self.table = table
+        self.spec = plan.model.tables[table]
+        self.idx = np.asarray(idx, dtype=np.int64)
+        self._columns: dict[str, Column] = {}
+        self._links: dict[str, tuple[Rows, np.ndarray | None]] = {}
+        self._located: tuple[np.ndarray, np.ndarray] | None = None
+
+    # -- context for generators ---------------------------------------------------------------
+
+    @property
+    def pools(self):
+        return self.plan.model.pools
+
+    @property
+    def window_start(self) -> int:
+        return self.plan.model.profile.window_start
+
+    @property
+    def window_end(self) -> int:
+        return self.plan.model.profile.window_end
+
+    def key(self, *names) -> np.uint64:
+        return counter.stream_key(self.plan.seed, self.table, *names)
+
+    def located(self) -> tuple[np.ndarray, np.ndarray]:
+        """(parent index, ordinal) of each row."""
+        if self._located is None:
+            self._located = self.plan.fanouts[self.table].locate(self.idx)
+        return self._located
+
+    def ordinal(self) -> np.ndarray:
+        return self.located()[1]
+
+    # -- columns and paths ----------------------------------------------------------------------
+
+    def column(self, name: str) -> Column:
+        col = self._columns.get(name)
+        if col is None:
+            col = self._compute(name)
+            self._columns[name] = col
+        return col
+
+    def path(self, path: str) -> Column:
+        """A column of this row, ``_index``/``_ordinal``, or ``link[.link...].column``."""
+        head, _, rest = path.partition(".")
+        if not rest:
+            if head == "_index":
+                return Column("int", self.idx)
+            if head == "_ordinal":
+                return Column("int", self.ordinal())
+            if head in self.spec.columns:
+                return self.column(head)
+            target, inverse = self.link(head)  # a path ending on a link: the target's row index
+            return Column("int", target.idx if inverse is None else target.idx[inverse])
+        target, inverse = self.link(head)
+        col = target.path(rest)
+        return col if inverse is None else col.take(inverse)
+
+    def link(self, name: str) -> tuple[Rows, np.ndarray | None]:
+        """The linked rows (deduplicated) and, if deduplicated, positions back to these rows."""
+        if name not in self._links:
+            if name == "parent":
+                idx = self.located()[0]
+                table = self.spec.parent.table
+            else:
+                spec = self.spec.links[name]
+                table = spec.table
+                idx = self._pick_distinct(spec) if spec.pick == "distinct" else self._pick_random(spec)
+            self._links[name] = _dedupe(self.plan, table, idx)
+        return self._links[name]
+
+    def _compute(self, name: str) -> Column:
+        c = self.spec.columns[name]
+        n = len(self.idx)
+        if c.gen is None:
+            from specgen.generators import _zeros
+
+            return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool))
+        col = c.gen.evaluate(self, self.key(name), c.kind)
+        if col.kind != c.kind:
+            col = _convert(col, c.kind)
+        if c.null_rate:
+            col = col.with_nulls(counter.uniform(self.key(name, "__null"), self.idx) < c.null_rate)
+        if c.null_when is not None:
+            col = col.with_nulls(self._condition(c.null_when))
+        return col
+
+    def _condition(self, cond) -> np.ndarray:
+        on = self.path(cond.column)
+        text = as_text(on).to_numpy()
+        mask = np.isin(text, np.array(cond.values, dtype=object)) & ~on.null_mask()
+        return ~mask if cond.negate else mask
+
+    # -- links ------------------------------------------------------------------------------------
+
+    def _pick_random(self, spec) -> np.ndarray:
+        n_target = self.plan.rows[spec.table]
+        u = counter.uniform(self.key("__link", spec.name), self.idx)
+        rank = skewed_rank(u, n_target, spec.zipf)
+        return self.plan.affine(self.table, spec.name, n_target)(rank)
+
+    def _pick_distinct(self, spec) -> np.ndarray:
+        """Pairwise different targets for the children of each parent (see module doc)."""
+        fan = self.plan.fanouts[self.table]
+        parent, ordinal = self.located()
+        up, inv = np.unique(parent, return_inverse=True)
+        k = fan.counts(up)
+        n_target = self.plan.rows[spec.table]
+        has_first = spec.first is not None
+        n_pool = n_target - 1 if has_first else n_target
+        m = np.maximum(k - (1 if has_first else 0), 0)  # draws per parent
+        seg_start = np.cumsum(m) - m
+        total = int(m.sum())
+        seg = np.repeat(np.arange(len(up), dtype=np.int64), m)
+        j = np.arange(total, dtype=np.int64) - seg_start[seg]
+        stride = np.int64(fan.count.max + 1)
+        draws = skewed_rank(counter.uniform(self.key("__link", spec.name), up[seg] * stride + j), n_pool, spec.zipf)
+        order = np.lexsort((draws, seg))
+        s = draws[order]
+        big = np.int64(n_pool + stride + 1)
+        t = s - j + seg * big
+        np.maximum.accumulate(t, out=t)
+        r = t - seg * big + j
+        np.minimum(r, n_pool - m[seg] + j, out=r)
+        picks = self.plan.affine(self.table, spec.name, n_pool)(r) if n_pool > 0 else r
+        out = np.empty(len(self.idx), dtype=np.int64)
+        if has_first:
+            parent_rows = Rows(self.plan, self.spec.parent.table, up)
+            first_path = spec.first.partition(".")[2]
+            first = parent_rows.path(first_path).values.astype(np.int64)
+            picks += picks >= first[seg]
+            is_first = ordinal == 0
+            out[is_first] = first[inv[is_first]]
+            rest = ~is_first
+            out[rest] = picks[seg_start[inv[rest]] + ordinal[rest] - 1]
+        else:
+            out[:] = picks[seg_start[inv] + ordinal]
+        return out
+
+
+def _dedupe(plan, table: str, idx: np.ndarray) -> tuple[Rows, np.ndarray | None]:
+    """Rows at the distinct indices, plus positions to expand back, when that saves work."""
+    n = len(idx)
+    if n > 1 and np.all(idx[1:] >= idx[:-1]):
+        keep = np.empty(n, dtype=bool)
+        keep[0] = True
+        np.not_equal(idx[1:], idx[:-1], out=keep[1:])
+        uniq = idx[keep]
+        if len(uniq) == n:
+            return Rows(plan, table, idx), None
+        return Rows(plan, table, uniq), np.cumsum(keep) - 1
+    if n > 64 and plan.rows[table] < n // 2:
+        uniq, inverse = np.unique(idx, return_inverse=True)
+        return Rows(plan, table, uniq), inverse
+    return Rows(plan, table, idx), None
+
+
+def _convert(col: Column, kind: str) -> Column:
+    """Widen a referenced value to the column's kind (int -> float, anything -> text)."""
+    if kind == "float" and col.kind == "int":
+        return Column(kind, col.values.astype(np.float64), col.nulls)
+    if kind in ("text", "json", "bytes"):
+        return Column(kind, as_text(col), col.nulls)
+    if kind == "date" and col.kind == "timestamp":
+        return Column(kind, col.values // 86400, col.nulls)
+    if kind == "timestamp" and col.kind == "date":
+        return Column(kind, col.values * 86400, col.nulls)
+    return Column(kind, col.values, col.nulls)
+
+
+def coprime_multiplier(seed_word: int, n: int) -> int:
+    """A multiplier coprime with ``n`` (so ``a*r + b mod n`` is a bijection), below 2**31."""
+    if n <= 1:
+        return 1
+    a = seed_word % min(n, 1 << 31) or 1
+    while math.gcd(a, n) != 1:
+        a += 1
+    return a
+
+
+class Chunk:
+    """Generated columns of one table for rows [start, stop), in spec column order."""
+
+    def __init__(self, table: str, start: int, stop: int, columns: dict[str, Column]):
+        self.table = table
+        self.start = start
+        self.stop = stop
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def to_frame(self) -> pl.DataFrame:
+        return pl.DataFrame([c.to_series(name) for name, c in self.columns.items()])
+
+
+def generate(plan, table: str, start: int = 0, stop: int | None = None) -> Chunk:
+    """All columns of ``table`` for rows [start, stop) - identical whatever the chunking."""
+    total = plan.rows[table]
+    stop = total if stop is None else min(stop, total)
+    start = max(0, min(start, stop))
+    rows = Rows(plan, table, np.arange(start, stop, dtype=np.int64))
+    return Chunk(table, start, stop, {c.name: rows.column(c.name) for c in plan.model.tables[table].stored})
+
+
+BATCH_ROWS = 1 << 17  # rows generated at once: small enough to stay in cache, large enough to vectorise
+
+
+def batches(plan, table: str, start: int = 0, stop: int | None = None, batch_rows: int = BATCH_ROWS):
+    """``generate`` for [start, stop) in batches of ``batch_rows`` (what writers stream)."""
+    stop = plan.rows[table] if stop is None else min(stop, plan.rows[table])
+    for lo in range(start, stop, batch_rows):
+        yield generate(plan, table, lo, min(stop, lo + batch_rows))
+
+
+def generate_at(plan, table: str, idx: np.ndarray) -> Chunk:
+    """All columns of ``table`` for arbitrary row indices."""
+    rows = Rows(plan, table, np.asarray(idx, dtype=np.int64))
+    return Chunk(table, -1, -1, {c.name: rows.column(c.name) for c in plan.model.tables[table].stored})

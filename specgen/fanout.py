@@ -1,0 +1,126 @@
+"""Fan-out: how many child rows each parent row has, and which parent a child row belongs to.
+
+The count for parent ``p`` is a pure function of ``p`` (a counter-based uniform pushed through
+the count distribution), so totals are exact before any value is generated. Planning walks the
+parents once and keeps prefix sums at block boundaries (``block`` parents per block, at most
+``MAX_BLOCKS`` blocks, so the index stays small at any scale). Locating child rows recomputes the
+counts of only the blocks involved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from specgen import counter
+from specgen.model import CountSpec
+
+MAX_BLOCKS = 1 << 21
+_PLAN_BATCH = 1 << 20
+
+
+class Fanout:
+    """Children-per-parent for one child table; built by the planner in dependency order."""
+
+    def __init__(self, plan, table: str, parent: str, count: CountSpec, cap: int | None):
+        self.plan = plan
+        self.table = table
+        self.parent = parent
+        self.count = count
+        self.cap = cap  # distinct picks cannot give a parent more children than distinct targets
+        self.key = counter.stream_key(plan.seed, table, "__count")
+        self.n_parents = plan.rows[parent]
+        self.block = max(1, math.ceil(self.n_parents / MAX_BLOCKS))
+        self.cum = self._prefix_sums()
+
+    @property
+    def total(self) -> int:
+        return int(self.cum[-1])
+
+    def counts(self, parents: np.ndarray) -> np.ndarray:
+        """Number of children of each parent index (int64)."""
+        u = counter.uniform(self.key, parents)
+        spec = self.count
+        if spec.dist is not None:
+            k = spec.dist.sample(u)
+        else:
+            from specgen.column import as_text
+            from specgen.engine import Rows
+
+            on = Rows(self.plan, self.parent, parents).path(spec.switch_on)
+            text = as_text(on).to_numpy()
+            k = np.zeros(len(parents), dtype=np.int64)
+            matched = np.zeros(len(parents), dtype=bool)
+            for value, dist in spec.cases.items():
+                mask = (text == value) & ~on.null_mask()
+                if mask.any():
+                    k[mask] = dist.sample(u[mask])
+                matched |= mask
+            if spec.default is not None and (~matched).any():
+                k[~matched] = spec.default.sample(u[~matched])
+        if self.cap is not None:
+            np.minimum(k, self.cap, out=k)
+        return k
+
+    def _prefix_sums(self) -> np.ndarray:
+        n, b = self.n_parents, self.block
+        nblocks = math.ceil(n / b) if n else 0
+        sums = np.zeros(nblocks, dtype=np.int64)
+        step = max(b, (_PLAN_BATCH // b) * b)
+        for lo in range(0, n, step):
+            hi = min(n, lo + step)
+            c = self.counts(np.arange(lo, hi, dtype=np.int64))
+            pad = (-len(c)) % b
+            if pad:
+                c = np.concatenate([c, np.zeros(pad, dtype=np.int64)])
+            sums[lo // b : lo // b + len(c) // b] = c.reshape(-1, b).sum(axis=1)
+        cum = np.zeros(nblocks + 1, dtype=np.int64)
+        np.cumsum(sums, out=cum[1:])
+        return cum
+
+    def locate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(parent index, ordinal among the parent's children) for child row indices."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.block == 1:
+            starts = self.cum[:-1]
+            parent = np.searchsorted(self.cum, rows, side="right") - 1
+            return parent, rows - starts[parent]
+        blk = np.searchsorted(self.cum, rows, side="right") - 1
+        ublk = _unique_sorted(blk) if _is_sorted(blk) else np.unique(blk)
+        parents = (ublk[:, None] * self.block + np.arange(self.block)).ravel()
+        valid = parents < self.n_parents
+        c = np.zeros(len(parents), dtype=np.int64)
+        c[valid] = self.counts(parents[valid])
+        c = c.reshape(len(ublk), self.block)
+        starts = (np.cumsum(c, axis=1) - c + self.cum[ublk][:, None]).ravel()
+        pos = np.searchsorted(starts, rows, side="right") - 1
+        return parents[pos], rows - starts[pos]
+
+    def starts(self, parents: np.ndarray) -> np.ndarray:
+        """Global index of each parent's first child (parents sorted ascending)."""
+        blk = parents // self.block
+        if self.block == 1:
+            return self.cum[parents]
+        ublk = _unique_sorted(blk)
+        allp = (ublk[:, None] * self.block + np.arange(self.block)).ravel()
+        valid = allp < self.n_parents
+        c = np.zeros(len(allp), dtype=np.int64)
+        c[valid] = self.counts(allp[valid])
+        c = c.reshape(len(ublk), self.block)
+        starts = (np.cumsum(c, axis=1) - c + self.cum[ublk][:, None]).ravel()
+        return starts[np.searchsorted(allp, parents)]
+
+
+def _is_sorted(a: np.ndarray) -> bool:
+    return len(a) < 2 or bool(np.all(a[1:] >= a[:-1]))
+
+
+def _unique_sorted(a: np.ndarray) -> np.ndarray:
+    if len(a) == 0:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]

@@ -1,0 +1,928 @@
+"""Value generators: each turns a set of rows into one column, vectorised.
+
+A generator never keeps state. ``evaluate(rows, key, kind)`` receives the rows (a table and an
+array of row indices, see ``engine.Rows``), the stream key of its node in the spec and the kind of
+the column being filled; every random draw comes from ``counter`` keyed by that key and counted
+by the row index. Values that must be unique are built from the index through a bijection.
+
+``build(spec, kind)`` turns the spec form (``{"uniform": {"min": 0, "max": 9}}``) into a
+generator; spec validation has already checked the parameters against the JSON Schema, and
+``check()`` reports what a schema cannot see (types, ranges, pools).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from specgen import counter
+from specgen.column import Column, as_text, text_from_bytes
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def seconds(duration: float | str) -> int:
+    """``90``, ``"90s"``, ``"15m"``, ``"12h"``, ``"30d"``, ``"2w"`` -> seconds."""
+    if isinstance(duration, (int, float)):
+        return int(duration)
+    return int(float(duration[:-1]) * DURATION_UNITS[duration[-1]])
+
+
+class GenError(ValueError):
+    """A generator spec that cannot work; ``where`` is the spec path relative to the generator."""
+
+    def __init__(self, message: str, where: tuple = ()):
+        super().__init__(message)
+        self.where = where
+
+
+@dataclass
+class Generator:
+    """Base: ``kind`` is the produced kind, or None when it adapts to the column's kind."""
+
+    kind = None
+    unique = False  # unique by construction (built from the row index through a bijection)
+
+    def deps(self) -> Iterator[str]:
+        """Paths (same-row columns or link.column) this generator reads."""
+        return iter(())
+
+    def children(self) -> Iterator[tuple[str, Generator]]:
+        return iter(())
+
+    def accepts(self, kind: str) -> bool:
+        return self.kind == kind or (self.kind == "text" and kind == "bytes")
+
+    def evaluate(self, rows, key, kind: str) -> Column:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# -- keys and sequences --------------------------------------------------------------------
+
+
+@dataclass
+class Sequence(Generator):
+    start: int = 1
+    step: int = 1
+    kind = "int"
+    unique = True
+
+    def evaluate(self, rows, key, kind):
+        return Column("int", rows.idx * self.step + self.start)
+
+
+@dataclass
+class Ordinal(Generator):
+    """Position of the row among its parent's children (0, 1, 2, ...)."""
+
+    start: int = 0
+    kind = "int"
+
+    def deps(self):
+        yield "_ordinal"
+
+    def evaluate(self, rows, key, kind):
+        return Column("int", rows.ordinal() + self.start)
+
+
+# Two hex digits per byte value, as one uint16 (the bytes in memory order).
+_HEX2 = np.empty((256, 2), dtype=np.uint8)
+_HEX2[:, 0] = _HEX[np.arange(256) >> 4]
+_HEX2[:, 1] = _HEX[np.arange(256) & 15]
+_HEX2 = _HEX2.view(np.uint16).ravel()
+
+
+def _le_bytes(w: np.ndarray) -> np.ndarray:
+    """(n,) uint64 -> (n, 8) bytes, little-endian on every platform."""
+    return w.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
+
+
+def _hex_of(data: np.ndarray) -> np.ndarray:
+    """(n, k) bytes -> (n, 2k) ASCII hex digits."""
+    return _HEX2[data].view(np.uint8).reshape(data.shape[0], 2 * data.shape[1])
+
+
+def _word_bytes(key, idx, count: int) -> np.ndarray:
+    """(n, 8*count) random bytes; the first 8 are a bijection of the row index."""
+    out = np.empty((len(idx), 8 * count), dtype=np.uint8)
+    for i in range(count):
+        k = key if i == 0 else counter.sub_key(key, i)
+        out[:, 8 * i : 8 * i + 8] = _le_bytes(counter.words(k, idx))
+    return out
+
+
+@dataclass
+class Hex(Generator):
+    """Random-looking hex digits; the first 16 encode a bijection of the row index."""
+
+    length: int = 32
+    kind = "text"
+
+    @property
+    def unique(self):  # type: ignore[override]
+        return self.length >= 16
+
+    def evaluate(self, rows, key, kind):
+        digits = _hex_of(_word_bytes(key, rows.idx, -(-self.length // 16)))
+        if digits.shape[1] != self.length:
+            digits = np.ascontiguousarray(digits[:, : self.length])
+        return Column("text", text_from_bytes(digits, self.length))
+
+
+# UUID bytes 0-5 and 10-11 carry the bijective word, so the version (byte 6) and variant
+# (byte 8) bits overwrite only the second word: ids stay unique by construction.
+_DASH_SRC = [(0, 0, 8), (9, 8, 12), (14, 12, 16), (19, 16, 20), (24, 20, 32)]
+
+
+@dataclass
+class Uuid(Generator):
+    """Version-4-shaped UUIDs: 32 hex digits, or 36 characters with dashes."""
+
+    dashes: bool = True
+    kind = "text"
+    unique = True
+
+    def evaluate(self, rows, key, kind):
+        n = len(rows.idx)
+        w1 = _le_bytes(counter.words(key, rows.idx))
+        w2 = _le_bytes(counter.words(counter.sub_key(key, "lo"), rows.idx))
+        b = np.empty((n, 16), dtype=np.uint8)
+        b[:, 0:6] = w1[:, 0:6]
+        b[:, 6:10] = w2[:, 0:4]
+        b[:, 10:12] = w1[:, 6:8]
+        b[:, 12:16] = w2[:, 4:8]
+        b[:, 6] = (b[:, 6] & 0x0F) | 0x40
+        b[:, 8] = (b[:, 8] & 0x3F) | 0x80
+        digits = _hex_of(b)
+        if not self.dashes:
+            return Column("text", text_from_bytes(digits, 32))
+        out = np.empty((n, 36), dtype=np.uint8)
+        for dst, lo, hi in _DASH_SRC:
+            out[:, dst : dst + hi - lo] = digits[:, lo:hi]
+        out[:, [8, 13, 18, 23]] = ord("-")
+        return Column("text", text_from_bytes(out, 36))
+
+
+@dataclass
+class Token(Generator):
+    """URL-safe base64 tokens; the first 11 characters encode a bijection of the row index."""
+
+    length: int = 43
+    prefix: str = ""
+    kind = "text"
+    unique = True
+
+    def evaluate(self, rows, key, kind):
+        # 11 symbols of 6 bits cover a 64-bit word (the last symbol holds 4 bits).
+        shifts = np.array([58, 52, 46, 40, 34, 28, 22, 16, 10, 4], dtype=np.uint64)
+        parts = []
+        i = 0
+        while 11 * len(parts) < self.length:
+            w = counter.words(key if i == 0 else counter.sub_key(key, i), rows.idx)
+            sym = np.empty((len(w), 11), dtype=np.uint8)
+            sym[:, :10] = (w[:, None] >> shifts) & np.uint64(63)
+            sym[:, 10] = (w & np.uint64(15)) << np.uint64(2)
+            parts.append(sym)
+            i += 1
+        sym = np.concatenate(parts, axis=1)[:, : self.length] if len(parts) > 1 else parts[0][:, : self.length]
+        s = text_from_bytes(np.ascontiguousarray(_B64URL[sym]), self.length)
+        if self.prefix:
+            s = pl.select(pl.concat_str([pl.lit(self.prefix), s])).to_series()
+        return Column("text", s)
+
+
+# -- constants, pools, templates -------------------------------------------------------------
+
+
+def json_text(value) -> str:
+    """The JSON text the gateway's ORM would store (``json.dumps`` defaults)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass
+class Const(Generator):
+    value: object = None
+
+    def accepts(self, kind):
+        v = self.value
+        if kind == "json":
+            return True
+        if v is None:
+            return True
+        if kind == "bool":
+            return isinstance(v, bool)
+        if kind == "int":
+            return isinstance(v, int) and not isinstance(v, bool)
+        if kind == "float":
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        if kind in ("text", "bytes"):
+            return isinstance(v, str)
+        if kind in ("timestamp", "date"):
+            return isinstance(v, str)
+        return False
+
+    def evaluate(self, rows, key, kind):
+        n = len(rows.idx)
+        if self.value is None:
+            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        if kind == "json":
+            return Column(kind, pl.Series([json_text(self.value)]).extend_constant(json_text(self.value), n - 1)
+                          if n else pl.Series([], dtype=pl.String))
+        if kind in ("text", "bytes"):
+            return Column(kind, pl.repeat(self.value, n, eager=True, dtype=pl.String))
+        if kind == "timestamp":
+            return Column(kind, np.full(n, parse_instant(self.value), dtype=np.int64))
+        if kind == "date":
+            return Column(kind, np.full(n, parse_instant(self.value) // 86400, dtype=np.int64))
+        dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[kind]
+        return Column(kind, np.full(n, self.value, dtype=dtype))
+
+
+def _zeros(kind: str, n: int):
+    if kind in ("text", "json", "bytes"):
+        return pl.repeat("", n, eager=True, dtype=pl.String)
+    return np.zeros(n, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, np.int64))
+
+
+def parse_instant(text: str) -> int:
+    """ISO-8601 text -> epoch seconds (UTC when no offset is given)."""
+    import datetime as dt
+
+    t = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return int(t.timestamp())
+
+
+@dataclass
+class Pool(Generator):
+    """A value drawn from a named pool (a data file of realistic values)."""
+
+    name: str = ""
+    zipf: float | None = None
+
+    def accepts(self, kind):
+        return kind in ("text", "json", "bytes")
+
+    def ranks(self, rows, key) -> np.ndarray:
+        return _skewed(counter.uniform(key, rows.idx), len(rows.pools.get(self.name)), self.zipf)
+
+    def evaluate(self, rows, key, kind):
+        return Column(kind, rows.pools.get(self.name).values.gather(self.ranks(rows, key)))
+
+    def filtered(self, rows, key, filters) -> pl.Series:
+        """Values with template filters applied to the (small) pool before gathering."""
+        values = rows.pools.filtered(self.name, tuple(filters), lambda s: apply_filters(s, filters))
+        return values.gather(self.ranks(rows, key))
+
+
+def _skewed(u, n, zipf):
+    from specgen.distributions import skewed_rank
+
+    return skewed_rank(u, n, zipf)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_FILTERS = {"lower", "upper", "slug", "title", "pad", "json"}
+
+
+@dataclass
+class Template(Generator):
+    """Text assembled from literal parts and placeholders ``{name|filter}``.
+
+    A placeholder names a part (a sub-generator under ``parts``), a column of this row, a path
+    through links (``parent.slug``) or ``_index``/``_ordinal``. Filters: ``lower``, ``upper``,
+    ``title``, ``slug`` (the gateway's slugify), ``pad:N`` (zero-pad numbers), ``json`` (JSON
+    string escaping). ``{{`` and ``}}`` are literal braces.
+    """
+
+    text: str = ""
+    parts: dict[str, Generator] = field(default_factory=dict)
+    kind = "text"
+
+    def __post_init__(self):
+        self.pieces: list[tuple[str, str | None, list[tuple[str, str | None]]]] = []
+        body = self.text.replace("{{", "\x00").replace("}}", "\x01")
+        pos = 0
+        for m in _PLACEHOLDER.finditer(body):
+            self.pieces.append((self._literal(body[pos : m.start()]), *self._placeholder(m.group(1))))
+            pos = m.end()
+        self.pieces.append((self._literal(body[pos:]), None, []))
+
+    def _literal(self, text: str) -> str:
+        if "{" in text or "}" in text:
+            raise GenError(f"unbalanced brace in template '{self.text}' (write {{{{ or }}}} for a literal brace)")
+        return text.replace("\x00", "{").replace("\x01", "}")
+
+    def _placeholder(self, body: str):
+        name, *filters = [p.strip() for p in body.split("|")]
+        if not name:
+            raise GenError(f"empty placeholder in template '{self.text}'")
+        parsed = []
+        for f in filters:
+            fname, _, arg = f.partition(":")
+            if fname not in _FILTERS:
+                raise GenError(f"unknown template filter '{fname}' in '{{{body}}}'." + _suggest(fname, _FILTERS))
+            if fname == "pad" and not arg.isdigit():
+                raise GenError(f"filter 'pad' needs a width, e.g. '{{{name}|pad:6}}'")
+            parsed.append((fname, arg or None))
+        return name, parsed
+
+    @property
+    def unique(self):  # type: ignore[override]
+        # Injective when it embeds a unique part between fixed delimiters; plain paths to unique
+        # columns of this row count too (validated by the spec checker).
+        for _, name, filters in self.pieces:
+            if name is None:
+                continue
+            if name in self.parts and self.parts[name].unique and not filters:
+                return True
+            if name == "_index" and all(f[0] == "pad" for f in filters):
+                return True
+        return False
+
+    def deps(self):
+        for _, name, _ in self.pieces:
+            if name is not None and name not in self.parts:
+                yield name
+        for _, g in self.parts.items():
+            yield from g.deps()
+
+    def children(self):
+        yield from self.parts.items()
+
+    def accepts(self, kind):
+        return kind in ("text", "bytes", "json")
+
+    def _pool_source(self, rows, key, name):
+        """The pool generator behind a placeholder, when filters can run on the pool instead."""
+        if name in self.parts:
+            g = self.parts[name]
+            return (g, counter.sub_key(key, name)) if isinstance(g, Pool) else (None, None)
+        c = rows.spec.columns.get(name)
+        if c is not None and isinstance(c.gen, Pool) and not c.null_rate and c.null_when is None:
+            return c.gen, rows.key(name)
+        return None, None
+
+    def evaluate(self, rows, key, kind):
+        exprs = []
+        for literal, name, filters in self.pieces:
+            if literal:
+                exprs.append(pl.lit(literal))
+            if name is None:
+                continue
+            pool, pool_key = self._pool_source(rows, key, name)
+            if pool is not None and filters:
+                exprs.append(pool.filtered(rows, pool_key, filters))
+                continue
+            if name in self.parts:
+                g = self.parts[name]
+                col = g.evaluate(rows, counter.sub_key(key, name), g.kind or "text")
+            else:
+                col = rows.path(name)
+            exprs.append(apply_filters(as_text(col), filters))
+        if not exprs:
+            return Column(kind, pl.repeat("", len(rows.idx), eager=True, dtype=pl.String))
+        return Column(kind, pl.select(pl.concat_str(exprs)).to_series())
+
+
+def apply_filters(s: pl.Series, filters) -> pl.Series:
+    for fname, arg in filters:
+        if fname == "lower":
+            s = s.str.to_lowercase()
+        elif fname == "upper":
+            s = s.str.to_uppercase()
+        elif fname == "title":
+            s = s.str.to_titlecase()
+        elif fname == "slug":
+            s = slugify(s)
+        elif fname == "pad":
+            s = s.str.zfill(int(arg))
+        elif fname == "json":
+            s = json_escape(s)
+    return s
+
+
+def slugify(s: pl.Series) -> pl.Series:
+    """The gateway's ``slugify``: lower case, drop apostrophes inside words, runs of
+    non-alphanumerics (and ``_``) to ``-``, strip ``-`` at the ends."""
+    return (
+        s.str.to_lowercase()
+        .str.replace_all(r"(\w)['\u2019](\w)", "${1}${2}")
+        .str.replace_all(r"[\W_]+", "-")
+        .str.strip_chars("-")
+    )
+
+
+def json_escape(s: pl.Series) -> pl.Series:
+    """Text as the inside of a JSON string literal (quotes, backslashes, control characters)."""
+    if not s.str.contains(r'[\\"\x00-\x1f]').any():
+        return s
+    s = s.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    s = s.str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True)
+    s = s.str.replace_all("\t", "\\t", literal=True)
+    if s.str.contains(r"[\x00-\x1f]").any():
+        for c in range(32):
+            s = s.str.replace_all(chr(c), f"\\u{c:04x}", literal=True)
+    return s
+
+
+def _suggest(name, options):
+    from specgen.errors import did_you_mean
+
+    return did_you_mean(name, options)
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Numeric(Generator):
+    """Base for continuous distributions; integer columns get rounded values."""
+
+    min: float | None = None
+    max: float | None = None
+    round: int | None = None
+
+    def accepts(self, kind):
+        return kind in ("int", "float")
+
+    def draw(self, key, idx) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def evaluate(self, rows, key, kind):
+        x = self.draw(key, rows.idx)
+        if self.min is not None or self.max is not None:
+            x = np.clip(x, self.min, self.max)
+        if kind == "int":
+            return Column("int", np.rint(x).astype(np.int64))
+        if self.round is not None:
+            x = np.round(x, self.round)
+        return Column("float", x)
+
+
+@dataclass
+class Uniform(Numeric):
+    def evaluate(self, rows, key, kind):
+        if kind == "int":
+            lo, hi = math.ceil(self.min), math.floor(self.max)
+            span = np.int64(hi - lo + 1)
+            return Column("int", counter.below(key, rows.idx, span) + np.int64(lo))
+        x = self.min + (self.max - self.min) * counter.uniform(key, rows.idx)
+        return Column("float", np.round(x, self.round) if self.round is not None else x)
+
+
+@dataclass
+class Normal(Numeric):
+    mean: float = 0.0
+    std: float = 1.0
+
+    def draw(self, key, idx):
+        return self.mean + self.std * counter.normal(key, idx)
+
+
+@dataclass
+class LogNormal(Numeric):
+    """``median`` (= e^mu) or arithmetic ``mean``, and ``sigma`` of the underlying normal."""
+
+    mean: float | None = None
+    median: float | None = None
+    sigma: float = 1.0
+
+    def draw(self, key, idx):
+        mu = math.log(self.median) if self.median is not None else math.log(self.mean) - self.sigma**2 / 2
+        return np.exp(mu + self.sigma * counter.normal(key, idx))
+
+
+@dataclass
+class Exponential(Numeric):
+    mean: float = 1.0
+
+    def draw(self, key, idx):
+        return -self.mean * np.log(counter.uniform(key, idx))
+
+
+@dataclass
+class PowerLaw(Numeric):
+    """Pareto: ``min * u ** (-1 / (alpha - 1))`` for density ~ x ** -alpha (alpha > 1)."""
+
+    alpha: float = 2.0
+
+    def draw(self, key, idx):
+        x = self.min * counter.uniform(key, idx) ** (-1.0 / (self.alpha - 1.0))
+        return x
+
+
+@dataclass
+class Zipf(Generator):
+    """Integers in [min, max] with P(k) ~ (k - min + 1) ** -s."""
+
+    min: int = 1
+    max: int = 100
+    s: float = 1.1
+    kind = "int"
+
+    def evaluate(self, rows, key, kind):
+        r = _skewed(counter.uniform(key, rows.idx), self.max - self.min + 1, self.s)
+        return Column("int", r + self.min)
+
+
+@dataclass
+class Categorical(Generator):
+    values: list = field(default_factory=list)
+    weights: list | None = None
+
+    def __post_init__(self):
+        w = np.asarray(self.weights if self.weights else [1.0] * len(self.values), dtype=np.float64)
+        self._cdf = np.cumsum(w) / w.sum()
+
+    def accepts(self, kind):
+        return all(Const(v).accepts(kind) for v in self.values)
+
+    def evaluate(self, rows, key, kind):
+        k = np.searchsorted(self._cdf, counter.uniform(key, rows.idx), side="right")
+        np.minimum(k, len(self.values) - 1, out=k)
+        nulls = None
+        if any(v is None for v in self.values):
+            nulls = np.array([v is None for v in self.values])[k]
+        if kind in ("text", "bytes", "json"):
+            vals = [json_text(v) if kind == "json" else ("" if v is None else v) for v in self.values]
+            return Column(kind, pl.Series(vals, dtype=pl.String).gather(k), nulls)
+        if kind == "timestamp":
+            table = np.array([0 if v is None else parse_instant(v) for v in self.values], dtype=np.int64)
+        else:
+            dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[kind]
+            table = np.array([0 if v is None else v for v in self.values], dtype=dtype)
+        return Column(kind, table[k], nulls)
+
+
+@dataclass
+class Bernoulli(Generator):
+    p: float = 0.5
+    kind = "bool"
+
+    def evaluate(self, rows, key, kind):
+        return Column("bool", counter.uniform(key, rows.idx) < self.p)
+
+
+# -- time ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timestamp(Generator):
+    """A time in ``[after, before]`` (defaults: the profile window), uniform or with exponential
+    recency; or ``after + offset`` when an offset range is given (e.g. expiry dates)."""
+
+    after: str | None = None
+    before: str | None = None
+    half_life_days: float | None = None
+    offset: tuple[int, int] | None = None
+    kind = "timestamp"
+
+    def accepts(self, kind):
+        return kind in ("timestamp", "date")
+
+    def deps(self):
+        if self.after:
+            yield self.after
+        if self.before:
+            yield self.before
+
+    def evaluate(self, rows, key, kind):
+        n = len(rows.idx)
+        lo = _bound(rows, self.after, rows.window_start, n)
+        u = counter.uniform(key, rows.idx)
+        if self.offset is not None:
+            a, b = self.offset
+            t = lo + a + (u * (b - a + 1)).astype(np.int64)
+        else:
+            hi = _bound(rows, self.before, rows.window_end, n)
+            hi = np.maximum(hi, lo)
+            span = (hi - lo).astype(np.float64)
+            if self.half_life_days:
+                lam = math.log(2.0) / (self.half_life_days * 86400.0)
+                back = -np.log1p(-u * -np.expm1(-lam * span)) / lam
+            else:
+                back = u * (span + 1.0)
+            back = np.minimum(back.astype(np.int64), (hi - lo))
+            t = hi - back
+        if kind == "date":
+            return Column("date", t // 86400)
+        return Column("timestamp", t)
+
+
+def _bound(rows, path, default, n):
+    if not path:
+        return np.full(n, default, dtype=np.int64)
+    col = rows.path(path)
+    v = col.values if col.kind == "timestamp" else col.values * 86400
+    if col.nulls is not None:
+        v = np.where(col.nulls, default, v)
+    return v.astype(np.int64, copy=False)
+
+
+# -- structured text --------------------------------------------------------------------------
+
+
+_OCTETS = pl.Series([str(i) for i in range(256)], dtype=pl.String)
+
+
+@dataclass
+class Ipv4(Generator):
+    private: bool = False
+    kind = "text"
+
+    def evaluate(self, rows, key, kind):
+        w = counter.words(key, rows.idx)
+        b = [((w >> np.uint64(s)) & np.uint64(255)).astype(np.int64) for s in (0, 8, 16, 24)]
+        if self.private:
+            first = np.where(b[0] % 2 == 0, 10, 192)
+            second = np.where(first == 10, b[1], 168)
+        else:
+            # 11..223 avoids 0/8, 10/8 and 127/8 and multicast space; good enough for realism.
+            first = 11 + b[0] % 213
+            first = np.where(first == 127, 128, first)
+            second = b[1]
+        parts = [_OCTETS.gather(first), _OCTETS.gather(second), _OCTETS.gather(b[2]), _OCTETS.gather(1 + b[3] % 254)]
+        return Column("text", pl.select(pl.concat_str(parts, separator=".")).to_series())
+
+
+@dataclass
+class JsonObject(Generator):
+    """A JSON object whose members come from generators (``const`` for literals)."""
+
+    fields: dict[str, Generator] = field(default_factory=dict)
+    kind = "json"
+
+    def deps(self):
+        for g in self.fields.values():
+            yield from g.deps()
+
+    def children(self):
+        yield from self.fields.items()
+
+    def accepts(self, kind):
+        return kind in ("json", "text")
+
+    def evaluate(self, rows, key, kind):
+        exprs = [pl.lit("{")]
+        for i, (name, g) in enumerate(self.fields.items()):
+            exprs.append(pl.lit(("" if i == 0 else ", ") + json_text(str(name)) + ": "))
+            exprs.append(json_fragment(g, rows, counter.sub_key(key, name)))
+        exprs.append(pl.lit("}"))
+        return Column(kind, pl.select(pl.concat_str(exprs)).to_series())
+
+
+@dataclass
+class JsonArray(Generator):
+    """A JSON array of ``min``..``max`` items (pool items are distinct within one array)."""
+
+    items: Generator | None = None
+    min: int = 0
+    max: int = 3
+    kind = "json"
+
+    def deps(self):
+        return self.items.deps()
+
+    def children(self):
+        yield "items", self.items
+
+    def accepts(self, kind):
+        return kind in ("json", "text")
+
+    def evaluate(self, rows, key, kind):
+        n = len(rows.idx)
+        count = self.min + counter.below(counter.sub_key(key, "count"), rows.idx, self.max - self.min + 1)
+        frags = []
+        if isinstance(self.items, Pool):
+            pool = rows.pools.get(self.items.name)
+            size = len(pool)
+            start = counter.below(counter.sub_key(key, "start"), rows.idx, size)
+            stride = _coprime_stride(counter.words(counter.sub_key(key, "stride"), rows.idx), size)
+            escaped = rows.pools.filtered(pool.name, (("json", None),), json_escape)
+            for j in range(self.max):
+                pos = (start + j * stride) % size
+                frags.append(pl.lit('"') + pl.lit(escaped.gather(pos)) + pl.lit('"'))
+        else:
+            for j in range(self.max):
+                frags.append(json_fragment(self.items, rows, counter.sub_key(key, j)))
+        exprs = [pl.lit("[")]
+        cnt = pl.Series(count)
+        for j, frag in enumerate(frags):
+            sep = "" if j == 0 else ", "
+            exprs.append(pl.when(cnt > j).then(pl.lit(sep) + frag).otherwise(pl.lit("")))
+        exprs.append(pl.lit("]"))
+        out = pl.select(pl.concat_str(exprs)).to_series() if n else pl.Series([], dtype=pl.String)
+        return Column(kind, out)
+
+
+def _coprime_stride(w: np.ndarray, size: int) -> np.ndarray:
+    """A stride in [1, size) coprime with ``size`` per row, so ``start + j*stride`` never repeats."""
+    if size <= 2:
+        return np.ones(len(w), dtype=np.int64)
+    strides = np.array([s for s in range(1, size) if math.gcd(s, size) == 1], dtype=np.int64)
+    return strides[(w % np.uint64(len(strides))).astype(np.int64)]
+
+
+def json_fragment(g: Generator, rows, key) -> pl.Expr:
+    """A generator's values as JSON text (strings quoted and escaped, NULL as null)."""
+    if isinstance(g, Pool) and rows.pools.get(g.name).kind == "text":
+        return pl.lit('"') + pl.lit(g.filtered(rows, key, [("json", None)])) + pl.lit('"')
+    kind = g.kind or _default_json_kind(g)
+    col = g.evaluate(rows, key, kind)
+    if col.kind in ("text", "bytes"):
+        expr = pl.lit('"') + pl.lit(json_escape(col.values)) + pl.lit('"')
+    elif col.kind == "json":
+        expr = pl.lit(col.values)
+    elif col.kind in ("timestamp", "date"):
+        expr = pl.lit('"') + pl.lit(as_text(col)) + pl.lit('"')
+    else:
+        expr = pl.lit(as_text(col))
+    if col.nulls is not None and col.nulls.any():
+        expr = pl.when(pl.lit(pl.Series(col.nulls))).then(pl.lit("null")).otherwise(expr)
+    return expr
+
+
+def _default_json_kind(g: Generator) -> str:
+    if isinstance(g, Const):
+        v = g.value
+        return "json" if not isinstance(v, (str, bool, int, float)) else (
+            "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float" if isinstance(v, float) else "text"
+        )
+    if isinstance(g, Categorical):
+        return "json"
+    if isinstance(g, Numeric):
+        return "float"
+    return "text"
+
+
+# -- references and choices ------------------------------------------------------------------
+
+
+@dataclass
+class Ref(Generator):
+    """The value of a column reached through links: ``parent.id``, ``owner.team_id``."""
+
+    path: str = ""
+
+    def deps(self):
+        yield self.path
+
+    def accepts(self, kind):
+        return True  # checked against the target column's kind by the spec checker
+
+    def evaluate(self, rows, key, kind):
+        return rows.path(self.path)
+
+
+@dataclass
+class Switch(Generator):
+    """Per row, the generator of the case matching the ``on`` value (compared as text)."""
+
+    on: str = ""
+    cases: dict[str, Generator] = field(default_factory=dict)
+    default: Generator | None = None
+
+    def deps(self):
+        yield self.on
+        for g in self.children_gens():
+            yield from g.deps()
+
+    def children_gens(self):
+        yield from self.cases.values()
+        if self.default is not None:
+            yield self.default
+
+    def children(self):
+        yield from self.cases.items()
+        if self.default is not None:
+            yield "default", self.default
+
+    def accepts(self, kind):
+        return all(g.accepts(kind) for g in self.children_gens())
+
+    def evaluate(self, rows, key, kind):
+        on = rows.path(self.on)
+        text = as_text(on).to_numpy()
+        on_null = on.null_mask()
+        n = len(rows.idx)
+        if self.default is not None:
+            out = self.default.evaluate(rows, counter.sub_key(key, "default"), kind)
+        else:
+            out = Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        for value, g in self.cases.items():
+            mask = (text == str(value)) & ~on_null
+            if mask.any():
+                out = out.where(mask, g.evaluate(rows, counter.sub_key(key, value), kind))
+        return out
+
+
+# -- building from the spec form ---------------------------------------------------------------
+
+
+NAMES = ("sequence", "index", "ordinal", "uuid", "hex", "sha256", "token", "const", "pool", "template",
+         "uniform", "normal", "lognormal", "exponential", "powerlaw", "zipf", "categorical", "bernoulli",
+         "percent", "timestamp", "ipv4", "json", "ref", "switch")
+
+
+def build(spec) -> Generator:
+    """Spec form -> generator (parameters already resolved: no ``$param`` strings left)."""
+    if isinstance(spec, str):
+        name, params = spec, None
+    else:
+        (name, params), = spec.items()
+    p = params if isinstance(params, dict) else {}
+    try:
+        return _BUILDERS[name](params, p)
+    except GenError as exc:
+        raise GenError(str(exc), (name, *exc.where)) from None
+
+
+def _sub(value, *where):
+    try:
+        return build(value)
+    except GenError as exc:
+        raise GenError(str(exc), (*where, *exc.where)) from None
+
+
+def _numeric(cls, p, **extra):
+    keys = {k: p[k] for k in p if k != "round"}
+    return cls(round=p.get("round"), **keys, **extra)
+
+
+def _timestamp(params, p):
+    offset = p.get("offset")
+    return Timestamp(
+        after=p.get("after"),
+        before=p.get("before"),
+        half_life_days=(p.get("recency") or {}).get("half_life_days"),
+        offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
+    )
+
+
+def _json(params, p):
+    if "object" in p:
+        return JsonObject({k: _sub(v, "object", k) for k, v in p["object"].items()})
+    a = p["array"]
+    return JsonArray(_sub(a["items"], "array", "items"), a.get("min", 0), a.get("max", 3))
+
+
+def _template(params, p):
+    if isinstance(params, str):
+        return Template(params)
+    return Template(p["text"], {k: _sub(v, "template", "parts", k) for k, v in (p.get("parts") or {}).items()})
+
+
+def _pool(params, p):
+    if isinstance(params, str):
+        return Pool(params)
+    return Pool(p["name"], (p.get("skew") or {}).get("zipf"))
+
+
+_BUILDERS = {
+    "sequence": lambda params, p: Sequence(p.get("start", 1), p.get("step", 1)),
+    "index": lambda params, p: Sequence(0, 1),
+    "ordinal": lambda params, p: Ordinal(p.get("start", 0)),
+    "uuid": lambda params, p: Uuid(p.get("dashes", True)),
+    "hex": lambda params, p: Hex(p["length"]),
+    "sha256": lambda params, p: Hex(64),
+    "token": lambda params, p: Token(p.get("length", 43), p.get("prefix", "")),
+    "const": lambda params, p: Const(params),
+    "pool": _pool,
+    "template": _template,
+    "uniform": lambda params, p: _numeric(Uniform, p),
+    "normal": lambda params, p: _numeric(Normal, p),
+    "lognormal": lambda params, p: _numeric(LogNormal, p),
+    "exponential": lambda params, p: _numeric(Exponential, p),
+    "powerlaw": lambda params, p: _numeric(PowerLaw, p),
+    "zipf": lambda params, p: Zipf(p.get("min", 1), p["max"], p["s"]),
+    "categorical": lambda params, p: Categorical(list(p["values"]), p.get("weights")),
+    "bernoulli": lambda params, p: Bernoulli(float(params)),
+    "percent": lambda params, p: Bernoulli(float(params) / 100.0),
+    "timestamp": _timestamp,
+    "ipv4": lambda params, p: Ipv4(p.get("private", False)),
+    "json": _json,
+    "ref": lambda params, p: Ref(params),
+    "switch": lambda params, p: Switch(
+        p["on"],
+        {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},
+        _sub(p["default"], "switch", "default") if "default" in p else None,
+    ),
+}
+
+
+def walk(g: Generator, where: tuple = ()) -> Iterator[tuple[tuple, Generator]]:
+    """Every generator node with its spec path relative to the column's ``gen``."""
+    yield where, g
+    for name, child in g.children():
+        yield from walk(child, (*where, name))

@@ -1,0 +1,131 @@
+"""The plan: exact row counts per table, chunking and size estimates, before any data exists.
+
+Root tables have a fixed row count; a fan-out table has the sum of its per-parent counts, which
+``Fanout`` computes exactly from the parents' indices. The plan is a frozen description
+(``to_dict`` is what ``specgen plan --format json`` prints) plus the fan-out indexes the engine
+uses to place child rows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+from specgen import counter
+from specgen.fanout import Fanout
+from specgen.model import Model
+
+SAMPLE_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    name: str
+    rows: int
+    chunks: int
+    est_bytes: int
+    parent: str | None
+    per_parent: float | None
+
+    def chunk_bounds(self, chunk_rows: int):
+        """(chunk number, first row, end row) for every chunk of this table."""
+        for i in range(self.chunks):
+            yield i, i * chunk_rows, min(self.rows, (i + 1) * chunk_rows)
+
+
+class Plan:
+    """Row counts and fan-out indexes for one model (spec set + profile)."""
+
+    def __init__(self, model: Model, chunk_rows: int | None = None, seed: int | None = None,
+                 estimate: bool = True):
+        self.model = model
+        self.seed = model.profile.seed if seed is None else int(seed)
+        self.chunk_rows = int(chunk_rows or model.profile.chunk_rows)
+        self.rows: dict[str, int] = {}
+        self.fanouts: dict[str, Fanout] = {}
+        self._affine: dict[tuple, object] = {}
+        for name, spec in model.tables.items():
+            if spec.parent is None:
+                self.rows[name] = int(spec.rows)
+                continue
+            self.fanouts[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec))
+            self.rows[name] = self.fanouts[name].total
+        self.tables: dict[str, TablePlan] = {}
+        for name, spec in model.tables.items():
+            rows = self.rows[name]
+            parent = spec.parent.table if spec.parent else None
+            per_parent = rows / self.rows[parent] if parent and self.rows[parent] else None
+            self.tables[name] = TablePlan(
+                name=name,
+                rows=rows,
+                chunks=math.ceil(rows / self.chunk_rows),
+                est_bytes=self._estimate(name) if estimate else 0,
+                parent=parent,
+                per_parent=per_parent,
+            )
+
+    def _cap(self, spec) -> int | None:
+        """Most children a parent can have when a distinct link needs one target per child."""
+        caps = [self.rows[link.table] for link in spec.links.values() if link.pick == "distinct"]
+        return min(caps) if caps else None
+
+    def affine(self, table: str, link: str, n: int):
+        """The bijection rank -> row used by a link: ``(a * rank + b) mod n``."""
+        key = (table, link, n)
+        if key not in self._affine:
+            from specgen.engine import coprime_multiplier
+
+            w = int(counter.stream_key(self.seed, table, "__affine", link))
+            a, b = coprime_multiplier(w, n), (w >> 32) % max(n, 1)
+
+            def apply(rank, a=a, b=b, n=n):
+                return (rank * a + b) % n
+
+            self._affine[key] = apply
+        return self._affine[key]
+
+    def _estimate(self, name: str) -> int:
+        """Bytes as CSV, from the first rows (deterministic and cheap)."""
+        rows = self.rows[name]
+        if rows == 0:
+            return 0
+        from specgen.engine import generate
+
+        sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()
+        buf = io.BytesIO()
+        sample.write_csv(buf, include_header=False)
+        return int(round(len(buf.getvalue()) / sample.height * rows))
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def to_dict(self) -> dict:
+        p = self.model.profile
+        return {
+            "profile": p.name,
+            "seed": self.seed,
+            "spec_hash": self.model.spec_hash,
+            "window": {"start": _iso(p.window_start), "end": _iso(p.window_end)},
+            "chunk_rows": self.chunk_rows,
+            "total_rows": self.total_rows,
+            "total_chunks": sum(t.chunks for t in self.tables.values()),
+            "est_bytes": sum(t.est_bytes for t in self.tables.values()),
+            "tables": {
+                t.name: {
+                    "rows": t.rows,
+                    "chunks": t.chunks,
+                    "est_bytes": t.est_bytes,
+                    "parent": t.parent,
+                    "per_parent": None if t.per_parent is None else round(t.per_parent, 4),
+                }
+                for t in self.tables.values()
+            },
+        }
+
+
+def _iso(epoch: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

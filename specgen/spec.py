@@ -1,0 +1,978 @@
+"""Specs in, model out: read a spec set, validate it completely, build the ``Model``.
+
+A spec set is a directory of entity specs (``*.yaml``, one table each), profiles
+(``profiles/<name>.yaml``) and optionally pools (``pools/``). Validation runs in three layers and
+reports every problem it finds, each with its file, line, column and spec path:
+
+1. YAML syntax (``marked_yaml``);
+2. the JSON Schema of entities and profiles (shipped in ``specgen/schema`` for editors too);
+3. semantics a schema cannot express: parameters defined by the profile, tables, links, columns
+   and pools that exist, reference cycles, ranges (min <= mean <= max), generator vs column type,
+   foreign keys fed from the referenced column, unique columns built unique by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+
+from specgen import generators as gens
+from specgen.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
+from specgen.errors import Diagnostic, SpecErrors, did_you_mean, format_path
+from specgen.marked_yaml import Marks, load
+from specgen.model import (
+    TYPE_KINDS,
+    CheckSpec,
+    ColumnSpec,
+    Condition,
+    CountSpec,
+    IndexSpec,
+    LinkSpec,
+    Model,
+    ParentSpec,
+    Profile,
+    SqlType,
+    TableSpec,
+    UniqueSpec,
+)
+from specgen.pools import PoolStore
+from specgen.resources import data_dir, json_schema
+
+_PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+# Keys whose contents are literal data: a "$x" string there is text, not a parameter.
+_LITERAL_KEYS = {"const", "values", "template", "text", "default", "description", "checks", "in",
+                 "equals", "not_equals", "cases"}
+_SPECIAL_COLUMNS = ("_index", "_ordinal")
+
+
+@dataclass
+class Document:
+    path: Path
+    name: str  # as shown in messages
+    data: object
+    marks: Marks
+
+
+@dataclass
+class SpecSet:
+    dir: Path
+    entities: list[Document]
+    profiles: dict[str, Document]
+    pool_dirs: list[Path]
+    errors: list[Diagnostic] = field(default_factory=list)
+
+    def profile_names(self) -> list[str]:
+        return sorted(self.profiles)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_spec_set(spec_dir: str | Path) -> SpecSet:
+    """Read every file of a spec set; syntax errors are kept in ``errors``, not raised."""
+    d = Path(spec_dir)
+    if not d.is_dir():
+        raise SpecErrors([Diagnostic(str(spec_dir), 0, 0, "", "spec directory not found")])
+    errors: list[Diagnostic] = []
+
+    def read(p: Path) -> Document | None:
+        try:
+            data, marks = load(p, _display(p))
+        except SpecErrors as exc:
+            errors.extend(exc.diagnostics)
+            return None
+        return Document(p, marks.file, data, marks)
+
+    entities = [doc for p in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]) if (doc := read(p))]
+    profiles = {}
+    for p in sorted([*(d / "profiles").glob("*.yaml"), *(d / "profiles").glob("*.yml")]):
+        doc = read(p)
+        if doc:
+            profiles[p.stem] = doc
+    if not entities and not errors:
+        errors.append(Diagnostic(_display(d), 0, 0, "", "no entity specs (*.yaml) in this directory"))
+    if not profiles and not errors:
+        errors.append(Diagnostic(_display(d), 0, 0, "", "no profiles (profiles/*.yaml) in this directory"))
+    pool_dirs = [d / "pools", data_dir("specs") / "pools"]
+    return SpecSet(d, entities, profiles, pool_dirs, errors)
+
+
+# -- layer 2: JSON Schema -------------------------------------------------------------------------
+
+
+def schema_errors(doc: Document, schema_name: str) -> list[Diagnostic]:
+    validator = jsonschema.Draft202012Validator(json_schema(schema_name))
+    out = []
+    for error in validator.iter_errors(doc.data):
+        out.extend(_explain(doc, error))
+    return out
+
+
+def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
+    """A jsonschema error as messages a spec author can act on."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return _explain(doc, _best(error))
+    path = tuple(error.absolute_path)
+    m = doc.marks
+    v = error.validator
+    if "propertyNames" in error.absolute_schema_path and v == "enum":
+        bad = error.instance
+        what = "generator" if "uniform" in error.validator_value else "key"
+        return [m.diag((*path, bad), f"unknown {what} '{bad}'." + did_you_mean(bad, error.validator_value), key=True)]
+    if v == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        return [m.diag((*path, k), f"unknown key '{k}'." + did_you_mean(k, allowed), key=True) for k in extra]
+    if v == "propertyNames":
+        bad = _bad_property_name(error)
+        sub = error.schema.get("propertyNames", {})
+        if "enum" in sub:
+            what = "generator" if "uniform" in sub["enum"] else "key"
+            return [m.diag((*path, bad), f"unknown {what} '{bad}'." + did_you_mean(bad, sub["enum"]), key=True)]
+        if "not" in sub:
+            return [m.diag((*path, bad), f"'{bad}' is reserved and cannot be used as a name", key=True)]
+        return [m.diag((*path, bad), f"invalid name '{bad}': use letters, digits and underscores", key=True)]
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return [m.diag(path, f"missing required key '{missing}'")]
+    if v == "enum":
+        options = ", ".join(map(str, error.validator_value))
+        return [m.diag(path, f"'{error.instance}' is not one of: {options}." +
+                       did_you_mean(error.instance, map(str, error.validator_value)))]
+    if v == "type":
+        want = error.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return [m.diag(path, f"expected {want}, got {_json_type(error.instance)}")]
+    if v == "pattern":
+        if "\\$" in error.validator_value:
+            return [m.diag(path, f"'{error.instance}' is not a parameter reference ($name)")]
+        return [m.diag(path, f"'{error.instance}' does not match {error.validator_value}")]
+    if v in ("minProperties", "maxProperties") and error.schema.get("maxProperties") == 1:
+        return [m.diag(path, "expected exactly one key, e.g. {uniform: {min: 0, max: 9}}")]
+    return [m.diag(path, error.message)]
+
+
+def _best(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The most telling sub-error of a oneOf/anyOf: the branch whose type fits the value."""
+    branches: dict[object, list] = {}
+    for e in error.context:
+        branches.setdefault(e.relative_schema_path[0], []).append(e)
+
+    def wrong_type(errs) -> bool:
+        return any(e.validator == "type" and not e.relative_path for e in errs)
+
+    fitting = [errs for errs in branches.values() if not wrong_type(errs)] or list(branches.values())
+    candidates = [e for errs in fitting for e in errs]
+    return max(candidates, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "enum")))
+
+
+def _bad_property_name(error) -> str:
+    # jsonschema reports the offending name as the instance of the failing sub-error.
+    for sub in error.context or []:
+        return sub.instance
+    msg = error.message
+    return msg.split("'")[1] if "'" in msg else msg
+
+
+def _json_type(v) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer",
+            float: "number", type(None): "null"}.get(type(v), type(v).__name__)
+
+
+# -- profiles -----------------------------------------------------------------------------------
+
+
+def resolve_profile(ss: SpecSet, name: str) -> tuple[Profile | None, list[Diagnostic]]:
+    """A profile with its ``extends`` chain applied."""
+    if name not in ss.profiles:
+        d = Diagnostic(_display(ss.dir / "profiles"), 0, 0, "",
+                       f"unknown profile '{name}' (have: {', '.join(ss.profile_names()) or 'none'})." +
+                       did_you_mean(name, ss.profiles))
+        return None, [d]
+    chain, seen = [], set()
+    cur = name
+    errors: list[Diagnostic] = []
+    while cur is not None:
+        if cur in seen:
+            doc = ss.profiles[name]
+            errors.append(doc.marks.diag(("extends",), "profile 'extends' chain loops: " + " -> ".join([*chain, cur])))
+            return None, errors
+        seen.add(cur)
+        doc = ss.profiles.get(cur)
+        if doc is None:
+            prev = ss.profiles[chain[-1]]
+            errors.append(prev.marks.diag(("extends",), f"unknown profile '{cur}'." + did_you_mean(cur, ss.profiles)))
+            return None, errors
+        errs = schema_errors(doc, "profile")
+        if errs:
+            return None, errs
+        chain.append(cur)
+        cur = doc.data.get("extends") if isinstance(doc.data, dict) else None
+    merged: dict = {"params": {}}
+    for prof in reversed(chain):
+        data = ss.profiles[prof].data or {}
+        for k, v in data.items():
+            if k == "params":
+                merged["params"].update(v or {})
+            elif k != "extends":
+                merged[k] = v
+    doc = ss.profiles[name]
+    if "window" not in merged:
+        return None, [doc.marks.diag((), "profile has no 'window' (and none is inherited through 'extends')")]
+    try:
+        end = gens.parse_instant(merged["window"]["end"])
+    except ValueError:
+        return None, [doc.marks.diag(("window", "end"), f"not an ISO-8601 time: '{merged['window']['end']}'")]
+    return Profile(
+        name=name,
+        file=doc.name,
+        seed=int(merged.get("seed", 0)),
+        window_end=end,
+        window_days=float(merged["window"]["days"]),
+        params=merged["params"],
+        chunk_rows=int(merged.get("chunk_rows", 1_000_000)),
+        description=merged.get("description", ""),
+    ), []
+
+
+# -- layer 3: semantics and the model ------------------------------------------------------------
+
+
+class _Checker:
+    """Builds the model for one profile, collecting every problem as a diagnostic."""
+
+    def __init__(self, ss: SpecSet, profile: Profile):
+        self.ss = ss
+        self.profile = profile
+        self.errors: list[Diagnostic] = []
+        self.pools = PoolStore(ss.pool_dirs)
+        self.docs: dict[str, Document] = {}
+        self.tables: dict[str, TableSpec] = {}
+
+    def error(self, doc: Document, path, message: str, key: bool = False) -> None:
+        self.errors.append(doc.marks.diag(tuple(path), message, key=key))
+
+    # parameters ------------------------------------------------------------------------------
+
+    def substitute(self, doc: Document, value, path=()):
+        if isinstance(value, dict):
+            return {k: (v if k in _LITERAL_KEYS else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.substitute(doc, v, (*path, i)) for i, v in enumerate(value)]
+        if isinstance(value, str) and (m := _PARAM.match(value)):
+            name = m.group(1)
+            if name in self.profile.params:
+                return self.profile.params[name]
+            self.error(doc, path, f"unknown parameter '${name}': profile '{self.profile.name}' "
+                       f"({self.profile.file}) does not define it." + did_you_mean(name, self.profile.params))
+            return None
+        return value
+
+    # tables -------------------------------------------------------------------------------------
+
+    def build(self) -> dict[str, TableSpec]:
+        for doc in self.ss.entities:
+            if not isinstance(doc.data, dict):
+                self.error(doc, (), "an entity spec must be a mapping with 'table' and 'columns'")
+                continue
+            errs = schema_errors(doc, "entity")
+            data = self.substitute(doc, doc.data)  # reports unknown parameters in any case
+            if errs:
+                self.errors.extend(errs)
+                continue
+            name = data["table"]
+            if name in self.docs:
+                self.error(doc, ("table",), f"table '{name}' is also defined in {self.docs[name].name}")
+                continue
+            self.docs[name] = doc
+            table = self.table(doc, data)
+            if table is not None:
+                self.tables[name] = table
+        for name, table in self.tables.items():
+            self.check_table(self.docs[name], table)
+        order = self.order()
+        if order is not None:
+            for name, table in self.tables.items():
+                self.check_links(self.docs[name], table)
+            self.check_column_cycles()
+        return {n: self.tables[n] for n in order} if order else {}
+
+    def table(self, doc: Document, data: dict) -> TableSpec | None:
+        has_rows, has_parent = "rows" in data, "parent" in data
+        if has_rows == has_parent:
+            self.error(doc, (), "a table needs exactly one of 'rows' (a root table) or 'parent' (a fan-out)")
+        parent = None
+        if has_parent:
+            count = self.count(doc, data["parent"]["count"], ("parent", "count"))
+            parent = ParentSpec(data["parent"]["table"], count) if count else None
+        links = {}
+        for lname, ldata in (data.get("links") or {}).items():
+            links[lname] = LinkSpec(lname, ldata["table"], ldata.get("pick", "random"),
+                                    (ldata.get("skew") or {}).get("zipf"), ldata.get("first"))
+        columns = {}
+        pk = list(data.get("primary_key") or [])
+        for cname, cdata in data["columns"].items():
+            col = self.column(doc, cname, cdata)
+            if col is not None:
+                columns[cname] = col
+                if col.primary_key and cname not in pk:
+                    pk.append(cname)
+        uniques = []
+        for u in data.get("unique") or []:
+            cols, uname = (u, None) if isinstance(u, list) else (u["columns"], u.get("name"))
+            uniques.append(UniqueSpec(uname, list(cols)))
+        indexes = [IndexSpec(ix.get("name"), list(ix["columns"]), ix.get("unique", False), ix.get("where"))
+                   for ix in data.get("indexes") or []]
+        checks = [CheckSpec(c["name"], c["column"], list(c["in"])) for c in data.get("checks") or []]
+        return TableSpec(
+            name=data["table"], file=doc.name, columns=columns, rows=data.get("rows"), parent=parent,
+            links=links, primary_key=pk, uniques=uniques, indexes=indexes, checks=checks,
+            description=data.get("description", ""),
+        )
+
+    def count(self, doc: Document, c, path) -> CountSpec | None:
+        if isinstance(c, dict) and "switch" in c:
+            sw = c["switch"]
+            cases = {}
+            for k, v in sw["cases"].items():
+                d = self.count_dist(doc, v, (*path, "switch", "cases", k))
+                if d is not None:
+                    cases[str(k).lower() if isinstance(k, bool) else str(k)] = d
+            default = self.count_dist(doc, sw["default"], (*path, "switch", "default")) if "default" in sw else None
+            return CountSpec(switch_on=sw["on"], cases=cases, default=default)
+        d = self.count_dist(doc, c, path)
+        return CountSpec(dist=d) if d is not None else None
+
+    def count_dist(self, doc: Document, c, path) -> CountDistribution | None:
+        if c is None:
+            return None
+        if isinstance(c, (int, float)):
+            if c < 0 or int(c) != c:
+                self.error(doc, path, f"a count must be a whole number >= 0, got {c}")
+                return None
+            return CountDistribution("const", int(c), int(c))
+        if isinstance(c, dict) and "switch" in c:
+            self.error(doc, path, "a count switch cannot be nested")
+            return None
+        dist = c["dist"]
+        if dist == "const":
+            v = c.get("value", c.get("mean"))
+            if v is None:
+                self.error(doc, path, "dist 'const' needs 'value'")
+                return None
+            return self.count_dist(doc, v, (*path, "value"))
+        if dist == "bernoulli":
+            p = c.get("p", c.get("mean"))
+            if p is None or not 0 <= p <= 1:
+                self.error(doc, path, "dist 'bernoulli' needs 'p' in [0, 1]")
+                return None
+            return CountDistribution("bernoulli", 0, 1, float(p))
+        lo, hi, mean = c.get("min", 0), c.get("max"), c.get("mean")
+        if hi is None:
+            self.error(doc, (*path, "dist"), f"dist '{dist}' needs 'max' (counts are bounded)")
+            return None
+        ok = True
+        for k, v in (("min", lo), ("max", hi)):
+            if v is None or int(v) != v or v < 0:
+                self.error(doc, (*path, k), f"'{k}' must be a whole number >= 0, got {v}")
+                ok = False
+        if not ok:
+            return None
+        lo, hi = int(lo), int(hi)
+        if lo > hi:
+            self.error(doc, (*path, "min"), f"min ({lo}) > max ({hi})")
+            return None
+        if hi - lo + 1 > MAX_COUNT_SUPPORT:
+            self.error(doc, (*path, "max"), f"max - min must stay below {MAX_COUNT_SUPPORT:,}")
+            return None
+        if dist == "uniform":
+            if mean is not None and abs(mean - (lo + hi) / 2) > 1e-9:
+                self.error(doc, (*path, "mean"), f"a uniform count's mean is (min + max) / 2 = {(lo + hi) / 2}; "
+                           "drop 'mean' or pick another dist")
+            return CountDistribution("uniform", lo, hi)
+        shape = c.get("std", c.get("sigma", c.get("alpha")))
+        if mean is None and dist in ("poisson", "geometric", "normal", "lognormal") and shape is None:
+            self.error(doc, path, f"dist '{dist}' needs 'mean'")
+            return None
+        if mean is not None and not (lo <= mean <= hi):
+            self.error(doc, (*path, "mean"), f"mean must lie within [min, max]: min {lo} <= mean {mean} <= max {hi} does not hold")
+            return None
+        if mean is not None and lo < hi and (mean == lo or mean == hi):
+            return CountDistribution("const", int(mean), int(mean))
+        if dist not in COUNT_DISTS:
+            return None
+        return CountDistribution(dist, lo, hi, None if mean is None else float(mean),
+                                 None if shape is None else float(shape))
+
+    def column(self, doc: Document, name: str, c: dict) -> ColumnSpec | None:
+        base = ("columns", name)
+        sql = SqlType.parse(c["type"])
+        if sql is None:
+            word = str(c["type"]).split("(")[0].strip().lower()
+            self.error(doc, (*base, "type"), f"unknown SQL type '{c['type']}'." + did_you_mean(word, TYPE_KINDS))
+            return None
+        gen = None
+        if "gen" in c:
+            try:
+                gen = gens.build(c["gen"])
+            except gens.GenError as exc:
+                self.error(doc, (*base, "gen", *exc.where), str(exc))
+                return None
+            except (KeyError, TypeError, ValueError) as exc:  # parameters the schema let through
+                self.error(doc, (*base, "gen"), f"invalid generator parameters: {exc}")
+                return None
+        nullable = bool(c.get("nullable", False))
+        cond = None
+        if "null_when" in c:
+            nw = c["null_when"]
+            if "in" in nw:
+                cond = Condition(nw["column"], tuple(_as_case(v) for v in nw["in"]))
+            elif "not_equals" in nw:
+                cond = Condition(nw["column"], (_as_case(nw["not_equals"]),), negate=True)
+            else:
+                cond = Condition(nw["column"], (_as_case(nw.get("equals")),))
+        refs = None
+        if c.get("references"):
+            t, _, col = c["references"].partition(".")
+            refs = (t, col)
+        col = ColumnSpec(
+            name=name, type=sql, gen=gen, nullable=nullable, virtual=bool(c.get("virtual")),
+            primary_key=bool(c.get("primary_key")),
+            unique=bool(c.get("unique")), references=refs, on_delete=c.get("on_delete"),
+            default=c.get("default"), null_rate=float(c.get("null_rate") or 0.0), null_when=cond,
+            description=c.get("description", ""),
+        )
+        if not nullable:
+            if gen is None:
+                self.error(doc, base, "column is NOT NULL but has no generator: add 'gen', or 'nullable: true'", key=True)
+            if col.null_rate:
+                self.error(doc, (*base, "null_rate"), "null_rate on a NOT NULL column: add 'nullable: true'")
+            if cond is not None:
+                self.error(doc, (*base, "null_when"), "null_when on a NOT NULL column: add 'nullable: true'")
+        if col.virtual and (col.primary_key or col.unique or refs):
+            self.error(doc, (*base, "virtual"), "a virtual column is not stored, so it cannot be a key or reference")
+        if col.primary_key and nullable:
+            self.error(doc, (*base, "nullable"), "a primary key column cannot be nullable")
+        return col
+
+    # cross-table checks ------------------------------------------------------------------------------
+
+    def resolve(self, table: str, path: str) -> tuple[str, str] | str:
+        """(table, column) at the end of ``path`` from ``table``, or an error message."""
+        segs = path.split(".")
+        t = table
+        for i, seg in enumerate(segs):
+            spec = self.tables[t]
+            links = (["parent"] if spec.parent else []) + list(spec.links)
+            if i == len(segs) - 1:
+                if seg == "_index":
+                    return t, "_index"
+                if seg == "_ordinal":
+                    return (t, "_ordinal") if spec.parent else f"'_ordinal' needs a fan-out table, and '{t}' has no parent"
+                if seg in spec.columns:
+                    return t, seg
+                if seg in links:
+                    return spec.link_table(seg), "_index"
+                return f"unknown column '{seg}' in table '{t}'." + did_you_mean(seg, [*spec.columns, *_SPECIAL_COLUMNS, *links])
+            if seg not in links:
+                if seg == "parent":
+                    return f"table '{t}' has no parent"
+                return f"unknown link '{seg}' in table '{t}' (links: {', '.join(links) or 'none'})." + did_you_mean(seg, links)
+            target = spec.link_table(seg)
+            if target not in self.tables:
+                return f"link '{seg}' of '{t}' points to unknown table '{target}'"
+            t = target
+        return f"empty path '{path}'"  # pragma: no cover
+
+    def kind_at(self, table: str, path: str) -> str | None:
+        r = self.resolve(table, path)
+        if isinstance(r, str):
+            return None
+        t, c = r
+        return "int" if c in _SPECIAL_COLUMNS else self.tables[t].columns[c].kind
+
+    def check_table(self, doc: Document, table: TableSpec) -> None:
+        if table.parent is not None and table.parent.table not in self.tables:
+            self.error(doc, ("parent", "table"), f"unknown table '{table.parent.table}'." +
+                       did_you_mean(table.parent.table, self.tables))
+        for lname, link in table.links.items():
+            if link.table not in self.tables:
+                self.error(doc, ("links", lname, "table"), f"unknown table '{link.table}'." + did_you_mean(link.table, self.tables))
+        for cname, col in table.columns.items():
+            if col.references:
+                t, c = col.references
+                if t not in self.tables:
+                    self.error(doc, ("columns", cname, "references"), f"unknown table '{t}'." + did_you_mean(t, self.tables))
+                elif c not in self.tables[t].columns:
+                    self.error(doc, ("columns", cname, "references"), f"unknown column '{c}' in table '{t}'." +
+                               did_you_mean(c, self.tables[t].columns))
+        for where, cols in [(("primary_key",), table.primary_key)] + [(("unique", i), u.columns) for i, u in enumerate(table.uniques)] + [
+                (("indexes", i, "columns"), ix.columns) for i, ix in enumerate(table.indexes)]:
+            for c in cols:
+                if c in table.columns and table.columns[c].virtual:
+                    self.error(doc, where, f"column '{c}' is virtual (not stored) and cannot be in a key or index")
+        for i, c in enumerate(table.primary_key):
+            if c not in table.columns:
+                self.error(doc, ("primary_key", i), f"unknown column '{c}'." + did_you_mean(c, table.columns))
+        for i, u in enumerate(table.uniques):
+            for j, c in enumerate(u.columns):
+                if c not in table.columns:
+                    self.error(doc, ("unique", i, j) if i is not None else ("unique",), f"unknown column '{c}'." +
+                               did_you_mean(c, table.columns))
+        for i, ix in enumerate(table.indexes):
+            for j, c in enumerate(ix.columns):
+                if c not in table.columns:
+                    self.error(doc, ("indexes", i, "columns", j), f"unknown column '{c}'." + did_you_mean(c, table.columns))
+        for i, ck in enumerate(table.checks):
+            if ck.column not in table.columns:
+                self.error(doc, ("checks", i, "column"), f"unknown column '{ck.column}'." + did_you_mean(ck.column, table.columns))
+
+    def order(self) -> list[str] | None:
+        """Tables with parents and link targets first; reports reference cycles."""
+        deps = {}
+        for name, t in self.tables.items():
+            d = []
+            if t.parent and t.parent.table in self.tables:
+                d.append(t.parent.table)
+            d += [link.table for link in t.links.values() if link.table in self.tables and link.table != name]
+            deps[name] = d
+            for lname, link in t.links.items():
+                if link.table == name:
+                    self.error(self.docs[name], ("links", lname, "table"), "a table cannot link to itself")
+        done: dict[str, int] = {}
+        out: list[str] = []
+        ok = True
+
+        def visit(n: str, stack: list[str]) -> None:
+            nonlocal ok
+            state = done.get(n)
+            if state == 2:
+                return
+            if state == 1:
+                cycle = stack[stack.index(n):] + [n]
+                first, nxt = cycle[0], cycle[1]
+                t = self.tables[first]
+                where = ("parent", "table") if t.parent and t.parent.table == nxt else next(
+                    ("links", ln, "table") for ln, lk in t.links.items() if lk.table == nxt)
+                self.error(self.docs[first], where, "reference cycle: " + " -> ".join(cycle))
+                ok = False
+                return
+            done[n] = 1
+            for d in deps[n]:
+                visit(d, [*stack, n])
+            done[n] = 2
+            out.append(n)
+
+        for n in self.tables:
+            visit(n, [])
+        return out if ok else None
+
+    def check_links(self, doc: Document, table: TableSpec) -> None:
+        if table.parent and table.parent.count.switch_on and table.parent.table in self.tables:
+            r = self.resolve(table.parent.table, table.parent.count.switch_on)
+            if isinstance(r, str):
+                self.error(doc, ("parent", "count", "switch", "on"), r)
+        for lname, link in table.links.items():
+            base = ("links", lname)
+            if link.pick == "distinct" and table.parent is None:
+                self.error(doc, (*base, "pick"), "pick 'distinct' makes a parent's children differ, so it needs 'parent'")
+            if link.first is not None:
+                if link.pick != "distinct":
+                    self.error(doc, (*base, "first"), "'first' only applies to pick 'distinct'")
+                    continue
+                if not link.first.startswith("parent."):
+                    self.error(doc, (*base, "first"), "'first' must be a path from the parent, e.g. parent.parent")
+                    continue
+                r = self.resolve(table.name, link.first)
+                if isinstance(r, str):
+                    self.error(doc, (*base, "first"), r)
+                elif r != (link.table, "_index"):
+                    self.error(doc, (*base, "first"), f"'first' must lead to a row of '{link.table}' (a link path), "
+                               f"not to {r[0]}.{r[1]}")
+        for col in table.columns.values():
+            self.check_column(doc, table, col)
+        self.check_uniques(doc, table)
+
+    def check_column(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
+        base = ("columns", col.name)
+        if col.null_when is not None:
+            r = self.resolve(table.name, col.null_when.column)
+            if isinstance(r, str):
+                self.error(doc, (*base, "null_when", "column"), r)
+        if col.gen is None:
+            return
+        for where, g in gens.walk(col.gen):
+            gpath = (*base, "gen", *_spec_path(col.gen, where))
+            self.check_generator(doc, table, col, g, gpath, top=(where == ()))
+        if col.references:
+            self.check_foreign_key(doc, table, col)
+        if (col.unique or (col.primary_key and len(table.primary_key) == 1)) and not self.unique_by_construction(table, col):
+            self.error(doc, (*base, "gen"), "column is unique but its generator does not build unique values: "
+                       "use sequence, uuid, hex (>= 16 digits), token, a template with a unique part "
+                       "(e.g. {_index}), or a ref to a unique column of a one-to-one parent")
+
+    def check_generator(self, doc, table: TableSpec, col: ColumnSpec, g, gpath, top: bool) -> None:
+        kind = col.kind
+        for dep in _own_deps(g):
+            r = self.resolve(table.name, dep)
+            if isinstance(r, str):
+                self.error(doc, (*gpath, _GEN_KEYS.get(type(g), "")), r)
+        name = type(g).__name__.lower()
+        if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
+            self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
+        if top and isinstance(g, gens.Ref):
+            target = self.kind_at(table.name, g.path)
+            if target is not None and not _kind_fits(target, kind):
+                self.error(doc, (*gpath, "ref"), f"ref '{g.path}' is {target} but the column is {col.type}")
+        if isinstance(g, gens.Pool):
+            if self.pools.path_of(g.name) is None:
+                self.error(doc, gpath, f"unknown pool '{g.name}'." + did_you_mean(g.name, self.pools.names()))
+            elif kind == "json" and top and self.pools.get(g.name).kind != "json":
+                self.error(doc, gpath, f"pool '{g.name}' holds text, not JSON documents")
+        if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool) and self.pools.path_of(g.items.name) is None:
+            self.error(doc, (*gpath, "array", "items"), f"unknown pool '{g.items.name}'." + did_you_mean(g.items.name, self.pools.names()))
+        if isinstance(g, gens.JsonArray) and g.min > g.max:
+            self.error(doc, (*gpath, "array", "min"), f"min ({g.min}) > max ({g.max})")
+        if isinstance(g, gens.Categorical):
+            if g.weights is not None and len(g.weights) != len(g.values):
+                self.error(doc, (*gpath, "categorical", "weights"),
+                           f"{len(g.weights)} weights for {len(g.values)} values")
+            elif g.weights is not None and sum(g.weights) <= 0:
+                self.error(doc, (*gpath, "categorical", "weights"), "weights must not all be zero")
+        if isinstance(g, gens.Uniform) and g.min is not None and g.max is not None and g.min > g.max:
+            self.error(doc, (*gpath, "uniform", "min"), f"min ({g.min}) > max ({g.max})")
+        if isinstance(g, gens.Numeric) and not isinstance(g, gens.Uniform) and g.min is not None and g.max is not None and g.min > g.max:
+            self.error(doc, (*gpath, name, "min"), f"min ({g.min}) > max ({g.max})")
+        if isinstance(g, gens.Normal) and g.std <= 0:
+            self.error(doc, (*gpath, "normal", "std"), "std must be > 0")
+        if isinstance(g, gens.LogNormal):
+            if (g.mean is None) == (g.median is None):
+                self.error(doc, (*gpath, "lognormal"), "give exactly one of 'mean' or 'median'")
+            elif (g.mean if g.mean is not None else g.median) <= 0:
+                self.error(doc, (*gpath, "lognormal"), "lognormal mean/median must be > 0")
+            if g.sigma <= 0:
+                self.error(doc, (*gpath, "lognormal", "sigma"), "sigma must be > 0")
+        if isinstance(g, gens.Exponential) and g.mean <= 0:
+            self.error(doc, (*gpath, "exponential", "mean"), "mean must be > 0")
+        if isinstance(g, gens.PowerLaw):
+            if g.alpha <= 1:
+                self.error(doc, (*gpath, "powerlaw", "alpha"), "alpha must be > 1")
+            if g.min <= 0:
+                self.error(doc, (*gpath, "powerlaw", "min"), "min must be > 0")
+        if isinstance(g, gens.Zipf) and g.min > g.max:
+            self.error(doc, (*gpath, "zipf", "min"), f"min ({g.min}) > max ({g.max})")
+        if isinstance(g, gens.Bernoulli) and not 0 <= g.p <= 1:
+            self.error(doc, gpath, f"probability must lie in [0, 1], got {g.p}")
+        if isinstance(g, gens.Timestamp):
+            for which in ("after", "before"):
+                p = getattr(g, which)
+                if p:
+                    k = self.kind_at(table.name, p)
+                    if k is not None and k not in ("timestamp", "date"):
+                        self.error(doc, (*gpath, "timestamp", which), f"'{p}' is {k}, not a timestamp")
+            if g.offset and g.offset[0] > g.offset[1]:
+                self.error(doc, (*gpath, "timestamp", "offset"), "offset min > max")
+            if g.offset and not g.after:
+                self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
+        if top and col.null_rate and not 0 <= col.null_rate <= 1:
+            self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_foreign_key(self, doc, table: TableSpec, col: ColumnSpec) -> None:
+        t, c = col.references
+        if t not in self.tables or c not in self.tables[t].columns:
+            return
+        if not isinstance(col.gen, gens.Ref):
+            self.error(doc, ("columns", col.name, "gen"), f"a foreign key to {t}.{c} must take its value from a link: "
+                       f"gen: {{ref: <link>.{c}}}")
+            return
+        r = self.canonical(table.name, col.gen.path)
+        if not isinstance(r, str) and r != self.canonical(t, c):
+            self.error(doc, ("columns", col.name, "gen", "ref"), f"foreign key references {t}.{c} but the value comes from {r[0]}.{r[1]}")
+
+    def unique_by_construction(self, table: TableSpec, col: ColumnSpec, depth: int = 0) -> bool:
+        g = col.gen
+        if g is None or depth > 8:
+            return False
+        if isinstance(g, gens.Template):
+            if g.unique:
+                return True
+            for _, name, filters in g.pieces:
+                if name and name not in g.parts and not filters:
+                    r = self.resolve(table.name, name)
+                    if not isinstance(r, str) and r[0] == table.name and self._unique_col(table, r[1], depth):
+                        return True
+            return False
+        if isinstance(g, gens.Ref):
+            return self._unique_path(table, g.path, depth)
+        return bool(g.unique)
+
+    def _unique_col(self, table: TableSpec, cname: str, depth: int) -> bool:
+        if cname == "_index":
+            return True
+        if cname == "_ordinal":
+            return False
+        return self.unique_by_construction(table, table.columns[cname], depth + 1)
+
+    def _unique_path(self, table: TableSpec, path: str, depth: int) -> bool:
+        """A path keeps uniqueness when every hop is to a parent with at most one child per parent."""
+        segs = path.split(".")
+        t = table
+        for seg in segs[:-1]:
+            if seg != "parent" or t.parent is None or t.parent.count.max > 1:
+                return False
+            t = self.tables[t.parent.table]
+        last = segs[-1]
+        if last in t.columns:
+            return self._unique_col(t, last, depth)
+        return last == "_index"
+
+    def check_uniques(self, doc: Document, table: TableSpec) -> None:
+        sets = [(("unique", i), u.columns) for i, u in enumerate(table.uniques)]
+        sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes) if ix.unique]
+        if len(table.primary_key) > 1:
+            sets.append((("primary_key",), table.primary_key))
+        for path, cols in sets:
+            if any(c not in table.columns for c in cols):
+                continue
+            if self.unique_set(table, cols):
+                continue
+            self.error(doc, path, f"unique ({', '.join(cols)}) is not guaranteed by construction: include a unique "
+                       "column, or the parent's key plus a column from a 'distinct' link (or _ordinal)")
+
+    def unique_set(self, table: TableSpec, cols: list[str], depth: int = 0) -> bool:
+        """Whether the values of ``cols`` together are unique by construction."""
+        if depth > 8:
+            return False
+        if any(self.unique_by_construction(table, table.columns[c]) for c in cols):
+            return True
+        if self._parent_and_distinct(table, cols):
+            return True
+        # One child per parent at most, every column copied from the parent: unique if the
+        # parent's columns are.
+        if table.parent is not None and table.parent.count.max <= 1:
+            mapped = []
+            for c in cols:
+                g = table.columns[c].gen
+                head, _, rest = g.path.partition(".") if isinstance(g, gens.Ref) else ("", "", "")
+                if head != "parent" or not rest:
+                    return False
+                mapped.append(self._column_for(self.tables[table.parent.table], rest))
+            parent = self.tables[table.parent.table]
+            if all(c in parent.columns for c in mapped):
+                return self._declared_unique(parent, mapped) and self.unique_set(parent, mapped, depth + 1)
+        return False
+
+    @staticmethod
+    def _column_for(table: TableSpec, path: str) -> str | None:
+        """The column of ``table`` holding ``path``'s value: the path itself or a ref copying it."""
+        if path in table.columns:
+            return path
+        for c in table.columns.values():
+            if isinstance(c.gen, gens.Ref) and c.gen.path == path:
+                return c.name
+        return None
+
+    def canonical(self, table: str, path: str) -> tuple[str, str] | str:
+        """Where a value really comes from: follows columns that merely copy another (ref)."""
+        r = self.resolve(table, path)
+        for _ in range(16):
+            if isinstance(r, str) or r[1] in _SPECIAL_COLUMNS:
+                return r
+            g = self.tables[r[0]].columns[r[1]].gen
+            if not isinstance(g, gens.Ref):
+                return r
+            r = self.resolve(r[0], g.path)
+        return r
+
+    @staticmethod
+    def _declared_unique(table: TableSpec, cols: list[str]) -> bool:
+        sets = [u.columns for u in table.uniques] + [ix.columns for ix in table.indexes if ix.unique]
+        sets += [table.primary_key] + [[c.name] for c in table.columns.values() if c.unique]
+        return any(set(s) <= set(cols) for s in sets if s)
+
+    def _parent_and_distinct(self, table: TableSpec, cols: list[str]) -> bool:
+        if table.parent is None:
+            return False
+        has_parent_key = has_distinct = False
+        for c in cols:
+            g = table.columns[c].gen
+            paths = []
+            if isinstance(g, gens.Ref):
+                paths = [g.path]
+            elif isinstance(g, gens.Ordinal):
+                has_distinct = True
+            for p in paths:
+                head, _, rest = p.partition(".")
+                if head == "parent" and rest and "." not in rest:
+                    parent = self.tables[table.parent.table]
+                    if rest == "_index" or (rest in parent.columns and self._unique_col(parent, rest, 0)):
+                        has_parent_key = True
+                elif head in table.links and table.links[head].pick == "distinct" and rest and "." not in rest:
+                    target = self.tables[table.links[head].table]
+                    if rest == "_index" or (rest in target.columns and self._unique_col(target, rest, 0)):
+                        has_distinct = True
+                elif p == "_ordinal":
+                    has_distinct = True
+        return has_parent_key and has_distinct
+
+    def check_column_cycles(self) -> None:
+        graph: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for tname, table in self.tables.items():
+            for cname, col in table.columns.items():
+                deps = []
+                if col.gen is not None:
+                    for _, g in gens.walk(col.gen):
+                        for dep in _own_deps(g):
+                            r = self.resolve(tname, dep)
+                            if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                                deps.append(r)
+                if col.null_when is not None:
+                    r = self.resolve(tname, col.null_when.column)
+                    if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                        deps.append(r)
+                graph[(tname, cname)] = deps
+        state: dict = {}
+
+        def visit(node, stack):
+            s = state.get(node)
+            if s == 2:
+                return
+            if s == 1:
+                cycle = stack[stack.index(node):] + [node]
+                t, c = node
+                self.error(self.docs[t], ("columns", c, "gen"), "column reference cycle: " +
+                           " -> ".join(f"{a}.{b}" for a, b in cycle))
+                return
+            state[node] = 1
+            for d in graph.get(node, []):
+                visit(d, [*stack, node])
+            state[node] = 2
+
+        for node in graph:
+            visit(node, [])
+
+
+def _own_deps(g) -> list[str]:
+    """Paths a generator node reads itself (not through its children)."""
+    if isinstance(g, gens.Template):
+        return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
+    if isinstance(g, gens.Switch):
+        return [g.on]
+    if isinstance(g, (gens.JsonObject, gens.JsonArray)):
+        return []
+    return list(g.deps())
+
+
+def _spec_path(root, where: tuple) -> tuple:
+    """Generator tree position -> spec path under ``gen`` (for error locations)."""
+    out: list = []
+    g = root
+    for name in where:
+        if isinstance(g, gens.Template):
+            out += ["template", "parts", name]
+            g = g.parts[name]
+        elif isinstance(g, gens.JsonObject):
+            out += ["json", "object", name]
+            g = g.fields[name]
+        elif isinstance(g, gens.JsonArray):
+            out += ["json", "array", "items"]
+            g = g.items
+        elif isinstance(g, gens.Switch):
+            out += ["switch", "default"] if name == "default" and g.default is not None and name not in g.cases else ["switch", "cases", name]
+            g = g.default if out[-1] == "default" else g.cases[name]
+    return tuple(out)
+
+
+_GEN_KEYS = {gens.Ref: "ref", gens.Template: "template", gens.Timestamp: "timestamp", gens.Switch: "switch",
+             gens.Ordinal: "ordinal"}
+
+
+def _gen_name(spec_gen) -> str:
+    return {"numeric": "number"}.get(type(spec_gen).__name__.lower(), type(spec_gen).__name__.lower())
+
+
+def _kind_fits(source: str, target: str) -> bool:
+    if source == target:
+        return True
+    return (source, target) in {("int", "float"), ("timestamp", "date"), ("date", "timestamp")} or target in ("text",) and source != "json"
+
+
+def _as_case(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# -- entry points ---------------------------------------------------------------------------------
+
+
+def spec_hash(ss: SpecSet, profile: Profile, pools: PoolStore) -> str:
+    """SHA-256 over the entity specs, the profile chain and the pools in use."""
+    h = hashlib.sha256()
+    files = [d.path for d in ss.entities] + [ss.profiles[n].path for n in sorted(ss.profiles)]
+    files += sorted({Path(p.file) for p in pools._cache.values()})
+    for p in files:
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def check(ss: SpecSet, profile: str | None = None) -> list[Diagnostic]:
+    """Every problem of the spec set under ``profile`` (default: under each of its profiles)."""
+    errors = list(ss.errors)
+    names = [profile] if profile else ss.profile_names()
+    seen = set(errors)
+    for name in names:
+        prof, errs = resolve_profile(ss, name)
+        errs = [e for e in errs if e not in seen]
+        errors += errs
+        seen.update(errs)
+        if prof is None:
+            continue
+        checker = _Checker(ss, prof)
+        checker.build()
+        for e in checker.errors:
+            if e not in seen:
+                errors.append(e)
+                seen.add(e)
+    return sorted(errors)
+
+
+def build_model(spec_dir: str | Path, profile: str) -> Model:
+    """The model of ``spec_dir`` under ``profile``; raises ``SpecErrors`` listing every problem."""
+    ss = load_spec_set(spec_dir)
+    if ss.errors:
+        raise SpecErrors(ss.errors)
+    prof, errs = resolve_profile(ss, profile)
+    if prof is None:
+        raise SpecErrors(errs)
+    checker = _Checker(ss, prof)
+    tables = checker.build()
+    if checker.errors:
+        raise SpecErrors(checker.errors)
+    for t in tables.values():  # load the pools now: they are part of the spec hash
+        for c in t.columns.values():
+            if c.gen is not None:
+                for _, g in gens.walk(c.gen):
+                    if isinstance(g, gens.Pool):
+                        checker.pools.get(g.name)
+                    if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool):
+                        checker.pools.get(g.items.name)
+    return Model(str(spec_dir), prof, tables, checker.pools, spec_hash(ss, prof, checker.pools))
+
+
+def schema_document(name: str) -> str:
+    """The JSON Schema text (for ``specgen schema``)."""
+    return json.dumps(json_schema(name), indent=2)
+
+
+__all__ = ["SpecSet", "build_model", "check", "load_spec_set", "format_path"]

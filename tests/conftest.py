@@ -1,0 +1,56 @@
+"""Shared fixtures: spec sets, plans, and running the CLI as users do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "specs" / "examples" / "shop"
+CASES = Path(__file__).resolve().parent / "cases"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+DEFAULT_PROFILE = 'window: {end: "2026-01-01T00:00:00Z", days: 30}\nseed: 1\n'
+
+
+def run_cli(*args: str, cwd: Path | None = None, input: bytes | None = None, env: dict | None = None,
+            check: bool = False) -> subprocess.CompletedProcess:
+    """``specgen ARGS`` in a fresh interpreter, exactly as a user would run it."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("SPECGEN_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "specgen", *args], cwd=cwd, input=input,
+                          capture_output=True, env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"specgen {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+    return proc
+
+
+def write_spec_set(root: Path, files: dict[str, str]) -> Path:
+    """Materialise a spec set (``files`` maps relative paths to text) under ``root/specs``."""
+    specs = root / "specs"
+    for rel, text in files.items():
+        p = specs / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    if not (specs / "profiles").is_dir():
+        (specs / "profiles").mkdir(parents=True)
+        (specs / "profiles" / "default.yaml").write_text(DEFAULT_PROFILE)
+    return specs
+
+
+@pytest.fixture(scope="session")
+def shop_tiny():
+    from specgen import api
+
+    return api.plan(SHOP, "tiny")
+
+
+@pytest.fixture(scope="session")
+def shop_small():
+    from specgen import api
+
+    return api.plan(SHOP, "small")

@@ -1,0 +1,61 @@
+"""Validation: every shipped spec set is clean; every broken case fails with its exact message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import CASES, ROOT, run_cli, write_spec_set
+
+SPEC_SETS = [p.parent for p in [ROOT / "specs" / "profiles", *sorted((ROOT / "specs" / "examples").glob("*/profiles"))]
+             if any(p.glob("*.yaml"))]
+INVALID = sorted((CASES / "invalid").glob("*.yaml"))
+LOCATED = re.compile(r"^\S+:\d+:\d+: ")
+
+
+@pytest.mark.parametrize("spec_dir", SPEC_SETS, ids=lambda p: p.name)
+def test_shipped_specs_are_valid(spec_dir: Path):
+    proc = run_cli("validate", "--specs", str(spec_dir))
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
+@pytest.mark.parametrize("case", INVALID, ids=lambda p: p.stem)
+def test_invalid_spec_reports_location(case: Path, tmp_path: Path):
+    data = yaml.safe_load(case.read_text())
+    write_spec_set(tmp_path, data["files"])
+    proc = run_cli("validate", "--specs", "specs", cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == data["expect"], f"\n--- got ---\n{err}"
+    assert all(LOCATED.match(line) for line in lines)
+
+
+def test_debug_flag_shows_traceback_only_for_internal_errors(tmp_path: Path):
+    data = yaml.safe_load((CASES / "invalid" / "unknown_generator.yaml").read_text())
+    write_spec_set(tmp_path, data["files"])
+    proc = run_cli("--debug", "validate", "--specs", "specs", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "Traceback" in proc.stderr.decode()  # --debug re-raises user errors for developers
+
+
+def test_all_errors_are_collected(tmp_path: Path):
+    files = {
+        "a.yaml": "table: a\nrows: 3\ncolumns:\n  x: {type: integr, gen: sequence}\n  y: {type: text, gen: {pool: nope}}\n",
+        "b.yaml": "table: b\nrows: $missing\ncolumns:\n  x: {type: integer, gen: {normall: {}}}\n",
+    }
+    write_spec_set(tmp_path, files)
+    err = run_cli("validate", "--specs", "specs", cwd=tmp_path).stderr.decode()
+    assert err.count("\n") == 4, err
+    assert "specs/a.yaml:4:" in err and "specs/a.yaml:5:" in err and "specs/b.yaml:2:" in err and "specs/b.yaml:4:" in err
+
+
+def test_unknown_profile(tmp_path: Path):
+    write_spec_set(tmp_path, {"a.yaml": "table: a\nrows: 3\ncolumns:\n  x: {type: integer, gen: sequence}\n"})
+    proc = run_cli("plan", "--specs", "specs", "--profile", "defualt", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "unknown profile 'defualt'" in proc.stderr.decode() and "Did you mean 'default'?" in proc.stderr.decode()
