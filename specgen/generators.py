@@ -344,9 +344,9 @@ class Template(Generator):
         for _, name, filters in self.pieces:
             if name is None:
                 continue
-            if name in self.parts and self.parts[name].unique and not filters:
+            if name in self.parts and self.parts[name].unique and all(f[0] in ("slug", "lower", "pad") for f in filters):
                 return True
-            if name == "_index" and all(f[0] == "pad" for f in filters):
+            if name == "_index" and all(f[0] in ("slug", "lower", "pad") for f in filters):
                 return True
         return False
 

@@ -49,6 +49,7 @@ _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 _LITERAL_KEYS = {"const", "values", "template", "text", "default", "description", "checks", "in",
                  "equals", "not_equals", "cases"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
+_INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 
 
 @dataclass
@@ -707,7 +708,9 @@ class _Checker:
             if g.unique:
                 return True
             for _, name, filters in g.pieces:
-                if name and name not in g.parts and not filters:
+                # slug/lower keep the digits a unique part is built from (an index or a key), so
+                # they keep it unique; title/upper/json could merge values and do not count.
+                if name and name not in g.parts and all(f[0] in _INDEX_SAFE_FILTERS for f in filters):
                     r = self.resolve(table.name, name)
                     if not isinstance(r, str) and r[0] == table.name and self._unique_col(table, r[1], depth):
                         return True
