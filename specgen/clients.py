@@ -57,10 +57,11 @@ class Client:
             raise SpecgenError(f"'{self.program}' not found on PATH: install the {self.url.dialect} client")
         return path
 
-    def run_script(self, script: str, on_marker: Callable[[str], None] | None = None) -> str:
-        """Run a script; call ``on_marker`` for each marker line as it arrives; return other output."""
+    def run_script(self, script: str, on_marker: Callable[[str], None] | None = None, tabular: bool = False) -> str:
+        """Run a script; call ``on_marker`` for each marker line as it arrives; return other output
+        (tab-separated rows when ``tabular``)."""
         with ExitStack() as stack:
-            argv = self.argv(stack, query=False)
+            argv = self.argv(stack, query=tabular)
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     cwd=self.cwd, env=self.env(), text=True, bufsize=1)
             err_chunks: list[str] = []
@@ -176,6 +177,7 @@ class SqliteClient(Client):
     def query(self, sql):
         path = Path(self.cwd or ".") / self.url.database
         con = sqlite3.connect(path)
+        con.create_function("REGEXP", 2, _regexp, deterministic=True)
         try:
             rows = con.execute(sql).fetchall()
         except sqlite3.Error as exc:
@@ -183,6 +185,13 @@ class SqliteClient(Client):
         finally:
             con.close()
         return [[None if v is None else _text(v) for v in row] for row in rows]
+
+
+def _regexp(pattern, value):
+    # SQLite evaluates "value REGEXP pattern" as regexp(pattern, value).
+    import re
+
+    return None if pattern is None or value is None else re.search(pattern, value) is not None
 
 
 def _text(v) -> str:
