@@ -100,7 +100,7 @@ def available(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:
     for d in (*extra_dirs, shipped_dir()):
         for path in sorted(Path(d).glob("*.yaml")):
             out.setdefault(path.stem, path)
-    for name, path in list(out.items()):
+    for path in list(out.values()):
         for alias in _read(path).get("aliases") or []:
             out.setdefault(str(alias), path)
     return out
@@ -157,7 +157,7 @@ def _resolve(path: Path, dirs: tuple[Path, ...]) -> Dialect:
         path = parent_path
     base = chain[-1][2]
     knobs: dict = {}
-    for name, p, data in reversed(chain):
+    for _, p, data in reversed(chain):
         for key, value in data.items():
             if key == "extends":
                 continue
