@@ -814,11 +814,15 @@ class _Checker:
             for p in paths:
                 head, _, rest = p.partition(".")
                 if head == "parent" and rest and "." not in rest:
-                    parent = self.tables[table.parent.table]
+                    parent = self.tables.get(table.parent.table)  # absent when its own spec has errors
+                    if parent is None:
+                        continue
                     if rest == "_index" or (rest in parent.columns and self._unique_col(parent, rest, 0)):
                         has_parent_key = True
                 elif head in table.links and table.links[head].pick == "distinct" and rest and "." not in rest:
-                    target = self.tables[table.links[head].table]
+                    target = self.tables.get(table.links[head].table)
+                    if target is None:
+                        continue
                     if rest == "_index" or (rest in target.columns and self._unique_col(target, rest, 0)):
                         has_distinct = True
                 elif p == "_ordinal":
