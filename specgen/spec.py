@@ -730,13 +730,18 @@ class _Checker:
         for seg in segs[:-1]:
             if seg != "parent" or t.parent is None or t.parent.count.max > 1:
                 return False
-            t = self.tables[t.parent.table]
+            t = self.tables.get(t.parent.table)
+            if t is None:
+                return False
         last = segs[-1]
         if last in t.columns:
             return self._unique_col(t, last, depth)
         return last == "_index"
 
     def check_uniques(self, doc: Document, table: TableSpec) -> None:
+        related = ([table.parent.table] if table.parent else []) + [lk.table for lk in table.links.values()]
+        if any(r not in self.tables for r in related):
+            return  # a related spec did not build (its errors are reported): uniqueness cannot be judged
         sets = [(("unique", i), u.columns) for i, u in enumerate(table.uniques)]
         sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes) if ix.unique]
         if len(table.primary_key) > 1:
