@@ -159,6 +159,7 @@ def csv_field(col: Column, dialect) -> tuple[pl.Expr, int]:
     return _with_null(s, mask, str(dialect.csv_null)), escaped
 
 
+_SQL_BACKSLASH = {"\\": "\\\\", "'": "''", "\x00": "\\0", "\r": "\\r", "\n": "\\n", "\x1a": "\\Z"}
 _TEXT_SPECIALS = ["\\", "\t", "\n", "\r"]
 _TEXT_ESCAPES = ["\\\\", "\\t", "\\n", "\\r"]
 
@@ -198,10 +199,15 @@ def sql_literal(col: Column, dialect) -> pl.Expr:
     else:
         s = spelled(col, dialect)
         if dialect.sql_string_escape == "backslash":
-            if s.str.contains(r"[\\'\x00]").any():
-                s = s.str.replace_many(["\\", "'", "\x00"], ["\\\\", "''", "\\0"])
-        elif s.str.contains("'", literal=True).any():
-            s = s.str.replace_all("'", "''", literal=True)
+            # As mysqldump (mysql_real_escape_string): the mysql client reading a script drops
+            # a CR before a line end, so CR and LF travel escaped; Ctrl-Z is EOF on Windows.
+            if s.str.contains(r"[\\'\x00\r\n\x1a]").any():
+                s = s.str.replace_many(list(_SQL_BACKSLASH), list(_SQL_BACKSLASH.values()))
+        else:
+            if s.str.contains("'", literal=True).any():
+                s = s.str.replace_all("'", "''", literal=True)
+            if dialect.sql_carriage_return and s.str.contains("\r", literal=True).any():
+                s = s.str.replace_all("\r", str(dialect.sql_carriage_return), literal=True)
         s = pl.select(pl.concat_str([pl.lit("'"), pl.lit(s), pl.lit("'")])).to_series()
     return _with_null(s, null_mask(col), "NULL")
 

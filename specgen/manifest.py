@@ -30,6 +30,7 @@ is NULL. No wall-clock time is recorded anywhere: reruns are byte-identical.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -69,7 +70,10 @@ def column_stats(col: Column, with_length: bool) -> dict:
         lo = int(np.sum(v & 0xFFFFFFFF, dtype=np.int64))
         out["sum"] = hi * (1 << 32) + lo
     elif kind == "float":
-        out["sum"] = float(np.sum(v))
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(np.sum(v))
+        if math.isfinite(total):  # a sum that overflows float64 is not a checkable fact
+            out["sum"] = total
     out["min"] = _scalar(v.min())
     out["max"] = _scalar(v.max())
     return out
@@ -93,6 +97,10 @@ def combine(acc: dict | None, part: dict) -> dict:
             out[key] = max(out[key], value)
         else:  # nulls, sum, sum_length, escaped
             out[key] = out[key] + value
+    if "sum" in out and ("sum" not in part or "sum" not in acc):
+        del out["sum"]  # one batch's float sum overflowed: the total is unknown
+    elif isinstance(out.get("sum"), float) and not math.isfinite(out["sum"]):
+        del out["sum"]
     return out
 
 

@@ -174,6 +174,10 @@ def parsed_value(node, typ):
         return -parsed_value(node.this, typ)
     if isinstance(node, exp.HexString):
         return node.this.lower()
+    if isinstance(node, exp.DPipe):  # 'a' || char(13) || 'b' (SQLite's CR)
+        return parsed_value(node.this, typ) + parsed_value(node.expression, typ)
+    if isinstance(node, exp.Chr):
+        return "".join(chr(int(e.this)) for e in node.expressions)
     if not node.is_string:
         return int(node.this) if typ in ("bigint", "integer") else float(node.this)
     return node.this
@@ -261,7 +265,7 @@ class TestSqlPostgres(SqlOracle):
 class TestSqlSqlite(SqlOracle):
     dialect = "sqlite"
     EXPECT = {**COMMON, **SQL_STANDARD, "true": "1", "false": "0", "ts": "'2026-01-01 12:34:56.000000'",
-              "bytes": "X'00ff10'"}
+              "bytes": "X'00ff10'", "cr": "'a' || char(13) || 'b'", "crlf": "'a' || char(13) || '\nb'"}
 
 
 class TestSqlMysql(SqlOracle):
@@ -269,6 +273,7 @@ class TestSqlMysql(SqlOracle):
     EXPECT = {**COMMON, **SQL_STANDARD, "true": "1", "false": "0", "ts": "'2026-01-01 12:34:56'",
               "bytes": "X'00ff10'", "backslash": "'C:\\\\path\\\\'", "marker": "'\\\\N'",
               "marker2": "'\\\\\\\\N'", "marker_x": "'\\\\Nx'",
+              "cr": "'a\\rb'", "lf": "'a\\nb'", "crlf": "'a\\r\\nb'",
               "json": "'" + '{"q": "say \\\\"hi\\\\"", "b": "back\\\\\\\\slash", "u": "é中🎉"}' + "'"}
 
 
