@@ -130,6 +130,7 @@ def compile_dir(plan, dialect, out_dir: str | Path, options: Options, progress=N
     out = Path(out_dir)
     tables = options.tables or list(plan.model.tables)
     tpl = ddl.Templates(dialect)
+    tpl.require(["schema.sql", "post_data.sql", dialect.load_script, "verify.sql"])
     out.mkdir(parents=True, exist_ok=True)
     (out / manifest.MANIFEST).unlink(missing_ok=True)  # present again only once complete
     job = make_job(plan, dialect, options, out, options.fmt)
@@ -186,6 +187,8 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
     """Write one SQL stream (binary file object); return the number of data rows written."""
     tables = options.tables or list(plan.model.tables)
     tpl = ddl.Templates(dialect)
+    tpl.require(["schema.sql", "post_data.sql", "stream_begin.sql", "table_data_begin.sql", "table_data_end.sql",
+                 "stream_end.sql"])
     contexts = _contexts(plan, dialect, tables)
     # --format sql asks for INSERTs everywhere; otherwise the dialect's native stream.
     fmt = "sql" if options.fmt == "sql" or dialect.stream_data == "insert" else "copy"

@@ -41,15 +41,22 @@ class Templates:
     def candidates(self, name: str) -> list[str]:
         return [f"{d}/{name}.j2" for d in self.dialect.chain if d != "base"] + [f"default/{name}.j2"]
 
-    def render(self, name: str, **context) -> str:
+    def find(self, name: str) -> jinja2.Template:
         searched = self.candidates(name)
         try:
-            template = self.env.select_template(searched)
+            return self.env.select_template(searched)
         except jinja2.TemplatesNotFound:
             where = ", ".join(str(r) for r in self.roots)
             raise SpecgenError(f"no template for '{name}' (dialect {self.dialect.name}); searched "
                                f"{', '.join(searched)} under {where}.") from None
-        return template.render(dialect=self.dialect, version=__version__, **context)
+
+    def require(self, names) -> None:
+        """Fail before anything is written when a template is missing."""
+        for name in names:
+            self.find(name)
+
+    def render(self, name: str, **context) -> str:
+        return self.find(name).render(dialect=self.dialect, version=__version__, **context)
 
 
 # -- structures the templates frame ---------------------------------------------------------------
@@ -167,10 +174,6 @@ def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict,
         })
     return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
                       compressed=bool(suffix), header=header(plan, tpl.dialect, "load script"))
-
-
-def stream_part(tpl: Templates, name: str, **context) -> str:
-    return tpl.render(name, **context)
 
 
 def write_text(path: Path, text: str) -> None:
