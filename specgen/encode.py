@@ -136,11 +136,12 @@ def format_epoch(seconds: np.ndarray, pattern: str) -> pl.Series:
         return s.dt.strftime(pattern)
     y, m, d = _civil(span)
     day_bytes = _render(parts, width, {"Y": y, "m": m, "d": d}, len(span))
-    out = day_bytes[days - first]
+    # Whole rows gathered as opaque width-byte items: one copy per row instead of per byte.
+    out = day_bytes.view(f"V{width}").ravel()[days - first].view(np.uint8).reshape(n, width)
     table = _time_table(pattern)
     if table is not None:
         rows, lo, hi = table
-        out[:, lo:hi] = rows[secs - days * 86400]
+        out[:, lo:hi] = rows.view(f"V{hi - lo}").ravel()[secs - days * 86400].view(np.uint8).reshape(n, hi - lo)
     return text_from_bytes(out, width).cast(pl.String)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +90,38 @@ class _Sink:
         self.f.flush()
 
 
+class _Behind:
+    """Compress, hash and write on a helper thread, so that this work (zstd, sha256 and the
+    kernel's copy all release the GIL) overlaps the generation of the next batch. At most two
+    batches wait, so memory stays bounded by the batch size."""
+
+    def __init__(self, out):
+        self.out = out
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="specgen-part-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.out.write(data)
+                except BaseException as exc:  # noqa: BLE001 - handed to the producing thread
+                    self.error = exc
+
+    def write(self, data) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def _compressor(sink: _Sink, compression: str):
     if compression == "gzip":
         # mtime=0 and no file name in the header: the same input gives the same bytes.
@@ -121,17 +155,21 @@ def write_part(job: Job, table: str, part: int) -> dict:
     try:
         with open(tmp, "wb") as f:
             sink = _Sink(f)
-            out = _compressor(sink, job.compression) or sink
-            for chunk in engine.batches(plan, table, lo, hi):
-                enc = encode_batch(job, plan, table, chunk, lo, hi)
-                out.write(enc.data)
-                for name, col in chunk.columns.items():
-                    s = column_stats(col, name in with_length)
-                    if name in enc.escaped:
-                        s["escaped"] = enc.escaped[name]
-                    stats[name] = combine(stats.get(name), s)
-            if out is not sink:
-                out.close()
+            packer = _compressor(sink, job.compression)
+            behind = _Behind(packer or sink)
+            try:
+                for chunk in engine.batches(plan, table, lo, hi):
+                    enc = encode_batch(job, plan, table, chunk, lo, hi)
+                    behind.write(enc.data)
+                    for name, col in chunk.columns.items():
+                        s = column_stats(col, name in with_length)
+                        if name in enc.escaped:
+                            s["escaped"] = enc.escaped[name]
+                        stats[name] = combine(stats.get(name), s)
+            finally:
+                behind.close()
+            if packer is not None:
+                packer.close()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
