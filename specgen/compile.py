@@ -56,12 +56,13 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def executor_for(options: Options):
-    """The executor tasks run on, or None to run them in this process."""
+def executor_for(options: Options, tasks: int):
+    """The executor ``tasks`` tasks run on, or None to run them in this process."""
     if options.executor is not None:
         yield options.executor
         return
-    if options.workers <= 1:
+    workers = min(options.workers, tasks)  # a pool costs about a second to start: not for one task
+    if workers <= 1:
         yield None
         return
     # Each worker is one core: keep polars single-threaded in the children (read at import,
@@ -69,7 +70,7 @@ def executor_for(options: Options):
     # does not survive a fork.
     saved = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = "1"
-    pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield pool
     finally:
@@ -139,7 +140,7 @@ def compile_dir(plan, dialect, out_dir: str | Path, options: Options, progress=N
     # 1. parts
     tasks = [(job, t, part) for t in tables for part in range(plan.tables[t].chunks)]
     results: dict[str, list[dict]] = {t: [] for t in tables}
-    with executor_for(options) as executor:
+    with executor_for(options, len(tasks)) as executor:
         window = max(4 * options.workers, 8)
         for (_, table, _), result in zip(tasks, run_ordered(executor, write.write_part, tasks, window), strict=True):
             results[table].append(result)
@@ -200,7 +201,8 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
 
     emit(tpl.render("stream_begin.sql", schema=ddl.schema_sql(tpl, plan, contexts)))
     total = 0
-    with executor_for(options) as executor:
+    batches = sum(-(-ctx["rows"] // BATCH_ROWS) for ctx in contexts)
+    with executor_for(options, batches) as executor:
         for ctx in contexts:
             rows = ctx["rows"]
             if rows == 0:
