@@ -207,7 +207,7 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
             rows = ctx["rows"]
             if rows == 0:
                 continue
-            emit(tpl.render("table_data_begin.sql", t=ctx))
+            emit(tpl.render("table_data_begin.sql", t=ctx, data=fmt))
             ranges = [(job, ctx["raw"], lo, min(rows, lo + BATCH_ROWS)) for lo in range(0, rows, BATCH_ROWS)]
             for (_, _, lo, hi), data in zip(ranges, run_ordered(executor, write.stream_rows, ranges,
                                                                 max(2 * options.workers, 2)), strict=True):
@@ -215,7 +215,7 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
                 total += hi - lo
                 if progress:
                     progress(ctx["raw"], hi - lo)
-            emit(tpl.render("table_data_end.sql", t=ctx))
+            emit(tpl.render("table_data_end.sql", t=ctx, data=fmt))
     emit(tpl.render("stream_end.sql", post_data=ddl.post_data_sql(tpl, plan, contexts)))
     stream.flush()
     return total

@@ -187,6 +187,12 @@ def test_stdout_carries_only_sql(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+def test_postgres_stream_with_format_sql_is_inserts():
+    out = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "-d", "postgres", "--stdout", "--format", "sql",
+                  "--workers", "1", check=True).stdout.decode()
+    assert "COPY " not in out and "\\." not in out and out.count('INSERT INTO "customers"') == 1
+
+
 def test_mysql_and_sqlite_streams_are_inserts(tmp_path):
     for dialect, begin, end in (("mysql", "SET NAMES utf8mb4;", "SET UNIQUE_CHECKS = 1;\nCOMMIT;\n"),
                                 ("sqlite", "PRAGMA foreign_keys = OFF;", "COMMIT;\n")):

@@ -38,16 +38,16 @@ VALUES_SPEC = {
     "columns": {
         "id": {"type": "bigint", "gen": "sequence"},
         "txt": {"type": "text", "nullable": True, "null_rate": 0.15, "gen": {"categorical": {"values": NASTY}}},
-        "word": {"type": "varchar(80)", "gen": {"template": {"text": "{w|title} {_index}", "parts": {"w": {"pool": "words"}}}}},
-        "flag": {"type": "boolean", "nullable": True, "null_rate": 0.2, "gen": {"bernoulli": 0.5}},
+        "word": {"type": "varchar(80)", "default": "it's", "gen": {"template": {"text": "{w|title} {_index}", "parts": {"w": {"pool": "words"}}}}},
+        "flag": {"type": "boolean", "nullable": True, "null_rate": 0.2, "default": True, "gen": {"bernoulli": 0.5}},
         "big": {"type": "bigint", "gen": {"categorical": {"values": [0, -1, 9223372036854775807, -9223372036854775808, 42]}}},
-        "small": {"type": "integer", "nullable": True, "null_rate": 0.1, "gen": {"uniform": {"min": -1000, "max": 1000}}},
+        "small": {"type": "integer", "nullable": True, "null_rate": 0.1, "default": -1, "gen": {"uniform": {"min": -1000, "max": 1000}}},
         "ratio": {"type": "double", "gen": {"lognormal": {"median": 10.0, "sigma": 2.0}}},
         "edge": {"type": "double", "gen": {"categorical": {"values": [0.1, 1.0e+20, -2.5, 0.3333333333333333, -0.0,
                                                                       1.7976931348623157e+308, 5.0e-324]}}},
         "at": {"type": "timestamptz", "gen": {"timestamp": {"recency": {"half_life_days": 5}}}},
         "day": {"type": "date", "nullable": True, "null_rate": 0.3, "gen": {"timestamp": {}}},
-        "doc": {"type": "json", "gen": {"json": {"object": {"txt": {"ref": "txt"}, "n": {"uniform": {"min": 0, "max": 9}},
+        "doc": {"type": "json", "default": {"a": [1, "x"]}, "gen": {"json": {"object": {"txt": {"ref": "txt"}, "n": {"uniform": {"min": 0, "max": 9}},
                                                             "w": {"pool": "words"}}}}},
         "blob": {"type": "blob", "nullable": True, "null_rate": 0.1, "gen": {"hex": {"length": 16}}},
         "status": {"type": "varchar(10)", "nullable": True, "null_rate": 0.25,
@@ -315,8 +315,9 @@ def round_trip(db: Target, plan, table: str, *, bytes_as_text: bool = False) -> 
 # -- tests ----------------------------------------------------------------------------------------
 
 
-def test_stdout_stream_piped_into_the_client(db):
-    pipe_stdout(db, "--specs", str(SHOP), "--profile", "tiny", "--workers", "1")
+@pytest.mark.parametrize("fmt", ["native", "sql"])
+def test_stdout_stream_piped_into_the_client(db, fmt):
+    pipe_stdout(db, "--specs", str(SHOP), "--profile", "tiny", "--workers", "1", *(["--format", "sql"] if fmt == "sql" else []))
     plan = api.plan(SHOP, "tiny", estimate=False)
     assert counts(db, plan.rows) == plan.rows
 
@@ -360,6 +361,8 @@ def test_post_data_constraints_exist(db, values_specs, tmp_path):
     proc = db.run([*db.query_args(), dup], check=False)
     assert proc.returncode != 0, "the primary key was not created after the data"
     post = (out / "post_data.sql").read_text()
+    schema = (out / "schema.sql").read_text()
+    assert "DEFAULT 'it''s'" in schema and "DEFAULT TRUE" in schema and "DEFAULT -1" in schema
     if db.dialect == "mysql":
         assert "skipped: MySQL/MariaDB has no partial indexes" in post
     else:
