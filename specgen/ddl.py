@@ -113,17 +113,17 @@ def table_context(plan, dialect, name: str, included: set[str]) -> dict:
     }
 
 
-def header(plan, dialect, what: str) -> dict:
+def header(plan, what: str) -> dict:
     p = plan.model
     return {"what": what, "profile": p.profile.name, "seed": plan.seed, "spec_hash": p.spec_hash}
 
 
 def schema_sql(tpl: Templates, plan, tables: list[dict]) -> str:
-    return tpl.render("schema.sql", tables=tables, header=header(plan, tpl.dialect, "schema"))
+    return tpl.render("schema.sql", tables=tables, header=header(plan, "schema"))
 
 
 def post_data_sql(tpl: Templates, plan, tables: list[dict]) -> str:
-    return tpl.render("post_data.sql", tables=tables, header=header(plan, tpl.dialect, "post-data constraints"))
+    return tpl.render("post_data.sql", tables=tables, header=header(plan, "post-data constraints"))
 
 
 def verify_checks(tables: list[dict], manifest_tables: dict) -> list[dict]:
@@ -156,7 +156,7 @@ def verify_checks(tables: list[dict], manifest_tables: dict) -> list[dict]:
 
 def verify_sql(tpl: Templates, plan, tables: list[dict], manifest_tables: dict) -> str:
     return tpl.render("verify.sql", checks=verify_checks(tables, manifest_tables),
-                      header=header(plan, tpl.dialect, "verification checks"))
+                      header=header(plan, "verification checks"))
 
 
 def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict, *, fmt: str,
@@ -173,7 +173,7 @@ def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict,
             "escaped_columns": [c for c in t["columns"] if stats[c["raw"]].get("escaped", 0) > 0],
         })
     return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
-                      compressed=bool(suffix), header=header(plan, tpl.dialect, "load script"))
+                      compressed=bool(suffix), header=header(plan, "load script"))
 
 
 def write_text(path: Path, text: str) -> None:
