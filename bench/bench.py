@@ -45,9 +45,59 @@ def gen_memory(table: str, rows: int, profile: str = "bench") -> dict:
     return {"rows": rows, "seconds": dt, "bytes": nbytes, "columns": ncols}
 
 
+def compile_files(dialect: str, fmt: str, compress: str = "none", workers: int = 1, profile: str = "medium") -> dict:
+    """``specgen compile`` to files: generation, encoding, hashing and writing (page cache)."""
+    import shutil
+
+    from specgen import api
+
+    out = OUT / "compile" / f"{dialect}-{fmt}-{compress}-{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    m = api.compile(SHOP, profile, dialect, fmt=fmt, out=out, workers=workers, compress=compress)
+    dt = time.perf_counter() - t
+    rows = sum(e["rows"] for e in m["tables"].values())
+    nbytes = sum(f["bytes"] for e in m["tables"].values() for f in e["files"])
+    shutil.rmtree(out, ignore_errors=True)
+    return {"rows": rows, "seconds": dt, "bytes": nbytes, "columns": None}
+
+
+def compile_stream(dialect: str, profile: str = "medium") -> dict:
+    """``specgen compile --stdout`` into a null sink (what a pipe to the client receives)."""
+    from specgen import api
+
+    class Sink:
+        size = 0
+
+        def write(self, b):
+            self.size += len(b)
+
+        def flush(self):
+            pass
+
+    sink = Sink()
+    t = time.perf_counter()
+    api.compile(SHOP, profile, dialect, stream=sink, workers=1)
+    dt = time.perf_counter() - t
+    rows = api.plan(SHOP, profile, estimate=False).total_rows
+    return {"rows": rows, "seconds": dt, "bytes": sink.size, "columns": None}
+
+
 STAGES = {
     "generate/narrow (page_views, 5 cols)": (gen_memory, {"table": "page_views", "rows": 10_000_000}, 1),
     "generate/wide (customers, 11 cols)": (gen_memory, {"table": "customers", "rows": 2_000_000}, 1),
+    # compile: the shop example at profile medium (5.7M rows: 71% narrow page_views, 18% order_items,
+    # 7% orders, 3% reviews, 2% wide customers), one core unless stated.
+    "compile/postgres csv": (compile_files, {"dialect": "postgres", "fmt": "csv"}, 1),
+    "compile/mysql tsv": (compile_files, {"dialect": "mysql", "fmt": "csv"}, 1),
+    "compile/sqlite csv": (compile_files, {"dialect": "sqlite", "fmt": "csv"}, 1),
+    "compile/postgres sql": (compile_files, {"dialect": "postgres", "fmt": "sql"}, 1),
+    "compile/mysql sql": (compile_files, {"dialect": "mysql", "fmt": "sql"}, 1),
+    "compile/sqlite sql": (compile_files, {"dialect": "sqlite", "fmt": "sql"}, 1),
+    "compile/postgres csv zstd": (compile_files, {"dialect": "postgres", "fmt": "csv", "compress": "zstd"}, 1),
+    "compile/postgres stdout (COPY)": (compile_stream, {"dialect": "postgres"}, 1),
+    "compile/mysql stdout (INSERT)": (compile_stream, {"dialect": "mysql"}, 1),
+    "compile/postgres csv, 2 workers": (compile_files, {"dialect": "postgres", "fmt": "csv", "workers": 2}, 0),
 }
 
 
@@ -66,6 +116,7 @@ def run(name: str) -> dict:
     env = dict(os.environ)
     if threads:
         env.update(POLARS_MAX_THREADS=str(threads), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    os.sync()  # start each stage without the previous one's dirty pages being flushed under it
     proc = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"stage {name} failed:\n{proc.stderr}")

@@ -5,6 +5,9 @@
     >>> plan.rows["customers"]
     40
     >>> df = api.generate_table(plan, "orders", 0, 10)   # a polars DataFrame
+    >>> m = api.compile("specs/examples/shop", "tiny", "postgres", out="out/tiny/postgres")
+    >>> m["tables"]["customers"]["files"][0]["path"]
+    'data/customers/part-00000.csv'
 """
 
 from __future__ import annotations
@@ -51,3 +54,51 @@ def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: l
     from specgen.pools import build_pools as _build
 
     return _build(Path(out_dir) if out_dir else default_spec_dir() / "pools", seed=seed, only=only)
+
+
+def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", *, fmt: str | None = None,
+            out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
+            workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
+            executor=None, progress=None) -> dict | None:
+    """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
+    (a binary file object) one SQL stream (returns None).
+
+    ``dialect`` is a profile name or alias (``postgres``, ``mariadb``) or a path to a dialect YAML
+    file. ``out`` defaults to ``out/<profile>/<dialect>``. ``executor`` is any
+    ``concurrent.futures``-style executor; it overrides ``workers`` (default: the machine's cores).
+    Every option is checked before anything is written.
+    """
+    from specgen import compile as comp
+    from specgen import dialect as dialects
+    from specgen.errors import SpecgenError, did_you_mean
+
+    d = dialects.load(dialect)
+    if fmt is not None and fmt not in comp.FORMATS:
+        raise SpecgenError(f"unknown format '{fmt}' (choose from {', '.join(comp.FORMATS)}).")
+    if compress not in comp.COMPRESSIONS:
+        raise SpecgenError(f"unknown compression '{compress}' (choose from {', '.join(comp.COMPRESSIONS)}).")
+    if stream is not None:
+        if out is not None:
+            raise SpecgenError("--stdout and --out exclude each other: the stream goes to standard output.")
+        if compress != "none":
+            raise SpecgenError("--compress applies to files; compress the stream with a pipe (| zstd).")
+        if fmt == "csv":
+            raise SpecgenError("--stdout writes SQL (COPY blocks or INSERTs); use --format sql or leave --format out.")
+    if workers is not None and workers < 1:
+        raise SpecgenError("--workers must be at least 1.")
+    if chunk_rows is not None and chunk_rows < 1:
+        raise SpecgenError("--chunk-rows must be at least 1.")
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows)
+    if tables:
+        unknown = [t for t in tables if t not in p.rows]
+        if unknown:
+            raise SpecgenError("; ".join(f"unknown table '{t}'." + did_you_mean(t, p.rows) for t in unknown))
+        wanted = set(tables)
+        tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
+    options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None,
+                           workers=workers or comp.default_workers(), executor=executor)
+    if stream is not None:
+        comp.compile_stream(p, d, stream, options, progress=progress)
+        return None
+    out_dir = Path(out) if out is not None else Path("out") / p.model.profile.name / d.name
+    return comp.compile_dir(p, d, out_dir, options, progress=progress)

@@ -733,13 +733,18 @@ class _Checker:
         for seg in segs[:-1]:
             if seg != "parent" or t.parent is None or t.parent.count.max > 1:
                 return False
-            t = self.tables[t.parent.table]
+            t = self.tables.get(t.parent.table)
+            if t is None:
+                return False
         last = segs[-1]
         if last in t.columns:
             return self._unique_col(t, last, depth)
         return last == "_index"
 
     def check_uniques(self, doc: Document, table: TableSpec) -> None:
+        related = ([table.parent.table] if table.parent else []) + [lk.table for lk in table.links.values()]
+        if any(r not in self.tables for r in related):
+            return  # a related spec did not build (its errors are reported): uniqueness cannot be judged
         sets = [(("unique", i), u.columns) for i, u in enumerate(table.uniques)]
         sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes) if ix.unique]
         if len(table.primary_key) > 1:
@@ -817,11 +822,15 @@ class _Checker:
             for p in paths:
                 head, _, rest = p.partition(".")
                 if head == "parent" and rest and "." not in rest:
-                    parent = self.tables[table.parent.table]
+                    parent = self.tables.get(table.parent.table)  # absent when its own spec has errors
+                    if parent is None:
+                        continue
                     if rest == "_index" or (rest in parent.columns and self._unique_col(parent, rest, 0)):
                         has_parent_key = True
                 elif head in table.links and table.links[head].pick == "distinct" and rest and "." not in rest:
-                    target = self.tables[table.links[head].table]
+                    target = self.tables.get(table.links[head].table)
+                    if target is None:
+                        continue
                     if rest == "_index" or (rest in target.columns and self._unique_col(target, rest, 0)):
                         has_distinct = True
                 elif p == "_ordinal":

@@ -59,3 +59,16 @@ def test_unknown_profile(tmp_path: Path):
     proc = run_cli("plan", "--specs", "specs", "--profile", "defualt", cwd=tmp_path)
     assert proc.returncode == 1
     assert "unknown profile 'defualt'" in proc.stderr.decode() and "Did you mean 'default'?" in proc.stderr.decode()
+
+
+def test_child_of_a_broken_parent_reports_instead_of_crashing(tmp_path: Path):
+    files = {
+        "p.yaml": "table: p\nrows: 3\ncolumns:\n  id: {type: bigint, gen: sequence}\n  t: {type: date, gen: timestamp}\n",
+        "c.yaml": ("table: c\nparent: {table: p, count: 1}\ncolumns:\n  p_id: {type: bigint, references: p.id, gen: {ref: parent.id}}\n"
+                   "  n: {type: integer, gen: {ordinal: {}}}\nunique:\n  - [p_id, n]\n"),
+    }
+    write_spec_set(tmp_path, files)
+    proc = run_cli("validate", "--specs", "specs", cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "internal error" not in err, err
+    assert "specs/p.yaml:5:" in err

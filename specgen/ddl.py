@@ -1,0 +1,185 @@
+"""SQL around the data: schema, post-data constraints, load scripts, verify checks, stream framing.
+
+Python prepares plain structures (quoted names, SQL types, literals, file lists); Jinja templates
+frame them into SQL. Templates dispatch like dbt's ``adapter.dispatch``: ``<dialect>/X.j2``, then
+each parent dialect's along ``extends``, then ``default/X.j2``; a missing template is an error
+that lists every name searched. Templates are found in ``templates/`` next to a user's dialect
+file first, then in the shipped ``templates/`` (``data_dir("templates")``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import sqlglot
+from sqlglot import exp
+
+from specgen import __version__
+from specgen.errors import SpecgenError
+from specgen.resources import data_dir
+
+
+class Templates:
+    """The Jinja environment of one dialect, with dispatch along its ``extends`` chain."""
+
+    def __init__(self, dialect):
+        self.dialect = dialect
+        roots = [d / "templates" for d in dialect.dirs if (d / "templates").is_dir()]
+        shipped = data_dir("templates")
+        self.roots = list(dict.fromkeys([*roots, shipped]))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(r) for r in self.roots]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            autoescape=False,
+            extensions=["jinja2.ext.do"],
+        )
+
+    def candidates(self, name: str) -> list[str]:
+        return [f"{d}/{name}.j2" for d in self.dialect.chain if d != "base"] + [f"default/{name}.j2"]
+
+    def find(self, name: str) -> jinja2.Template:
+        searched = self.candidates(name)
+        try:
+            return self.env.select_template(searched)
+        except jinja2.TemplatesNotFound:
+            where = ", ".join(str(r) for r in self.roots)
+            raise SpecgenError(f"no template for '{name}' (dialect {self.dialect.name}); searched "
+                               f"{', '.join(searched)} under {where}.") from None
+
+    def require(self, names) -> None:
+        """Fail before anything is written when a template is missing."""
+        for name in names:
+            self.find(name)
+
+    def render(self, name: str, **context) -> str:
+        return self.find(name).render(dialect=self.dialect, version=__version__, **context)
+
+
+# -- structures the templates frame ---------------------------------------------------------------
+
+
+def literal(value, dialect) -> str:
+    """A Python value (a spec default or a check value) as an SQL literal of the dialect."""
+    if isinstance(value, (dict, list)):
+        import json
+
+        value = json.dumps(value, ensure_ascii=False)
+    return exp.convert(value).sql(dialect=dialect.sqlglot or None)
+
+
+def predicate(sql: str, dialect) -> str:
+    """A partial-index predicate from the spec, re-spelled for the dialect."""
+    return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
+
+
+def table_context(plan, dialect, name: str, included: set[str]) -> dict:
+    spec = plan.model.tables[name]
+    q = dialect.quote
+
+    def qs(cols):
+        return [q(c) for c in cols]
+
+    columns = [{"name": q(c.name), "raw": c.name, "type": dialect.sql_type(c.type), "kind": c.kind,
+                "not_null": not c.nullable,
+                "default": None if c.default is None else literal(c.default, dialect)}
+               for c in spec.stored]
+    fks, skipped = [], []
+    for col, ref_table, ref_col, on_delete in spec.foreign_keys():
+        fk = {"name": q(dialect.short_name(f"fk_{name}_{col}")), "columns": [q(col)], "ref_table": q(ref_table),
+              "ref_columns": [q(ref_col)], "on_delete": on_delete.upper().replace("_", " ") if on_delete else None,
+              "raw_columns": [col], "raw_ref_table": ref_table, "raw_ref_columns": [ref_col]}
+        (fks if ref_table in included else skipped).append(fk)
+    uniques = [{"name": q(dialect.short_name(f"uq_{name}_{c.name}")), "columns": [q(c.name)], "raw_columns": [c.name]}
+               for c in spec.stored if c.unique and not (spec.primary_key == [c.name])]
+    for u in spec.uniques:
+        uname = u.name or f"uq_{name}_{'_'.join(u.columns)}"
+        uniques.append({"name": q(dialect.short_name(uname)), "columns": qs(u.columns), "raw_columns": list(u.columns)})
+    indexes = []
+    for ix in spec.indexes:
+        iname = ix.name or f"ix_{name}_{'_'.join(ix.columns)}"
+        indexes.append({"name": q(dialect.short_name(iname)), "raw_name": iname, "columns": qs(ix.columns),
+                        "unique": ix.unique, "where": predicate(ix.where, dialect) if ix.where else None})
+    checks = [{"name": q(dialect.short_name(ck.name)), "column": q(ck.column), "raw_column": ck.column,
+               "values": [literal(v, dialect) for v in ck.values]} for ck in spec.checks]
+    return {
+        "name": q(name), "raw": name, "columns": columns, "column_list": ", ".join(c["name"] for c in columns),
+        "primary_key": qs(spec.primary_key), "raw_primary_key": list(spec.primary_key),
+        "foreign_keys": fks, "skipped_foreign_keys": skipped, "uniques": uniques, "indexes": indexes,
+        "checks": checks, "rows": plan.rows[name],
+    }
+
+
+def header(plan, what: str) -> dict:
+    p = plan.model
+    return {"what": what, "profile": p.profile.name, "seed": plan.seed, "spec_hash": p.spec_hash}
+
+
+def schema_sql(tpl: Templates, plan, tables: list[dict]) -> str:
+    return tpl.render("schema.sql", tables=tables, header=header(plan, "schema"))
+
+
+def post_data_sql(tpl: Templates, plan, tables: list[dict]) -> str:
+    return tpl.render("post_data.sql", tables=tables, header=header(plan, "post-data constraints"))
+
+
+def verify_checks(tables: list[dict], manifest_tables: dict) -> list[dict]:
+    """The checks ``specgen verify`` runs: each query returns one number that must equal ``expect``."""
+    checks = []
+    for t in tables:
+        m = manifest_tables[t["raw"]]
+        checks.append({"check": "rows", "name": f"rows:{t['raw']}", "table": t, "expect": m["rows"]})
+        for c in t["columns"]:
+            nulls = m["stats"][c["raw"]]["nulls"]
+            if c["not_null"]:
+                checks.append({"check": "not_null", "name": f"not_null:{t['raw']}.{c['raw']}", "table": t,
+                               "column": c, "expect": 0})
+            else:
+                checks.append({"check": "nulls", "name": f"nulls:{t['raw']}.{c['raw']}", "table": t,
+                               "column": c, "expect": nulls})
+        keys = ([{"name": "primary_key", "columns": t["primary_key"]}] if t["primary_key"] else []) + t["uniques"]
+        for k in keys:
+            label = k["name"] if k["name"] == "primary_key" else k["name"].strip('"`')
+            checks.append({"check": "unique", "name": f"unique:{t['raw']}.{label}", "table": t,
+                           "columns": k["columns"], "expect": 0})
+        for fk in t["foreign_keys"]:
+            checks.append({"check": "orphans", "name": f"orphans:{t['raw']}.{','.join(fk['raw_columns'])}",
+                           "table": t, "fk": fk, "expect": 0})
+        for ck in t["checks"]:
+            checks.append({"check": "domain", "name": f"domain:{t['raw']}.{ck['raw_column']}", "table": t,
+                           "column_sql": ck["column"], "values": ck["values"], "expect": 0})
+    return checks
+
+
+def verify_sql(tpl: Templates, plan, tables: list[dict], manifest_tables: dict) -> str:
+    return tpl.render("verify.sql", checks=verify_checks(tables, manifest_tables),
+                      header=header(plan, "verification checks"))
+
+
+def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict, *, fmt: str,
+                decompress: str | None, suffix: str) -> str:
+    loads = []
+    for t in tables:
+        m = manifest_tables[t["raw"]]
+        stats = m["stats"]
+        loads.append({
+            **t,
+            "files": [f["path"] for f in m["files"]],
+            "plain_files": [f["path"][: len(f["path"]) - len(suffix)] if suffix else f["path"] for f in m["files"]],
+            "null_columns": [c for c in t["columns"] if stats[c["raw"]]["nulls"] > 0],
+            "escaped_columns": [c for c in t["columns"] if stats[c["raw"]].get("escaped", 0) > 0],
+        })
+    return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
+                      compressed=bool(suffix), header=header(plan, "load script"))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a small text file atomically (temp name in the same directory, then rename)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,151 @@
+"""The manifest: what a compile wrote, and the facts ``specgen verify`` checks in the database.
+
+``manifest.json`` is the contract with the loader and verifier (issue 5)::
+
+    {"specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression",
+     "chunk_rows", "window": {"start", "end"},
+     "files": {"schema", "post_data", "load_script", "verify"},
+     "tables": {"<table>": {"rows", "columns": [{"name", "type", "sql_type", "nullable", "kind"}],
+                            "primary_key", "files": [{"path", "rows", "bytes", "sha256"}],
+                            "stats": {"<column>": {"nulls", "sum", "min", "max", "sum_length",
+                                                   "escaped"}}}}}
+
+Column statistics are computed per batch, vectorised, and combined in part order, so they are
+deterministic. Which keys a column has depends on its kind:
+
+=========== ==========================================================================
+int         ``nulls``, ``sum`` (exact, arbitrary precision), ``min``, ``max``
+float       ``nulls``, ``sum`` (float64; the database may sum in another order), ``min``, ``max``
+bool        ``nulls``, ``sum`` (number of true values)
+timestamp   ``nulls``, ``min``, ``max`` (epoch seconds, UTC); date: days since the epoch
+text, json  ``nulls``, ``sum_length`` (characters) unless the dialect normalises the type
+bytes       ``nulls``, ``sum_length`` (bytes)
+=========== ==========================================================================
+
+``escaped`` (SQLite CSV only, when > 0): text values of the form ``^\\+N$`` written with one more
+leading backslash; the load script strips it again. ``min``/``max`` are absent when every value
+is NULL. No wall-clock time is recorded anywhere: reruns are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from specgen import __version__
+from specgen.column import Column
+from specgen.encode import null_mask
+
+MANIFEST = "manifest.json"
+
+
+def column_stats(col: Column, with_length: bool) -> dict:
+    """Statistics of one batch of one column."""
+    mask = null_mask(col)
+    nulls = 0 if mask is None else int(mask.sum())
+    out: dict = {"nulls": nulls}
+    kind = col.kind
+    if kind in ("text", "json", "bytes"):
+        if with_length:
+            s = col.values if mask is None else col.values.filter(pl.Series(~mask))
+            total = int(s.str.len_bytes().sum() // 2) if kind == "bytes" else int(s.str.len_chars().sum())
+            out["sum_length"] = total
+        return out
+    v = col.values if mask is None else col.values[~mask]
+    if kind == "bool":
+        out["sum"] = int(np.count_nonzero(v))
+        return out
+    if len(v) == 0:
+        if kind in ("int", "float"):
+            out["sum"] = 0 if kind == "int" else 0.0
+        return out
+    if kind == "int":
+        # Exact: split into 32-bit halves so neither partial sum can overflow int64.
+        hi = int(np.sum(v >> 32, dtype=np.int64))
+        lo = int(np.sum(v & 0xFFFFFFFF, dtype=np.int64))
+        out["sum"] = hi * (1 << 32) + lo
+    elif kind == "float":
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(np.sum(v))
+        if math.isfinite(total):  # a sum that overflows float64 is not a checkable fact
+            out["sum"] = total
+    out["min"] = _scalar(v.min())
+    out["max"] = _scalar(v.max())
+    return out
+
+
+def _scalar(x):
+    return float(x) if isinstance(x, np.floating) else int(x)
+
+
+def combine(acc: dict | None, part: dict) -> dict:
+    """Fold the statistics of the next batch (or part) into ``acc``, in order."""
+    if acc is None:
+        return dict(part)
+    out = dict(acc)
+    for key, value in part.items():
+        if key not in out:
+            out[key] = value
+        elif key == "min":
+            out[key] = min(out[key], value)
+        elif key == "max":
+            out[key] = max(out[key], value)
+        else:  # nulls, sum, sum_length, escaped
+            out[key] = out[key] + value
+    if "sum" in out and ("sum" not in part or "sum" not in acc):
+        del out["sum"]  # one batch's float sum overflowed: the total is unknown
+    elif isinstance(out.get("sum"), float) and not math.isfinite(out["sum"]):
+        del out["sum"]
+    return out
+
+
+def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, dict]) -> dict:
+    spec = plan.model.tables[table]
+    return {
+        "rows": plan.rows[table],
+        "columns": [
+            {"name": c.name, "type": str(c.type), "sql_type": dialect.sql_type(c.type),
+             "nullable": c.nullable, "kind": c.kind}
+            for c in spec.stored
+        ],
+        "primary_key": list(spec.primary_key),
+        "files": files,
+        "stats": {c.name: stats.get(c.name, {"nulls": 0}) for c in spec.stored},
+    }
+
+
+def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict]) -> dict:
+    from specgen.plan import _iso
+
+    p = plan.model.profile
+    return {
+        "specgen_version": __version__,
+        "spec_hash": plan.model.spec_hash,
+        "profile": p.name,
+        "seed": plan.seed,
+        "dialect": dialect.name,
+        "format": fmt,
+        "compression": compression,
+        "chunk_rows": plan.chunk_rows,
+        "window": {"start": _iso(p.window_start), "end": _iso(p.window_end)},
+        "files": files,
+        "tables": tables,
+    }
+
+
+def write(out_dir: Path, manifest: dict) -> Path:
+    """Write ``manifest.json`` atomically (it is written last: its presence means a complete run)."""
+    path = Path(out_dir) / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read(out_dir: str | Path) -> dict:
+    return json.loads((Path(out_dir) / MANIFEST).read_text())

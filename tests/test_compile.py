@@ -1,0 +1,317 @@
+"""``specgen compile``: directory layout, manifest, statistics, byte identity, options and errors."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zstandard
+
+from conftest import SHOP, run_cli, write_spec_set
+from specgen import api, engine
+from specgen.dialect import load as load_dialect
+from specgen.errors import SpecgenError
+from specgen.model import SqlType
+
+
+def _all_files(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def _table_bytes(out: Path, m: dict, table: str) -> bytes:
+    return b"".join((out / f["path"]).read_bytes() for f in m["tables"][table]["files"])
+
+
+@pytest.fixture(scope="module")
+def tiny_pg(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny") / "pg"
+    return out, api.compile(SHOP, "tiny", "postgres", out=out, workers=1, chunk_rows=100)
+
+
+# -- layout and manifest ----------------------------------------------------------------------------
+
+
+def test_directory_layout(tiny_pg):
+    out, m = tiny_pg
+    for name in ("schema.sql", "post_data.sql", "load.psql", "verify.sql", "manifest.json"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "manifest.json").read_text()) == m
+    parts = sorted(p.relative_to(out).as_posix() for p in (out / "data").rglob("*"))
+    assert "data/page_views/part-00004.csv" in parts
+    assert not [p for p in parts if ".tmp" in p]
+
+
+def test_manifest_shape(tiny_pg, shop_tiny):
+    _, m = tiny_pg
+    assert list(m) == ["specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression",
+                       "chunk_rows", "window", "files", "tables"]
+    assert (m["profile"], m["dialect"], m["format"], m["compression"], m["chunk_rows"]) == ("tiny", "postgres", "csv", "none", 100)
+    assert m["spec_hash"] == shop_tiny.model.spec_hash and m["seed"] == shop_tiny.seed
+    assert m["files"] == {"schema": "schema.sql", "post_data": "post_data.sql", "load_script": "load.psql",
+                          "verify": "verify.sql"}
+    assert list(m["tables"]) == list(shop_tiny.model.tables)  # dependency order
+    orders = m["tables"]["orders"]
+    assert list(orders) == ["rows", "columns", "primary_key", "files", "stats"]
+    assert orders["columns"][4] == {"name": "created_at", "type": "timestamptz", "sql_type": "TIMESTAMP WITH TIME ZONE",
+                                    "nullable": False, "kind": "timestamp"}
+    assert orders["primary_key"] == ["id"]
+
+
+def test_files_are_described_exactly(tiny_pg, shop_tiny):
+    out, m = tiny_pg
+    for table, entry in m["tables"].items():
+        assert entry["rows"] == shop_tiny.rows[table]
+        assert sum(f["rows"] for f in entry["files"]) == entry["rows"]
+        for i, f in enumerate(entry["files"]):
+            data = (out / f["path"]).read_bytes()
+            assert f["path"] == f"data/{table}/part-{i:05d}.csv"
+            assert f["bytes"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
+            assert data.count(b"\n") >= f["rows"]  # no header line; quoted newlines may add more
+
+
+def test_statistics_match_the_generated_columns(tiny_pg, shop_tiny):
+    _, m = tiny_pg
+    checked = 0
+    for table, entry in m["tables"].items():
+        chunk = engine.generate(shop_tiny, table)
+        for name, col in chunk.columns.items():
+            s = entry["stats"][name]
+            mask = col.null_mask()
+            assert s["nulls"] == int(mask.sum()), (table, name)
+            if col.kind in ("text", "json"):
+                expect = sum(len(v) for v, null in zip(col.values.to_list(), mask, strict=True) if not null)
+                assert s["sum_length"] == expect, (table, name)
+            elif col.kind == "bool":
+                assert s["sum"] == int(col.values[~mask].sum())
+            elif col.kind in ("int", "float", "timestamp"):
+                v = col.values[~mask]
+                assert (s["min"], s["max"]) == (v.min(), v.max()), (table, name)
+                if col.kind == "int":
+                    assert s["sum"] == sum(int(x) for x in v)
+                if col.kind == "float":
+                    assert s["sum"] == pytest.approx(float(np.sum(v)), rel=1e-12)
+            checked += 1
+    assert checked > 30
+
+
+def test_mysql_records_no_json_length(tmp_path):
+    m = api.compile(SHOP, "tiny", "mysql", out=tmp_path, workers=1, tables=["customers"])
+    stats = m["tables"]["customers"]["stats"]
+    assert "sum_length" not in stats["preferences"] and "sum_length" in stats["email"]
+    assert m["tables"]["customers"]["files"][0]["path"].endswith(".tsv")
+
+
+def test_verify_sql_lists_checks_with_expectations(tiny_pg):
+    out, m = tiny_pg
+    text = (out / "verify.sql").read_text()
+    assert f"-- check: rows:page_views expect: {m['tables']['page_views']['rows']}" in text
+    assert "-- check: orphans:reviews.product_id expect: 0" in text
+    assert "-- check: unique:order_items.primary_key expect: 0" in text
+    nulls = m["tables"]["customers"]["stats"]["company"]["nulls"]
+    assert f"-- check: nulls:customers.company expect: {nulls}" in text
+
+
+# -- byte identity ----------------------------------------------------------------------------------
+
+
+def test_parts_concatenate_identically_across_chunk_sizes_and_workers(tmp_path, shop_small):
+    a = api.compile(SHOP, "small", "postgres", out=tmp_path / "a", workers=1, chunk_rows=1000)
+    b = api.compile(SHOP, "small", "postgres", out=tmp_path / "b", workers=2, chunk_rows=50000)
+    assert len(a["tables"]["page_views"]["files"]) == 207 and len(b["tables"]["page_views"]["files"]) == 5
+    for table in shop_small.rows:
+        assert _table_bytes(tmp_path / "a", a, table) == _table_bytes(tmp_path / "b", b, table), table
+        ints = [c for c, s in a["tables"][table]["stats"].items() if "sum" in s and not isinstance(s["sum"], float)]
+        for c in ints:  # exact statistics do not depend on the chunking either
+            assert a["tables"][table]["stats"][c] == b["tables"][table]["stats"][c]
+
+
+def test_workers_do_not_change_any_file(tmp_path):
+    a = api.compile(SHOP, "tiny", "sqlite", out=tmp_path / "a", workers=1, chunk_rows=50)
+    b = api.compile(SHOP, "tiny", "sqlite", out=tmp_path / "b", workers=2, chunk_rows=50)
+    assert a == b
+    assert _all_files(tmp_path / "a") == _all_files(tmp_path / "b")
+
+
+@pytest.mark.parametrize("compress", ["none", "gzip", "zstd"])
+def test_reruns_are_byte_identical(tmp_path, compress):
+    for run in ("a", "b"):
+        api.compile(SHOP, "tiny", "mysql", fmt="sql", out=tmp_path / run, workers=1, chunk_rows=200, compress=compress)
+    assert _all_files(tmp_path / "a") == _all_files(tmp_path / "b")
+
+
+@pytest.mark.parametrize("compress,suffix,unpack", [("gzip", ".gz", gzip.decompress),
+                                                    ("zstd", ".zst", lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b))])
+def test_compressed_parts_hold_the_plain_bytes(tmp_path, tiny_pg, compress, suffix, unpack):
+    plain_out, plain = tiny_pg
+    m = api.compile(SHOP, "tiny", "postgres", out=tmp_path, workers=1, chunk_rows=100, compress=compress)
+    assert m["compression"] == compress
+    for table, entry in m["tables"].items():
+        for f, p in zip(entry["files"], plain["tables"][table]["files"], strict=True):
+            assert f["path"] == p["path"] + suffix and f["rows"] == p["rows"]
+            data = (tmp_path / f["path"]).read_bytes()
+            assert f["sha256"] == hashlib.sha256(data).hexdigest()
+            assert unpack(data) == (plain_out / p["path"]).read_bytes()
+    assert f"FROM PROGRAM '{ {'gzip': 'gzip', 'zstd': 'zstd'}[compress]} -dc data/" in (tmp_path / "load.psql").read_text()
+
+
+def test_stale_parts_of_an_earlier_run_are_removed(tmp_path):
+    api.compile(SHOP, "tiny", "postgres", out=tmp_path, workers=1, chunk_rows=50)
+    assert (tmp_path / "data/page_views/part-00003.csv").exists()
+    api.compile(SHOP, "tiny", "postgres", out=tmp_path, workers=1)
+    assert sorted(p.name for p in (tmp_path / "data/page_views").iterdir()) == ["part-00000.csv"]
+
+
+def test_table_subset_keeps_dependency_order_and_skips_outside_keys(tmp_path):
+    m = api.compile(SHOP, "tiny", "postgres", out=tmp_path, workers=1, tables=["reviews", "products"])
+    assert list(m["tables"]) == ["products", "reviews"]
+    schema = (tmp_path / "schema.sql").read_text()
+    assert "not part of this compile" in schema and '"customers"' in schema  # reviews -> customers skipped
+    assert 'REFERENCES "products"' in (tmp_path / "post_data.sql").read_text()
+
+
+# -- stdout -----------------------------------------------------------------------------------------
+
+
+def test_stdout_carries_only_sql(tmp_path):
+    proc = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "--dialect", "postgres", "--stdout",
+                   "--workers", "1", cwd=tmp_path, check=True)
+    out = proc.stdout.decode()
+    assert out.startswith("SET client_encoding = 'UTF8';")
+    assert out.count("FROM stdin;") == 6 and out.count("\n\\.\n") == 6
+    assert out.index('ADD PRIMARY KEY ("id")') > out.rindex("FROM stdin;")  # constraints after the data
+    assert "streamed" in proc.stderr.decode() and "streamed" not in out
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_postgres_stream_with_format_sql_is_inserts():
+    out = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "-d", "postgres", "--stdout", "--format", "sql",
+                  "--workers", "1", check=True).stdout.decode()
+    assert "COPY " not in out and "\\." not in out and out.count('INSERT INTO "customers"') == 1
+
+
+def test_mysql_and_sqlite_streams_are_inserts(tmp_path):
+    for dialect, begin, end in (("mysql", "SET NAMES utf8mb4;", "SET UNIQUE_CHECKS = 1;\nCOMMIT;\n"),
+                                ("sqlite", "PRAGMA foreign_keys = OFF;", "COMMIT;\n")):
+        out = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "-d", dialect, "--stdout", "--workers", "1",
+                      check=True).stdout.decode()
+        assert out.startswith(begin) and out.endswith(end)
+        assert out.count("INSERT INTO ") == 6
+
+
+# -- errors: clear, exit 1, nothing written -------------------------------------------------------
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dialect", "postgress"], "unknown dialect 'postgress'"),
+    (["--tables", "order"], "unknown table 'order'. Did you mean 'orders'?"),
+    (["--format", "xml"], "Invalid value for '--format'"),
+    (["--stdout", "--out", "x"], "--stdout and --out exclude each other"),
+    (["--stdout", "--compress", "zstd"], "--compress applies to files"),
+    (["--profile", "tiyn"], "unknown profile 'tiyn'"),
+])
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, args, message):
+    base = ["compile", "--specs", str(SHOP), "--profile", "tiny", "--workers", "1"]
+    proc = run_cli(*base, *args, cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert message in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir()) and proc.stdout == b""
+
+
+def test_bad_spec_writes_nothing(tmp_path):
+    specs = write_spec_set(tmp_path, {"a.yaml": "table: a\nrows: 3\ncolumns:\n  x: {type: integr, gen: sequence}\n"})
+    proc = run_cli("compile", "--specs", str(specs), "--profile", "default", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "a.yaml:4:" in proc.stderr.decode()
+    assert not (tmp_path / "out").exists()
+
+
+# -- dialects are data ------------------------------------------------------------------------------
+
+TYPES = {  # portable type -> spelling per dialect (what the gateway's schema uses)
+    "timestamptz": ("TIMESTAMP WITH TIME ZONE", "DATETIME", "DATETIME"),
+    "json": ("JSON", "JSON", "JSON"),
+    "float": ("FLOAT", "DOUBLE", "FLOAT"),
+    "double": ("DOUBLE PRECISION", "DOUBLE", "DOUBLE"),
+    "varchar(36)": ("VARCHAR(36)", "VARCHAR(36)", "VARCHAR(36)"),
+    "varchar": ("VARCHAR", "VARCHAR(255)", "VARCHAR"),
+    "blob": ("BYTEA", "LONGBLOB", "BLOB"),
+    "boolean": ("BOOLEAN", "BOOLEAN", "BOOLEAN"),
+    "integer": ("INTEGER", "INTEGER", "INTEGER"),
+    "bigint": ("BIGINT", "BIGINT", "BIGINT"),
+    "text": ("TEXT", "TEXT", "TEXT"),
+    "date": ("DATE", "DATE", "DATE"),
+    "numeric(10, 2)": ("NUMERIC(10, 2)", "DECIMAL(10, 2)", "NUMERIC(10, 2)"),
+}
+
+
+@pytest.mark.parametrize("portable", list(TYPES))
+def test_type_names_per_dialect(portable):
+    got = tuple(load_dialect(d).sql_type(SqlType.parse(portable)) for d in ("postgres", "mysql", "sqlite"))
+    assert got == TYPES[portable]
+
+
+def test_identifiers_are_quoted_per_dialect():
+    assert [load_dialect(d).quote('we"ird`name') for d in ("postgres", "mysql", "sqlite")] == \
+        ['"we""ird`name"', '`we"ird``name`', '"we""ird`name"']
+
+
+def test_aliases_and_unknown_knobs(tmp_path):
+    assert load_dialect("mariadb").name == "mysql" and load_dialect("postgresql").name == "postgres"
+    (tmp_path / "oops.yaml").write_text("extends: postgres\nbool_ture: yes\n")
+    with pytest.raises(SpecgenError, match="unknown knob 'bool_ture'. Did you mean 'bool_true'"):
+        load_dialect(tmp_path / "oops.yaml")
+    (tmp_path / "orphan.yaml").write_text("extends: postgrs\n")
+    with pytest.raises(SpecgenError, match="extends unknown dialect 'postgrs'"):
+        load_dialect(tmp_path / "orphan.yaml")
+
+
+def test_a_fourth_database_needs_only_yaml_and_templates(tmp_path):
+    """A dialect defined outside the package: YAML extending postgres, plus one template override."""
+    d = tmp_path / "dialects"
+    (d / "templates" / "cockroach").mkdir(parents=True)
+    (d / "cockroach.yaml").write_text(
+        "# CockroachDB speaks PostgreSQL's wire protocol and COPY; JSON is JSONB there.\n"
+        "extends: postgres\ntitle: CockroachDB\ntypes: {json: JSONB}\nforeign_keys_not_valid: false\n")
+    (d / "templates" / "cockroach" / "stream_end.sql.j2").write_text("{{ post_data }}\n-- no ANALYZE needed\n")
+    out = tmp_path / "out"
+    m = api.compile(SHOP, "tiny", str(d / "cockroach.yaml"), out=out, workers=1)
+    assert m["dialect"] == "cockroach"
+    assert '"preferences" JSONB NOT NULL' in (out / "schema.sql").read_text()
+    assert "for CockroachDB" in (out / "load.psql").read_text()  # inherited template, own title
+    assert m["tables"]["customers"]["files"][0]["path"].endswith(".csv")
+    proc = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "-d", str(d / "cockroach.yaml"),
+                   "--stdout", "--workers", "1", check=True)
+    assert proc.stdout.decode().endswith("-- no ANALYZE needed\n")
+    assert "COPY \"customers\"" in proc.stdout.decode()
+
+
+def test_missing_template_lists_every_name_searched(tmp_path):
+    (tmp_path / "odd.yaml").write_text("extends: sqlite\nload_script: load.odd\n")
+    with pytest.raises(SpecgenError) as err:
+        api.compile(SHOP, "tiny", str(tmp_path / "odd.yaml"), out=tmp_path / "out", workers=1)
+    assert "odd/load.odd.j2, sqlite/load.odd.j2, default/load.odd.j2" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_any_futures_executor_runs_the_part_tasks(tmp_path):
+    """The seam issue 6 plugs Dask into: tasks are pure (job, table, part) calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = api.compile(SHOP, "tiny", "postgres", out=tmp_path / "a", workers=1, chunk_rows=60)
+    with ThreadPoolExecutor(3) as pool:
+        b = api.compile(SHOP, "tiny", "postgres", out=tmp_path / "b", chunk_rows=60, executor=pool)
+    assert a == b and _all_files(tmp_path / "a") == _all_files(tmp_path / "b")
+
+
+def test_every_knob_of_the_base_dialect_is_documented():
+    from specgen.resources import data_dir
+
+    lines = (data_dir("dialects") / "base.yaml").read_text().splitlines()
+    knobs = [(i, line.split(":")[0]) for i, line in enumerate(lines) if line and line[0].isalpha()]
+    assert len(knobs) > 20
+    for i, knob in knobs:
+        assert lines[i - 1].startswith("# "), f"knob '{knob}' has no comment line above it"
