@@ -102,3 +102,35 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         return None
     out_dir = Path(out) if out is not None else Path("out") / p.model.profile.name / d.name
     return comp.compile_dir(p, d, out_dir, options, progress=progress)
+
+
+def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: str = "fail", resume: bool = False,
+         existing_schema: bool | None = None, keep_ledger: bool = False, progress=None):
+    """Load a dump directory into the database at ``url`` (default ``DATABASE_URL``, then
+    ``sqlite:///./mcp.db``) with its native client; returns a ``load.Result``."""
+    from specgen import dburl
+    from specgen import load as loader
+
+    options = loader.Options(jobs=jobs, mode=mode, resume=resume, existing_schema=existing_schema,
+                             keep_ledger=keep_ledger)
+    return loader.load(dump_dir, dburl.parse(url), options, progress)
+
+
+def verify(dump_dir: str | Path, url: str | None = None):
+    """Run every check of ``dump_dir/verify.sql`` against the database; returns the checks."""
+    from specgen import dburl
+    from specgen import verify as verifier
+
+    return verifier.run(Path(dump_dir), dburl.parse(url))
+
+
+def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,
+             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None, jobs: int = 1,
+             mode: str = "fail", existing_schema: bool | None = None, report: str | Path | None = None,
+             progress=None) -> dict:
+    """compile (dialect from the URL) + load + verify; writes and returns the load report."""
+    from specgen import report as reports
+
+    return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
+                            jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
+                            progress=progress)

@@ -13,7 +13,7 @@ Each ``Check`` is one number computed by SQL and compared with an expected value
 * ``not_before``    child rows older than their parent row: 0.
 
 Aggregates of one table share a single scan: ``Query`` groups the checks it answers.
-The dialect supplies the few SQL spellings that differ (``Spelling``).
+The dialect profile supplies the few SQL spellings that differ (``verify_*`` knobs) and quoting.
 """
 
 from __future__ import annotations
@@ -27,33 +27,6 @@ from specgen.model import Model, TableSpec
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 HEX32_RE = r"^[0-9a-f]{32}$"
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-
-
-@dataclass(frozen=True)
-class Spelling:
-    """How one dialect writes the expressions checks need (from the dialect profile)."""
-
-    quote: str  # identifier quote character
-    epoch: str  # "{x}" -> epoch seconds of a timestamp
-    regex: str  # "{x}", "{pattern}" -> true when x matches
-    char_length: str  # "{x}" -> length in characters
-    true_count: str  # "{x}" -> 1 when the boolean is true, else 0
-    text_length_of_json: bool = True  # False where the database rewrites JSON text (MySQL)
-    backslash_escapes: bool = False  # string literals treat backslash as an escape (MySQL)
-
-    def ident(self, name: str) -> str:
-        q = self.quote
-        return f"{q}{name.replace(q, q + q)}{q}"
-
-
-SPELLINGS = {
-    "postgres": Spelling('"', "CAST(EXTRACT(EPOCH FROM {x}) AS BIGINT)", "({x} ~ {pattern})",
-                         "char_length({x})", "CASE WHEN {x} THEN 1 ELSE 0 END"),
-    "mysql": Spelling("`", "UNIX_TIMESTAMP({x})", "({x} REGEXP {pattern})", "CHAR_LENGTH({x})",
-                      "CASE WHEN {x} THEN 1 ELSE 0 END", text_length_of_json=False, backslash_escapes=True),
-    "sqlite": Spelling('"', "CAST(strftime('%s', {x}) AS INTEGER)", "({x} REGEXP {pattern})",
-                       "length({x})", "CASE WHEN {x} THEN 1 ELSE 0 END"),
-}
 
 
 @dataclass
@@ -85,9 +58,9 @@ class Query:
     checks: list[Check] = field(default_factory=list)
 
 
-def build(model: Model, manifest: dict, dialect: str) -> list[Query]:
+def build(model: Model, manifest: dict, dialect) -> list[Query]:
     """Every check for a loaded dump, grouped into as few table scans as possible."""
-    sp = SPELLINGS[dialect]
+    sp = _Sql(dialect)
     queries: list[Query] = []
     for name, table in model.tables.items():
         info = manifest["tables"].get(name)
@@ -95,23 +68,35 @@ def build(model: Model, manifest: dict, dialect: str) -> list[Query]:
             continue
         queries.append(_table_scan(sp, table, info, model))
         queries += _keys(sp, table)
-        queries += _foreign_keys(sp, table, model)
+        queries += _foreign_keys(sp, table, manifest["tables"])
         queries += _not_before(sp, table, model)
     return queries
 
 
-def _lit(value, sp: Spelling) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value)
-    if sp.backslash_escapes:
-        text = text.replace("\\", "\\\\")
-    return "'" + text.replace("'", "''") + "'"
+class _Sql:
+    """The dialect's spellings, as the check builders use them."""
+
+    def __init__(self, dialect):
+        from specgen.ddl import literal
+
+        self.dialect = dialect
+        self.ident = dialect.quote
+        self.epoch = dialect.verify_epoch
+        self.regex = dialect.verify_regex
+        self.char_length = dialect.verify_char_length
+        self.true_count = "CASE WHEN {x} THEN 1 ELSE 0 END"
+        self._literal = literal
+
+    def lit(self, value) -> str:
+        return self._literal(value, self.dialect)
+
+    def predicate(self, sql: str) -> str:
+        from specgen.ddl import predicate
+
+        return predicate(sql, self.dialect)
 
 
-def _table_scan(sp: Spelling, table: TableSpec, info: dict, model: Model) -> Query:
+def _table_scan(sp: _Sql, table: TableSpec, info: dict, model: Model) -> Query:
     t = sp.ident(table.name)
     cols: list[str] = ["COUNT(*)"]
     checks = [Check(f"rows {table.name}", "rows", table.name, info["rows"])]
@@ -126,17 +111,17 @@ def _table_scan(sp: Spelling, table: TableSpec, info: dict, model: Model) -> Que
             checks.append(Check(f"{agg} {table.name}.{c.name}", agg, table.name, st[agg], tol))
         domain = _domain(table, c)
         if domain:
-            cols.append(f"SUM(CASE WHEN {x} NOT IN ({', '.join(_lit(v, sp) for v in domain)}) THEN 1 ELSE 0 END)")
+            cols.append(f"SUM(CASE WHEN {x} NOT IN ({', '.join(sp.lit(v) for v in domain)}) THEN 1 ELSE 0 END)")
             checks.append(Check(f"enum {table.name}.{c.name}", "enum", table.name, 0))
         pattern = _pattern(c)
         if pattern:
-            cols.append(f"SUM(CASE WHEN {x} IS NOT NULL AND NOT {sp.regex.format(x=x, pattern=_lit(pattern, sp))} THEN 1 ELSE 0 END)")
+            cols.append(f"SUM(CASE WHEN {x} IS NOT NULL AND NOT {sp.regex.format(x=x, pattern=sp.lit(pattern))} THEN 1 ELSE 0 END)")
             checks.append(Check(f"format {table.name}.{c.name}", "format", table.name, 0))
     sql = f"SELECT {', '.join(cols)} FROM {t}"
     return Query(sql, checks)
 
 
-def _aggregates(sp: Spelling, c, x: str, st: dict):
+def _aggregates(sp: _Sql, c, x: str, st: dict):
     kind = c.kind
     if kind == "int" and "sum" in st:
         yield "sum", f"SUM({x})", 0.0
@@ -152,7 +137,7 @@ def _aggregates(sp: Spelling, c, x: str, st: dict):
         for agg in ("min", "max"):
             if agg in st:
                 yield agg, sp.epoch.format(x=f"{agg.upper()}({x})"), 0.0
-    if kind in ("text", "json") and "sum_length" in st and (kind == "text" or sp.text_length_of_json):
+    if kind in ("text", "json", "bytes") and "sum_length" in st:
         yield "sum_length", f"SUM({sp.char_length.format(x=x)})", 0.0
 
 
@@ -196,7 +181,7 @@ def _pattern(c) -> str | None:
     return None
 
 
-def _keys(sp: Spelling, table: TableSpec) -> list[Query]:
+def _keys(sp: _Sql, table: TableSpec) -> list[Query]:
     t = sp.ident(table.name)
     sets: list[tuple[str, list[str], str | None]] = []
     if table.primary_key:
@@ -212,17 +197,17 @@ def _keys(sp: Spelling, table: TableSpec) -> list[Query]:
         colsql = ", ".join(sp.ident(c) for c in cols)
         conds = [f"{sp.ident(c)} IS NOT NULL" for c in cols]
         if where:
-            conds.append(f"({where})")
+            conds.append(f"({sp.predicate(where)})")
         sql = (f"SELECT COUNT(*) FROM (SELECT {colsql} FROM {t} WHERE {' AND '.join(conds)} "
                f"GROUP BY {colsql} HAVING COUNT(*) > 1) d")
         out.append(Query(sql, [Check(f"unique {table.name}({', '.join(cols)}) [{label}]", "unique", table.name, 0)]))
     return out
 
 
-def _foreign_keys(sp: Spelling, table: TableSpec, model: Model) -> list[Query]:
+def _foreign_keys(sp: _Sql, table: TableSpec, loaded: dict) -> list[Query]:
     out = []
     for col, ref_table, ref_col, _ in table.foreign_keys():
-        if ref_table not in model.tables:
+        if ref_table not in loaded:  # a --tables subset without the parent: nothing to join
             continue
         c, p = sp.ident(col), sp.ident(ref_col)
         sql = (f"SELECT COUNT(*) FROM {sp.ident(table.name)} c WHERE c.{c} IS NOT NULL AND NOT EXISTS "
@@ -231,7 +216,7 @@ def _foreign_keys(sp: Spelling, table: TableSpec, model: Model) -> list[Query]:
     return out
 
 
-def _not_before(sp: Spelling, table: TableSpec, model: Model) -> list[Query]:
+def _not_before(sp: _Sql, table: TableSpec, model: Model) -> list[Query]:
     """Timestamps generated ``after`` a parent's column, joined through the key copied from it."""
     if table.parent is None:
         return []

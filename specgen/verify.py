@@ -1,6 +1,6 @@
 """``specgen verify``: prove a load with SQL, using only the dump directory.
 
-``verify.sql`` (written by compile from ``checks.build``) holds every check: each statement is
+``verify.sql`` (written by compile from ``checks.build``, see ``ddl.verify_sql``) holds every check: each statement is
 preceded by one ``-- specgen-check: {json}`` line per result column naming the check and its
 expected value. The file also runs as is in the native client, for a human look. Verification
 runs all statements in one client session, compares, and fails naming every failed check.
@@ -18,20 +18,6 @@ from specgen.dburl import DatabaseUrl
 from specgen.errors import SpecgenError
 
 CHECK_PREFIX = "-- specgen-check: "
-
-
-def render(queries) -> str:
-    """verify.sql text for ``checks.build`` output."""
-    out = ["-- specgen verification queries: every value must equal its 'expected' (0 for most checks).", ""]
-    for q in queries:
-        for c in q.checks:
-            meta = {"name": c.name, "kind": c.kind, "table": c.table, "expected": c.expected}
-            if c.tolerance:
-                meta["tolerance"] = c.tolerance
-            out.append(CHECK_PREFIX + json.dumps(meta, sort_keys=True))
-        out.append(q.sql + ";")
-        out.append("")
-    return "\n".join(out)
 
 
 def parse(text: str) -> list[tuple[str, list[Check]]]:
@@ -110,4 +96,4 @@ def _fmt(v) -> str:
     return str(v)
 
 
-__all__ = ["CHECK_PREFIX", "parse", "render", "report", "run", "table_text"]
+__all__ = ["CHECK_PREFIX", "parse", "report", "run", "table_text"]
