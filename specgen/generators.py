@@ -265,16 +265,24 @@ def parse_instant(text: str) -> int:
 
 @dataclass
 class Pool(Generator):
-    """A value drawn from a named pool (a data file of realistic values)."""
+    """A value drawn from a named pool (a data file of realistic values).
+
+    With ``distinct`` (fan-out tables only) the children of one parent get pairwise different
+    values - a gateway's tools get different names - drawn like ``distinct`` links, without retries.
+    """
 
     name: str = ""
     zipf: float | None = None
+    distinct: bool = False
 
     def accepts(self, kind):
         return kind in ("text", "json", "bytes")
 
     def ranks(self, rows, key) -> np.ndarray:
-        return _skewed(counter.uniform(key, rows.idx), len(rows.pools.get(self.name)), self.zipf)
+        size = len(rows.pools.get(self.name))
+        if self.distinct:
+            return rows.sibling_ranks(key, size, self.zipf)
+        return _skewed(counter.uniform(key, rows.idx), size, self.zipf)
 
     def evaluate(self, rows, key, kind):
         return Column(kind, rows.pools.get(self.name).values.gather(self.ranks(rows, key)))
@@ -580,10 +588,15 @@ class Bernoulli(Generator):
 @dataclass
 class Timestamp(Generator):
     """A time in ``[after, before]`` (defaults: the profile window), uniform or with exponential
-    recency; or ``after + offset`` when an offset range is given (e.g. expiry dates)."""
+    recency; or ``after + offset`` when an offset range is given (e.g. expiry dates).
 
-    after: str | None = None
-    before: str | None = None
+    ``after`` and ``before`` are paths, or lists of paths: the latest of the ``after`` values and
+    the earliest of the ``before`` values bound the time (NULL values are ignored), so a child can
+    be kept after both of its parents. Without an offset the time never passes the window's end.
+    """
+
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
     half_life_days: float | None = None
     offset: tuple[int, int] | None = None
     kind = "timestamp"
@@ -592,20 +605,18 @@ class Timestamp(Generator):
         return kind in ("timestamp", "date")
 
     def deps(self):
-        if self.after:
-            yield self.after
-        if self.before:
-            yield self.before
+        yield from self.after
+        yield from self.before
 
     def evaluate(self, rows, key, kind):
         n = len(rows.idx)
-        lo = _bound(rows, self.after, rows.window_start, n)
+        lo = _bound(rows, self.after, rows.window_start, n, latest=True)
         u = counter.uniform(key, rows.idx)
         if self.offset is not None:
             a, b = self.offset
             t = lo + a + (u * (b - a + 1)).astype(np.int64)
         else:
-            hi = _bound(rows, self.before, rows.window_end, n)
+            hi = np.minimum(_bound(rows, self.before, rows.window_end, n, latest=False), rows.window_end)
             hi = np.maximum(hi, lo)
             span = (hi - lo).astype(np.float64)
             if self.half_life_days:
@@ -620,14 +631,23 @@ class Timestamp(Generator):
         return Column("timestamp", t)
 
 
-def _bound(rows, path, default, n):
-    if not path:
+_NONE_LATEST = np.iinfo(np.int64).min
+_NONE_EARLIEST = np.iinfo(np.int64).max
+
+
+def _bound(rows, paths, default, n, latest: bool):
+    """The latest (or earliest) non-NULL value of ``paths`` per row; ``default`` where none."""
+    if not paths:
         return np.full(n, default, dtype=np.int64)
-    col = rows.path(path)
-    v = col.values if col.kind == "timestamp" else col.values * 86400
-    if col.nulls is not None:
-        v = np.where(col.nulls, default, v)
-    return v.astype(np.int64, copy=False)
+    neutral = _NONE_LATEST if latest else _NONE_EARLIEST
+    out = None
+    for path in paths:
+        col = rows.path(path)
+        v = (col.values if col.kind == "timestamp" else col.values * 86400).astype(np.int64, copy=False)
+        if col.nulls is not None:
+            v = np.where(col.nulls, neutral, v)
+        out = v.copy() if out is None else (np.maximum(out, v) if latest else np.minimum(out, v))
+    return np.where(out == neutral, default, out)
 
 
 # -- structured text --------------------------------------------------------------------------
@@ -860,11 +880,17 @@ def _numeric(cls, p, **extra):
     return cls(round=p.get("round"), **keys, **extra)
 
 
+def _paths(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _timestamp(params, p):
     offset = p.get("offset")
     return Timestamp(
-        after=p.get("after"),
-        before=p.get("before"),
+        after=_paths(p.get("after")),
+        before=_paths(p.get("before")),
         half_life_days=(p.get("recency") or {}).get("half_life_days"),
         offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
     )
@@ -886,7 +912,7 @@ def _template(params, p):
 def _pool(params, p):
     if isinstance(params, str):
         return Pool(params)
-    return Pool(p["name"], (p.get("skew") or {}).get("zipf"))
+    return Pool(p["name"], (p.get("skew") or {}).get("zipf"), bool(p.get("distinct", False)))
 
 
 _BUILDERS = {

@@ -1,0 +1,147 @@
+"""Spec features the gateway specs need, tested on small inline spec sets: distinct pools, timestamps
+bounded by several columns, and the uniqueness proofs the validator accepts (and refuses)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from conftest import run_cli, write_spec_set
+from specgen import api
+
+PROFILE = 'window: {end: "2026-01-01T00:00:00Z", days: 60}\nseed: 3\n'
+COLORS = "\n".join(["Red", "Green", "Blue", "Cyan", "Magenta", "Yellow", "Black", "White"]) + "\n"
+
+OWNERS = """
+table: owners
+rows: 300
+columns:
+  id: {type: integer, primary_key: true, gen: sequence}
+  email: {type: varchar(80), unique: true, gen: {template: "user{_index}@example.com"}}
+  created_at: {type: timestamptz, gen: {timestamp: {recency: {half_life_days: 20}}}}
+"""
+
+TEAMS = """
+table: teams
+parent: {table: owners, count: {dist: uniform, min: 1, max: 4}}
+columns:
+  id: {type: integer, primary_key: true, gen: sequence}
+  owner_id: {type: integer, references: owners.id, gen: {ref: parent.id}}
+  slug:
+    type: varchar(120)
+    unique: true
+    gen:
+      switch:  # a plain `on:` key is the word, not YAML 1.1 true
+        on: _ordinal
+        cases: {0: {template: "personal-{parent.email|slug}"}}
+        default: {template: "team-{_index}"}
+  created_at: {type: timestamptz, gen: {timestamp: {after: parent.created_at}}}
+"""
+
+THINGS = """
+table: things
+parent: {table: teams, count: {dist: uniform, min: 0, max: 20}}
+links:
+  other: {table: owners}
+columns:
+  id: {type: integer, primary_key: true, gen: sequence}
+  team_id: {type: integer, references: teams.id, gen: {ref: parent.id}}
+  color: {type: varchar(20), gen: {pool: {name: colors, distinct: true}}}
+  label: {type: varchar(60), gen: {template: "{parent.slug}/{color|lower}"}}
+  created_at: {type: timestamptz, gen: {timestamp: {after: [parent.created_at, other.created_at]}}}
+  seen_at: {type: timestamptz, gen: {timestamp: {after: created_at, before: [parent.created_at, other.created_at]}}}
+  spare: {type: varchar(10), nullable: true}
+unique:
+  - [team_id, color]
+  - [spare, id]
+indexes:
+  - {name: uq_label, columns: [label], unique: true}
+  - {name: uq_color_when_spare, columns: [team_id, color], unique: true, where: "created_at IS NULL"}
+"""
+
+
+def _specs(tmp_path, **override):
+    files = {"owners.yaml": OWNERS, "teams.yaml": TEAMS, "things.yaml": THINGS, "pools/colors.txt": COLORS,
+             "profiles/default.yaml": PROFILE}
+    files.update(override)
+    return write_spec_set(tmp_path, files)
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    plan = api.plan(_specs(tmp_path_factory.mktemp("features")), "default")
+    return plan, {t: api.generate_table(plan, t) for t in plan.rows}
+
+
+def test_spec_set_is_valid(tmp_path):
+    assert api.validate(_specs(tmp_path)) == []
+
+
+def test_distinct_pool_values_differ_among_siblings(frames):
+    plan, f = frames
+    things = f["things"]
+    assert things.select("team_id", "color").is_duplicated().sum() == 0
+    # Counts are capped at the pool size (8), and the plan knows it.
+    per_team = things.group_by("team_id").len()
+    assert per_team["len"].max() == 8
+    assert plan.rows["things"] == things.height
+    # Values are not tied to the child's position: the first child takes many different colours.
+    firsts = things.join(things.group_by("team_id").agg(pl.col("id").min()), on=["team_id", "id"])
+    assert firsts["color"].n_unique() >= 6
+
+
+def test_distinct_pool_is_identical_whatever_the_chunking(frames):
+    plan, f = frames
+    parts = [api.generate_table(plan, "things", lo, lo + 37) for lo in range(0, plan.rows["things"], 37)]
+    assert pl.concat(parts).equals(f["things"])
+
+
+def test_first_child_switch_builds_unique_slugs(frames):
+    _, f = frames
+    teams = f["teams"]
+    assert teams["slug"].is_duplicated().sum() == 0
+    assert teams["slug"].str.starts_with("personal-").sum() == f["owners"].height
+
+
+def test_timestamps_follow_the_latest_after_and_the_earliest_before(frames):
+    plan, f = frames
+    ctx = api.generate_table(plan, "things")
+    teams = f["teams"].select(pl.col("id").alias("team_id"), pl.col("created_at").alias("team_at"))
+    ctx = ctx.join(teams, on="team_id")
+    assert (ctx["created_at"] >= ctx["team_at"]).all()
+    # seen_at: never before created_at, never after the earlier bound - which is before created_at
+    # here, so seen_at collapses onto created_at; and never past the window's end.
+    assert (ctx["seen_at"] >= ctx["created_at"]).all()
+    end = plan.model.profile.window_end * 1_000_000
+    assert (ctx["seen_at"].dt.epoch("us") <= end).all()
+
+
+def test_validator_refuses_a_pool_that_slug_merges(tmp_path):
+    colors = "Red\nred\nBlue\n"
+    bad = THINGS.replace("label: {type: varchar(60), gen: {template: \"{parent.slug}/{color|lower}\"}}",
+                         "label: {type: varchar(60), gen: {template: \"{color|lower}\"}}")
+    bad = bad.replace("  - {name: uq_label, columns: [label], unique: true}\n",
+                      "  - {name: uq_label, columns: [team_id, label], unique: true}\n")
+    problems = api.validate(_specs(tmp_path, **{"things.yaml": bad, "pools/colors.txt": colors}))
+    assert any("unique (team_id, label)" in p.message for p in problems), problems
+
+
+def test_validator_refuses_a_switch_with_a_non_unique_case(tmp_path):
+    bad = TEAMS.replace('default: {template: "team-{_index}"}', 'default: {template: "team-{parent.id}"}')
+    problems = api.validate(_specs(tmp_path, **{"teams.yaml": bad}))
+    assert any("columns.slug.gen" in p.path for p in problems), problems
+
+
+def test_validator_refuses_a_partial_index_whose_predicate_can_hold(tmp_path):
+    bad = THINGS.replace('where: "created_at IS NULL"', 'where: "spare IS NULL"').replace(
+        "columns: [team_id, color], unique: true, where", "columns: [color], unique: true, where")
+    problems = api.validate(_specs(tmp_path, **{"things.yaml": bad}))
+    assert any("unique (color)" in p.message for p in problems), problems
+
+
+def test_distinct_pool_needs_a_parent(tmp_path):
+    bad = OWNERS + "  color: {type: varchar(20), gen: {pool: {name: colors, distinct: true}}}\n"
+    specs = _specs(tmp_path, **{"owners.yaml": bad})
+    proc = run_cli("validate", "--specs", str(specs), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "owners.yaml:8:67:" in proc.stderr.decode() and "needs 'parent'" in proc.stderr.decode()
