@@ -300,7 +300,7 @@ def _skewed(u, n, zipf):
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FILTERS = {"lower", "upper", "slug", "title", "pad", "json"}
+_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get"}
 
 
 @dataclass
@@ -310,7 +310,8 @@ class Template(Generator):
     A placeholder names a part (a sub-generator under ``parts``), a column of this row, a path
     through links (``parent.slug``) or ``_index``/``_ordinal``. Filters: ``lower``, ``upper``,
     ``title``, ``slug`` (the gateway's slugify), ``pad:N`` (zero-pad numbers), ``json`` (JSON
-    string escaping). ``{{`` and ``}}`` are literal braces.
+    string escaping), ``get:KEY`` (a member of a JSON document, e.g. one entry of a JSON pool, so
+    several columns can share one pooled record). ``{{`` and ``}}`` are literal braces.
     """
 
     text: str = ""
@@ -342,6 +343,8 @@ class Template(Generator):
                 raise GenError(f"unknown template filter '{fname}' in '{{{body}}}'." + _suggest(fname, _FILTERS))
             if fname == "pad" and not arg.isdigit():
                 raise GenError(f"filter 'pad' needs a width, e.g. '{{{name}|pad:6}}'")
+            if fname == "get" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", arg):
+                raise GenError(f"filter 'get' needs a member name, e.g. '{{{name}|get:input_schema}}'")
             parsed.append((fname, arg or None))
         return name, parsed
 
@@ -417,6 +420,9 @@ def apply_filters(s: pl.Series, filters) -> pl.Series:
             s = s.str.zfill(int(arg))
         elif fname == "json":
             s = json_escape(s)
+        elif fname == "get":
+            # A member of a JSON document: strings come out unquoted, objects and arrays as JSON.
+            s = s.str.json_path_match(f"$.{arg}")
     return s
 
 

@@ -644,6 +644,8 @@ class _Checker:
             if g.distinct and table.parent is None:
                 self.error(doc, (*gpath, "pool", "distinct"), "a 'distinct' pool makes a parent's children differ, "
                            "so it needs 'parent'")
+        if isinstance(g, gens.Template):
+            self.check_members(doc, table, g, gpath)
         if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool) and self.pools.path_of(g.items.name) is None:
             self.error(doc, (*gpath, "array", "items"), f"unknown pool '{g.items.name}'." + did_you_mean(g.items.name, self.pools.names()))
         if isinstance(g, gens.JsonArray) and g.min > g.max:
@@ -690,6 +692,25 @@ class _Checker:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
+        """Every pooled record a ``get:KEY`` filter reads has that member."""
+        for _, name, filters in g.pieces:
+            if name is None or not any(f[0] == "get" for f in filters):
+                continue
+            source = g.parts.get(name) or (table.columns[name].gen if name in table.columns else None)
+            pools = [source] if isinstance(source, gens.Pool) else (
+                [b for b in [*source.cases.values(), source.default] if isinstance(b, gens.Pool)]
+                if isinstance(source, gens.Switch) else [])
+            upto = filters[: max(i for i, f in enumerate(filters) if f[0] == "get") + 1]
+            for pool in pools:
+                if self.pools.path_of(pool.name) is None:
+                    continue
+                values = self.pools.filtered(pool.name, tuple(upto), lambda s, f=upto: gens.apply_filters(s, f))
+                if values.null_count():
+                    key = [f[1] for f in upto if f[0] == "get"][-1]
+                    self.error(doc, (*gpath, "template"), f"{values.null_count()} of the {len(values)} records of "
+                               f"pool '{pool.name}' have no member '{key}' (read by '{{{name}|get:{key}}}')")
 
     def check_foreign_key(self, doc, table: TableSpec, col: ColumnSpec) -> None:
         t, c = col.references
@@ -809,22 +830,30 @@ class _Checker:
     def _carries(self, table: TableSpec, g, depth: int, filters: tuple) -> tuple[set[str], bool]:
         """(parent columns a generator's value carries, whether it differs among siblings).
 
-        ``filters`` are the template filters applied on the way out; a distinct pool stays
-        distinct through them only if they keep its values apart.
+        ``filters`` are the template filters applied on the way out: slug/lower/pad are assumed to
+        keep values apart (as for unique parts); a distinct pool stays distinct through any filter
+        that provably keeps its values apart (checked on the pool itself).
         """
         if g is None or depth > 8:
             return set(), False
+        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
         if isinstance(g, gens.Ordinal):
-            return set(), True
+            return set(), safe
         if isinstance(g, gens.Pool):
             return set(), g.distinct and self._pool_injective(g.name, filters)
         if isinstance(g, gens.Ref):
             return self._carries_path(table, g.path, depth, filters)
+        if isinstance(g, gens.Switch):
+            # What every case carries (rows without a case would be NULL: no default, no proof).
+            if g.default is None:
+                return set(), False
+            results = [self._carries(table, b, depth + 1, filters) for b in [*g.cases.values(), g.default]]
+            return set.intersection(*[p for p, _ in results]), all(d for _, d in results)
         if isinstance(g, gens.Template):
             out: set[str] = set()
             distinct = False
             for _, name, piece_filters in g.pieces:
-                if name is None or any(f[0] not in _INDEX_SAFE_FILTERS for f in piece_filters):
+                if name is None:
                     continue
                 inner = (*piece_filters, *filters)
                 if name in g.parts:
@@ -837,12 +866,15 @@ class _Checker:
         return set(), False
 
     def _carries_path(self, table: TableSpec, path: str, depth: int, filters: tuple) -> tuple[set[str], bool]:
+        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
         head, _, rest = path.partition(".")
         if not rest:
             if head == "_ordinal":
-                return set(), True
+                return set(), safe
             col = table.columns.get(head)
             return self._carries(table, col.gen, depth + 1, filters) if col is not None else (set(), False)
+        if not safe:
+            return set(), False
         if head == "parent" and table.parent is not None and table.parent.table in self.tables:
             parent = self.tables[table.parent.table]
             c = rest if rest == "_index" else self._column_for(parent, rest)
@@ -861,7 +893,7 @@ class _Checker:
         if self.pools.path_of(name) is None:
             return False
         values = self.pools.filtered(name, tuple(filters), lambda s: gens.apply_filters(s, filters))
-        return values.n_unique() == len(values)
+        return values.null_count() == 0 and values.n_unique() == len(values)
 
     def _never_null(self, table: TableSpec, col: ColumnSpec, depth: int = 0) -> bool:
         if not col.nullable:

@@ -145,3 +145,38 @@ def test_distinct_pool_needs_a_parent(tmp_path):
     proc = run_cli("validate", "--specs", str(specs), cwd=tmp_path)
     assert proc.returncode == 1
     assert "owners.yaml:8:67:" in proc.stderr.decode() and "needs 'parent'" in proc.stderr.decode()
+
+
+GADGETS = '[{"name": "alpha", "schema": {"type": "object"}}, {"name": "beta", "schema": {"type": "string"}}, ' \
+          '{"name": "gamma", "schema": {"type": "integer"}}]'
+
+WIDGETS = """
+table: widgets
+parent: {table: owners, count: {dist: uniform, min: 0, max: 5}}
+columns:
+  id: {type: integer, primary_key: true, gen: sequence}
+  owner_id: {type: integer, references: owners.id, gen: {ref: parent.id}}
+  gadget: {type: text, virtual: true, gen: {pool: {name: gadgets, distinct: true}}}
+  name: {type: varchar(20), gen: {template: "{gadget|get:name}"}}
+  schema: {type: json, gen: {template: "{gadget|get:schema}"}}
+unique:
+  - [owner_id, name]
+"""
+
+
+def test_get_filter_reads_one_pooled_record_into_several_columns(tmp_path):
+    specs = _specs(tmp_path, **{"widgets.yaml": WIDGETS, "pools/gadgets.json": GADGETS})
+    assert api.validate(specs) == []
+    plan = api.plan(specs, "default")
+    w = api.generate_table(plan, "widgets")
+    assert w.group_by("owner_id").len()["len"].max() == 3  # capped at the pool's 3 records
+    expected = {"alpha": '{"type":"object"}', "beta": '{"type":"string"}', "gamma": '{"type":"integer"}'}
+    assert all(expected[n] == s for n, s in w.select("name", "schema").iter_rows())
+
+
+def test_get_filter_reports_records_without_the_member(tmp_path):
+    gadgets = '[{"name": "alpha"}, {"title": "beta"}]'
+    specs = _specs(tmp_path, **{"widgets.yaml": WIDGETS, "pools/gadgets.json": gadgets})
+    messages = [p.message for p in api.validate(specs)]
+    assert any("1 of the 2 records of pool 'gadgets' have no member 'name'" in m for m in messages), messages
+    assert any("unique (owner_id, name)" in m for m in messages), messages  # alpha/None is no proof
