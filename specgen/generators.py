@@ -598,13 +598,15 @@ class Timestamp(Generator):
 
     ``after`` and ``before`` are paths, or lists of paths: the latest of the ``after`` values and
     the earliest of the ``before`` values bound the time (NULL values are ignored), so a child can
-    be kept after both of its parents. Without an offset the time never passes the window's end.
+    be kept after both of its parents. Without an offset the time never passes the window's end;
+    with one it may (expiry dates), unless ``bounded`` or a ``before`` is given ("soon after").
     """
 
     after: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
     half_life_days: float | None = None
     offset: tuple[int, int] | None = None
+    bounded: bool = False  # offset results kept before `before` and the window's end
     kind = "timestamp"
 
     def accepts(self, kind):
@@ -621,6 +623,9 @@ class Timestamp(Generator):
         if self.offset is not None:
             a, b = self.offset
             t = lo + a + (u * (b - a + 1)).astype(np.int64)
+            if self.bounded or self.before:
+                hi = np.minimum(_bound(rows, self.before, rows.window_end, n, latest=False), rows.window_end)
+                t = np.maximum(np.minimum(t, hi), lo)
         else:
             hi = np.minimum(_bound(rows, self.before, rows.window_end, n, latest=False), rows.window_end)
             hi = np.maximum(hi, lo)
@@ -899,6 +904,7 @@ def _timestamp(params, p):
         before=_paths(p.get("before")),
         half_life_days=(p.get("recency") or {}).get("half_life_days"),
         offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
+        bounded=bool(p.get("bounded", False)),
     )
 
 

@@ -50,6 +50,7 @@ columns:
   label: {type: varchar(60), gen: {template: "{parent.slug}/{color|lower}"}}
   created_at: {type: timestamptz, gen: {timestamp: {after: [parent.created_at, other.created_at]}}}
   seen_at: {type: timestamptz, gen: {timestamp: {after: created_at, before: [parent.created_at, other.created_at]}}}
+  ends_at: {type: timestamptz, gen: {timestamp: {after: created_at, offset: {min: 1d, max: 400d}, bounded: true}}}
   spare: {type: varchar(10), nullable: true}
 unique:
   - [team_id, color]
@@ -114,6 +115,9 @@ def test_timestamps_follow_the_latest_after_and_the_earliest_before(frames):
     assert (ctx["seen_at"] >= ctx["created_at"]).all()
     end = plan.model.profile.window_end * 1_000_000
     assert (ctx["seen_at"].dt.epoch("us") <= end).all()
+    # A bounded offset stays after its start and inside the window, though the offset could pass it.
+    assert (ctx["ends_at"] >= ctx["created_at"]).all() and (ctx["ends_at"].dt.epoch("us") <= end).all()
+    assert (ctx["ends_at"].dt.epoch("us") == end).sum() > 0
 
 
 def test_validator_refuses_a_pool_that_slug_merges(tmp_path):
