@@ -46,8 +46,7 @@ from specgen.resources import data_dir, json_schema
 
 _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 # Keys whose contents are literal data: a "$x" string there is text, not a parameter.
-_LITERAL_KEYS = {"const", "values", "template", "text", "default", "description", "checks", "in",
-                 "equals", "not_equals", "cases"}
+_LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
 _INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
@@ -268,7 +267,10 @@ class _Checker:
 
     def substitute(self, doc: Document, value, path=()):
         if isinstance(value, dict):
-            return {k: (v if k in _LITERAL_KEYS else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
+            # A column's `default` is DDL text; a switch's `default` (and its cases) are generators or
+            # counts whose parameters must be substituted.
+            return {k: (v if k in _LITERAL_KEYS or (k == "default" and len(path) == 2 and path[0] == "columns")
+                        else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
         if isinstance(value, list):
             return [self.substitute(doc, v, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, str) and (m := _PARAM.match(value)):

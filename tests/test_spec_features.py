@@ -184,3 +184,18 @@ def test_get_filter_reports_records_without_the_member(tmp_path):
     messages = [p.message for p in api.validate(specs)]
     assert any("1 of the 2 records of pool 'gadgets' have no member 'name'" in m for m in messages), messages
     assert any("unique (owner_id, name)" in m for m in messages), messages  # alpha/None is no proof
+
+
+def test_parameters_reach_switch_cases_defaults_and_template_parts(tmp_path):
+    profile = PROFILE + "params: {most: 3, p: 0.25}\n"
+    teams = TEAMS.replace("count: {dist: uniform, min: 1, max: 4}",
+                          "count: {switch: {on: id, cases: {1: 0}, default: {dist: uniform, min: 1, max: $most}}}")
+    teams = teams.replace('default: {template: "team-{_index}"}',
+                          'default: {template: {text: "team-{_index}{flag}", parts: {flag: {bernoulli: $p}}}}')
+    teams += "  note: {type: varchar(10), default: \"$most\", gen: {const: x}}\n"
+    specs = _specs(tmp_path, **{"teams.yaml": teams, "profiles/default.yaml": profile})
+    assert api.validate(specs) == []
+    plan = api.plan(specs, "default")
+    t = api.generate_table(plan, "teams")
+    assert t.group_by("owner_id").len()["len"].max() == 3 and 1 not in t["owner_id"].to_list()
+    assert plan.model.tables["teams"].columns["note"].default == "$most"  # DDL text stays literal
