@@ -421,9 +421,22 @@ def apply_filters(s: pl.Series, filters) -> pl.Series:
         elif fname == "json":
             s = json_escape(s)
         elif fname == "get":
-            # A member of a JSON document: strings come out unquoted, objects and arrays as JSON.
-            s = s.str.json_path_match(f"$.{arg}")
+            s = json_member(s, arg)
     return s
+
+
+def json_member(s: pl.Series, key: str) -> pl.Series:
+    """A member of each JSON document: strings come out unquoted, objects and arrays as JSON.
+
+    Documents usually come from a pool, so there are few distinct ones: each is parsed once.
+    """
+    path = f"$.{key}"
+    if len(s) < 64 or s.null_count():
+        return s.str.json_path_match(path)
+    distinct = s.unique()
+    if len(distinct) * 4 > len(s):
+        return s.str.json_path_match(path)
+    return s.replace_strict(distinct, distinct.str.json_path_match(path), return_dtype=pl.String)
 
 
 def slugify(s: pl.Series) -> pl.Series:
