@@ -199,3 +199,9 @@ def test_parameters_reach_switch_cases_defaults_and_template_parts(tmp_path):
     t = api.generate_table(plan, "teams")
     assert t.group_by("owner_id").len()["len"].max() == 3 and 1 not in t["owner_id"].to_list()
     assert plan.model.tables["teams"].columns["note"].default == "$most"  # DDL text stays literal
+
+
+def test_plan_table_shows_children_of_an_empty_parent(tmp_path):
+    specs = _specs(tmp_path, **{"owners.yaml": OWNERS.replace("rows: 300", "rows: 0")})
+    proc = run_cli("plan", "--specs", str(specs), "--profile", "default", cwd=tmp_path, check=True)
+    assert "teams" in proc.stdout.decode() and "total" in proc.stdout.decode()
