@@ -397,7 +397,7 @@ class Template(Generator):
                 continue
             if name in self.parts:
                 g = self.parts[name]
-                col = g.evaluate(rows, counter.sub_key(key, name), g.kind or "text")
+                col = g.evaluate(rows, counter.sub_key(key, name), g.kind or _default_part_kind(g))
             else:
                 col = rows.path(name)
             exprs.append(apply_filters(as_text(col), filters))
@@ -797,7 +797,18 @@ def json_fragment(g: Generator, rows, key) -> pl.Expr:
     return expr
 
 
+def _default_part_kind(g: Generator) -> str:
+    """The kind a template part is drawn in: whole numbers for a uniform between integers."""
+    if isinstance(g, Uniform) and isinstance(g.min, int) and isinstance(g.max, int) and g.round is None:
+        return "int"
+    return "text"
+
+
 def _default_json_kind(g: Generator) -> str:
+    if isinstance(g, Pool):
+        return "json"  # text pools are handled before; a JSON pool's documents are embedded as-is
+    if isinstance(g, Uniform) and _default_part_kind(g) == "int":
+        return "int"
     if isinstance(g, Const):
         v = g.value
         return "json" if not isinstance(v, (str, bool, int, float)) else (

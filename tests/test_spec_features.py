@@ -205,3 +205,18 @@ def test_plan_table_shows_children_of_an_empty_parent(tmp_path):
     specs = _specs(tmp_path, **{"owners.yaml": OWNERS.replace("rows: 300", "rows: 0")})
     proc = run_cli("plan", "--specs", str(specs), "--profile", "default", cwd=tmp_path, check=True)
     assert "teams" in proc.stdout.decode() and "total" in proc.stdout.decode()
+
+
+def test_json_objects_embed_json_pool_documents_and_templates_draw_whole_numbers(tmp_path):
+    owners = OWNERS + """  profile:
+    type: json
+    gen: {json: {object: {gadget: {pool: gadgets}, level: {uniform: {min: 1, max: 9}}}}}
+  code: {type: varchar(20), gen: {template: {text: "C-{n}", parts: {n: {uniform: {min: 100, max: 999}}}}}}
+"""
+    specs = _specs(tmp_path, **{"owners.yaml": owners, "pools/gadgets.json": GADGETS})
+    plan = api.plan(specs, "default")
+    df = api.generate_table(plan, "owners", 0, 50)
+    import json
+    docs = [json.loads(d) for d in df["profile"]]
+    assert all(isinstance(d["gadget"], dict) and isinstance(d["level"], int) for d in docs)
+    assert df["code"].str.contains(r"^C-[0-9]{3}$").all()
