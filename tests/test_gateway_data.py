@@ -303,3 +303,25 @@ def test_metrics_are_heavy_tailed_per_object(f):
     assert top / counts.sum() > 0.35  # the busiest tenth of the tools takes a large share
     success = f["tool_metrics"]["is_success"].mean()
     assert 0.9 < success < 0.99
+
+
+def test_columns_the_gateway_fills_with_python_defaults_are_filled(f):
+    """Where the ORM would fill a column on insert (tags [], enabled true, version 1, ...), so do we."""
+    from test_gateway_schema import REF_TABLES
+
+    missing, wrong = [], []
+    for table, ref in REF_TABLES.items():
+        for c in ref["columns"]:
+            default = c["default"]
+            if not default or c["primary_key"]:
+                continue
+            s = f[table][c["name"]]
+            if s.null_count():
+                missing.append(f"{table}.{c['name']} ({s.null_count()} NULLs)")
+            if default["kind"] == "scalar" and isinstance(default["value"], bool) and s.dtype != pl.Boolean:
+                wrong.append(f"{table}.{c['name']}: {s.dtype} for a boolean default")
+            if default["kind"] == "callable" and default["name"] in ("list", "dict"):
+                kinds = {type(json.loads(v)).__name__ for v in s.drop_nulls().unique().to_list()}
+                if kinds != {default["name"]}:
+                    wrong.append(f"{table}.{c['name']}: {kinds} where the gateway writes a {default['name']}")
+    assert not missing and not wrong, missing + wrong
