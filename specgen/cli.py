@@ -86,7 +86,7 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
     click.echo(f"profile {d['profile']}  seed {d['seed']}  window {d['window']['start']} .. {d['window']['end']}")
     click.echo(f"{'table':<{w}}  {'rows':>14}  {'chunks':>6}  {'est. size':>10}  parent")
     for name, r, c, b, par, pp in rows:
-        extra = f"{par} (x{pp:g})" if par else ""
+        extra = (f"{par} (x{pp:g})" if pp is not None else par) if par else ""
         click.echo(f"{name:<{w}}  {r:>14,}  {c:>6}  {_size(b):>10}  {extra}")
     click.echo(f"{'total':<{w}}  {d['total_rows']:>14,}  {d['total_chunks']:>6}  {_size(d['est_bytes']):>10}")
 

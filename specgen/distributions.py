@@ -11,6 +11,7 @@ Two families live here:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ class CountDistribution:
     _cdf: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_cdf", _cdf_for(self))
+        object.__setattr__(self, "_cdf", _cached_cdf(self.dist, self.min, self.max, self.mean, self.shape))
 
     @property
     def support(self) -> int:
@@ -54,7 +55,25 @@ class CountDistribution:
         return float(self.min + np.dot(pmf, np.arange(self.support, dtype=np.float64)))
 
 
-def _cdf_for(d: CountDistribution) -> np.ndarray:
+@functools.lru_cache(maxsize=256)
+def _cached_cdf(dist: str, lo: int, hi: int, mean: float | None, shape: float | None) -> np.ndarray:
+    """Solving a shape over a wide support takes a while; profiles that extend one another (and
+    validating every profile) reuse the same tables. Read-only, so sharing is safe."""
+    cdf = _cdf_for(_Params(dist, lo, hi, mean, shape))
+    cdf.flags.writeable = False
+    return cdf
+
+
+@dataclass(frozen=True)
+class _Params:
+    dist: str
+    min: int
+    max: int
+    mean: float | None
+    shape: float | None
+
+
+def _cdf_for(d) -> np.ndarray:
     m = d.max - d.min
     if m == 0:
         return np.ones(1)

@@ -138,30 +138,15 @@ class Rows:
 
     def _pick_distinct(self, spec) -> np.ndarray:
         """Pairwise different targets for the children of each parent (see module doc)."""
-        fan = self.plan.fanouts[self.table]
-        parent, ordinal = self.located()
-        up, inv = np.unique(parent, return_inverse=True)
-        k = fan.counts(up)
         n_target = self.plan.rows[spec.table]
         has_first = spec.first is not None
         n_pool = n_target - 1 if has_first else n_target
-        m = np.maximum(k - (1 if has_first else 0), 0)  # draws per parent
-        seg_start = np.cumsum(m) - m
-        total = int(m.sum())
-        seg = np.repeat(np.arange(len(up), dtype=np.int64), m)
-        j = np.arange(total, dtype=np.int64) - seg_start[seg]
-        stride = np.int64(fan.count.max + 1)
-        draws = skewed_rank(counter.uniform(self.key("__link", spec.name), up[seg] * stride + j), n_pool, spec.zipf)
-        order = np.lexsort((draws, seg))
-        s = draws[order]
-        big = np.int64(n_pool + stride + 1)
-        t = s - j + seg * big
-        np.maximum.accumulate(t, out=t)
-        r = t - seg * big + j
-        np.minimum(r, n_pool - m[seg] + j, out=r)
+        r, up, inv, seg_start = self._sibling_draws(self.key("__link", spec.name), n_pool, spec.zipf, has_first)
+        ordinal = self.ordinal()
         picks = self.plan.affine(self.table, spec.name, n_pool)(r) if n_pool > 0 else r
         out = np.empty(len(self.idx), dtype=np.int64)
         if has_first:
+            seg = np.repeat(np.arange(len(up), dtype=np.int64), np.diff(np.append(seg_start, len(r))))
             parent_rows = Rows(self.plan, self.spec.parent.table, up)
             first_path = spec.first.partition(".")[2]
             first = parent_rows.path(first_path).values.astype(np.int64)
@@ -173,6 +158,45 @@ class Rows:
         else:
             out[:] = picks[seg_start[inv] + ordinal]
         return out
+
+    def sibling_ranks(self, key, n_pool: int, zipf: float | None) -> np.ndarray:
+        """Ranks in [0, n_pool), pairwise different among the children of each parent.
+
+        The sorted draws of one parent are handed to its children in an order rotated by a
+        per-parent offset, so a child's position does not predict how popular its value is.
+        """
+        r, up, inv, seg_start = self._sibling_draws(key, n_pool, zipf, False)
+        k = np.diff(np.append(seg_start, len(r)))
+        shift = counter.below(counter.sub_key(key, "rotate"), up, np.maximum(k, 1))
+        pos = (self.ordinal() + shift[inv]) % np.maximum(k[inv], 1)
+        return r[seg_start[inv] + pos]
+
+    def _sibling_draws(self, key, n_pool: int, zipf: float | None, skip_first: bool):
+        """Sorted, pairwise different ranks for all children of every parent of these rows.
+
+        Returns (ranks, parents, row -> parent position, first rank of each parent): skewed draws
+        are sorted per parent and pushed apart (``r_j = j + cummax(s_j - j)``), which makes them
+        strictly increasing, hence distinct, without any retry.
+        """
+        fan = self.plan.fanouts[self.table]
+        parent, _ = self.located()
+        up, inv = np.unique(parent, return_inverse=True)
+        k = fan.counts(up)
+        m = np.maximum(k - (1 if skip_first else 0), 0)  # draws per parent
+        seg_start = np.cumsum(m) - m
+        total = int(m.sum())
+        seg = np.repeat(np.arange(len(up), dtype=np.int64), m)
+        j = np.arange(total, dtype=np.int64) - seg_start[seg]
+        stride = np.int64(fan.count.max + 1)
+        draws = skewed_rank(counter.uniform(key, up[seg] * stride + j), n_pool, zipf)
+        order = np.lexsort((draws, seg))
+        s = draws[order]
+        big = np.int64(n_pool + stride + 1)
+        t = s - j + seg * big
+        np.maximum.accumulate(t, out=t)
+        r = t - seg * big + j
+        np.minimum(r, n_pool - m[seg] + j, out=r)
+        return r, up, inv, seg_start
 
 
 def _dedupe(plan, table: str, idx: np.ndarray) -> tuple[Rows, np.ndarray | None]:

@@ -265,16 +265,24 @@ def parse_instant(text: str) -> int:
 
 @dataclass
 class Pool(Generator):
-    """A value drawn from a named pool (a data file of realistic values)."""
+    """A value drawn from a named pool (a data file of realistic values).
+
+    With ``distinct`` (fan-out tables only) the children of one parent get pairwise different
+    values - a gateway's tools get different names - drawn like ``distinct`` links, without retries.
+    """
 
     name: str = ""
     zipf: float | None = None
+    distinct: bool = False
 
     def accepts(self, kind):
         return kind in ("text", "json", "bytes")
 
     def ranks(self, rows, key) -> np.ndarray:
-        return _skewed(counter.uniform(key, rows.idx), len(rows.pools.get(self.name)), self.zipf)
+        size = len(rows.pools.get(self.name))
+        if self.distinct:
+            return rows.sibling_ranks(key, size, self.zipf)
+        return _skewed(counter.uniform(key, rows.idx), size, self.zipf)
 
     def evaluate(self, rows, key, kind):
         return Column(kind, rows.pools.get(self.name).values.gather(self.ranks(rows, key)))
@@ -292,7 +300,7 @@ def _skewed(u, n, zipf):
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FILTERS = {"lower", "upper", "slug", "title", "pad", "json"}
+_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get"}
 
 
 @dataclass
@@ -302,7 +310,8 @@ class Template(Generator):
     A placeholder names a part (a sub-generator under ``parts``), a column of this row, a path
     through links (``parent.slug``) or ``_index``/``_ordinal``. Filters: ``lower``, ``upper``,
     ``title``, ``slug`` (the gateway's slugify), ``pad:N`` (zero-pad numbers), ``json`` (JSON
-    string escaping). ``{{`` and ``}}`` are literal braces.
+    string escaping), ``get:KEY`` (a member of a JSON document, e.g. one entry of a JSON pool, so
+    several columns can share one pooled record). ``{{`` and ``}}`` are literal braces.
     """
 
     text: str = ""
@@ -334,6 +343,8 @@ class Template(Generator):
                 raise GenError(f"unknown template filter '{fname}' in '{{{body}}}'." + _suggest(fname, _FILTERS))
             if fname == "pad" and not arg.isdigit():
                 raise GenError(f"filter 'pad' needs a width, e.g. '{{{name}|pad:6}}'")
+            if fname == "get" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", arg):
+                raise GenError(f"filter 'get' needs a member name, e.g. '{{{name}|get:input_schema}}'")
             parsed.append((fname, arg or None))
         return name, parsed
 
@@ -386,7 +397,7 @@ class Template(Generator):
                 continue
             if name in self.parts:
                 g = self.parts[name]
-                col = g.evaluate(rows, counter.sub_key(key, name), g.kind or "text")
+                col = g.evaluate(rows, counter.sub_key(key, name), g.kind or _default_part_kind(g))
             else:
                 col = rows.path(name)
             exprs.append(apply_filters(as_text(col), filters))
@@ -409,7 +420,23 @@ def apply_filters(s: pl.Series, filters) -> pl.Series:
             s = s.str.zfill(int(arg))
         elif fname == "json":
             s = json_escape(s)
+        elif fname == "get":
+            s = json_member(s, arg)
     return s
+
+
+def json_member(s: pl.Series, key: str) -> pl.Series:
+    """A member of each JSON document: strings come out unquoted, objects and arrays as JSON.
+
+    Documents usually come from a pool, so there are few distinct ones: each is parsed once.
+    """
+    path = f"$.{key}"
+    if len(s) < 64 or s.null_count():
+        return s.str.json_path_match(path)
+    distinct = s.unique()
+    if len(distinct) * 4 > len(s):
+        return s.str.json_path_match(path)
+    return s.replace_strict(distinct, distinct.str.json_path_match(path), return_dtype=pl.String)
 
 
 def slugify(s: pl.Series) -> pl.Series:
@@ -580,32 +607,40 @@ class Bernoulli(Generator):
 @dataclass
 class Timestamp(Generator):
     """A time in ``[after, before]`` (defaults: the profile window), uniform or with exponential
-    recency; or ``after + offset`` when an offset range is given (e.g. expiry dates)."""
+    recency; or ``after + offset`` when an offset range is given (e.g. expiry dates).
 
-    after: str | None = None
-    before: str | None = None
+    ``after`` and ``before`` are paths, or lists of paths: the latest of the ``after`` values and
+    the earliest of the ``before`` values bound the time (NULL values are ignored), so a child can
+    be kept after both of its parents. Without an offset the time never passes the window's end;
+    with one it may (expiry dates), unless ``bounded`` or a ``before`` is given ("soon after").
+    """
+
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
     half_life_days: float | None = None
     offset: tuple[int, int] | None = None
+    bounded: bool = False  # offset results kept before `before` and the window's end
     kind = "timestamp"
 
     def accepts(self, kind):
         return kind in ("timestamp", "date")
 
     def deps(self):
-        if self.after:
-            yield self.after
-        if self.before:
-            yield self.before
+        yield from self.after
+        yield from self.before
 
     def evaluate(self, rows, key, kind):
         n = len(rows.idx)
-        lo = _bound(rows, self.after, rows.window_start, n)
+        lo = _bound(rows, self.after, rows.window_start, n, latest=True)
         u = counter.uniform(key, rows.idx)
         if self.offset is not None:
             a, b = self.offset
             t = lo + a + (u * (b - a + 1)).astype(np.int64)
+            if self.bounded or self.before:
+                hi = np.minimum(_bound(rows, self.before, rows.window_end, n, latest=False), rows.window_end)
+                t = np.maximum(np.minimum(t, hi), lo)
         else:
-            hi = _bound(rows, self.before, rows.window_end, n)
+            hi = np.minimum(_bound(rows, self.before, rows.window_end, n, latest=False), rows.window_end)
             hi = np.maximum(hi, lo)
             span = (hi - lo).astype(np.float64)
             if self.half_life_days:
@@ -620,14 +655,23 @@ class Timestamp(Generator):
         return Column("timestamp", t)
 
 
-def _bound(rows, path, default, n):
-    if not path:
+_NONE_LATEST = np.iinfo(np.int64).min
+_NONE_EARLIEST = np.iinfo(np.int64).max
+
+
+def _bound(rows, paths, default, n, latest: bool):
+    """The latest (or earliest) non-NULL value of ``paths`` per row; ``default`` where none."""
+    if not paths:
         return np.full(n, default, dtype=np.int64)
-    col = rows.path(path)
-    v = col.values if col.kind == "timestamp" else col.values * 86400
-    if col.nulls is not None:
-        v = np.where(col.nulls, default, v)
-    return v.astype(np.int64, copy=False)
+    neutral = _NONE_LATEST if latest else _NONE_EARLIEST
+    out = None
+    for path in paths:
+        col = rows.path(path)
+        v = (col.values if col.kind == "timestamp" else col.values * 86400).astype(np.int64, copy=False)
+        if col.nulls is not None:
+            v = np.where(col.nulls, neutral, v)
+        out = v.copy() if out is None else (np.maximum(out, v) if latest else np.minimum(out, v))
+    return np.where(out == neutral, default, out)
 
 
 # -- structured text --------------------------------------------------------------------------
@@ -753,7 +797,18 @@ def json_fragment(g: Generator, rows, key) -> pl.Expr:
     return expr
 
 
+def _default_part_kind(g: Generator) -> str:
+    """The kind a template part is drawn in: whole numbers for a uniform between integers."""
+    if isinstance(g, Uniform) and isinstance(g.min, int) and isinstance(g.max, int) and g.round is None:
+        return "int"
+    return "text"
+
+
 def _default_json_kind(g: Generator) -> str:
+    if isinstance(g, Pool):
+        return "json"  # text pools are handled before; a JSON pool's documents are embedded as-is
+    if isinstance(g, Uniform) and _default_part_kind(g) == "int":
+        return "int"
     if isinstance(g, Const):
         v = g.value
         return "json" if not isinstance(v, (str, bool, int, float)) else (
@@ -860,13 +915,20 @@ def _numeric(cls, p, **extra):
     return cls(round=p.get("round"), **keys, **extra)
 
 
+def _paths(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _timestamp(params, p):
     offset = p.get("offset")
     return Timestamp(
-        after=p.get("after"),
-        before=p.get("before"),
+        after=_paths(p.get("after")),
+        before=_paths(p.get("before")),
         half_life_days=(p.get("recency") or {}).get("half_life_days"),
         offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
+        bounded=bool(p.get("bounded", False)),
     )
 
 
@@ -886,7 +948,7 @@ def _template(params, p):
 def _pool(params, p):
     if isinstance(params, str):
         return Pool(params)
-    return Pool(p["name"], (p.get("skew") or {}).get("zipf"))
+    return Pool(p["name"], (p.get("skew") or {}).get("zipf"), bool(p.get("distinct", False)))
 
 
 _BUILDERS = {

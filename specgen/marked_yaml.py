@@ -86,6 +86,10 @@ def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Dia
         out: dict = {}
         for key_node, value_node in node.value:
             key = ctor.construct_object(key_node, deep=True)
+            if isinstance(key, bool) and key_node.style is None and key_node.value.lower() not in ("true", "false"):
+                # YAML 1.1 reads a plain `on:`/`yes:`/`no:` key as a boolean; in specs it is a word
+                # (`switch: {on: status}`). Only true/false keys are booleans, as in YAML 1.2.
+                key = key_node.value
             if isinstance(key, (dt.date, dt.datetime)):
                 key = key.isoformat()
             child = (*path, key)

@@ -66,8 +66,14 @@ class Plan:
             )
 
     def _cap(self, spec) -> int | None:
-        """Most children a parent can have when a distinct link needs one target per child."""
+        """Most children a parent can have when a distinct link or pool needs one value per child."""
+        from specgen.generators import Pool, walk
+
         caps = [self.rows[link.table] for link in spec.links.values() if link.pick == "distinct"]
+        for col in spec.columns.values():
+            if col.gen is not None:
+                caps += [len(self.model.pools.get(g.name)) for _, g in walk(col.gen)
+                         if isinstance(g, Pool) and g.distinct]
         return min(caps) if caps else None
 
     def affine(self, table: str, link: str, n: int):

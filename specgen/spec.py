@@ -46,10 +46,10 @@ from specgen.resources import data_dir, json_schema
 
 _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 # Keys whose contents are literal data: a "$x" string there is text, not a parameter.
-_LITERAL_KEYS = {"const", "values", "template", "text", "default", "description", "checks", "in",
-                 "equals", "not_equals", "cases"}
+_LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
 _INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
+_IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -267,7 +267,10 @@ class _Checker:
 
     def substitute(self, doc: Document, value, path=()):
         if isinstance(value, dict):
-            return {k: (v if k in _LITERAL_KEYS else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
+            # A column's `default` is DDL text; a switch's `default` (and its cases) are generators or
+            # counts whose parameters must be substituted.
+            return {k: (v if k in _LITERAL_KEYS or (k == "default" and len(path) == 2 and path[0] == "columns")
+                        else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
         if isinstance(value, list):
             return [self.substitute(doc, v, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, str) and (m := _PARAM.match(value)):
@@ -640,6 +643,11 @@ class _Checker:
                 self.error(doc, gpath, f"unknown pool '{g.name}'." + did_you_mean(g.name, self.pools.names()))
             elif kind == "json" and top and self.pools.get(g.name).kind != "json":
                 self.error(doc, gpath, f"pool '{g.name}' holds text, not JSON documents")
+            if g.distinct and table.parent is None:
+                self.error(doc, (*gpath, "pool", "distinct"), "a 'distinct' pool makes a parent's children differ, "
+                           "so it needs 'parent'")
+        if isinstance(g, gens.Template):
+            self.check_members(doc, table, g, gpath)
         if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool) and self.pools.path_of(g.items.name) is None:
             self.error(doc, (*gpath, "array", "items"), f"unknown pool '{g.items.name}'." + did_you_mean(g.items.name, self.pools.names()))
         if isinstance(g, gens.JsonArray) and g.min > g.max:
@@ -676,8 +684,7 @@ class _Checker:
             self.error(doc, gpath, f"probability must lie in [0, 1], got {g.p}")
         if isinstance(g, gens.Timestamp):
             for which in ("after", "before"):
-                p = getattr(g, which)
-                if p:
+                for p in getattr(g, which):
                     k = self.kind_at(table.name, p)
                     if k is not None and k not in ("timestamp", "date"):
                         self.error(doc, (*gpath, "timestamp", which), f"'{p}' is {k}, not a timestamp")
@@ -687,6 +694,25 @@ class _Checker:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
+        """Every pooled record a ``get:KEY`` filter reads has that member."""
+        for _, name, filters in g.pieces:
+            if name is None or not any(f[0] == "get" for f in filters):
+                continue
+            source = g.parts.get(name) or (table.columns[name].gen if name in table.columns else None)
+            pools = [source] if isinstance(source, gens.Pool) else (
+                [b for b in [*source.cases.values(), source.default] if isinstance(b, gens.Pool)]
+                if isinstance(source, gens.Switch) else [])
+            upto = filters[: max(i for i, f in enumerate(filters) if f[0] == "get") + 1]
+            for pool in pools:
+                if self.pools.path_of(pool.name) is None:
+                    continue
+                values = self.pools.filtered(pool.name, tuple(upto), lambda s, f=upto: gens.apply_filters(s, f))
+                if values.null_count():
+                    key = [f[1] for f in upto if f[0] == "get"][-1]
+                    self.error(doc, (*gpath, "template"), f"{values.null_count()} of the {len(values)} records of "
+                               f"pool '{pool.name}' have no member '{key}' (read by '{{{name}|get:{key}}}')")
 
     def check_foreign_key(self, doc, table: TableSpec, col: ColumnSpec) -> None:
         t, c = col.references
@@ -701,9 +727,24 @@ class _Checker:
             self.error(doc, ("columns", col.name, "gen", "ref"), f"foreign key references {t}.{c} but the value comes from {r[0]}.{r[1]}")
 
     def unique_by_construction(self, table: TableSpec, col: ColumnSpec, depth: int = 0) -> bool:
-        g = col.gen
+        return self._gen_unique(table, col.gen, depth)
+
+    def _gen_unique(self, table: TableSpec, g, depth: int, first_child: bool = False) -> bool:
+        """Whether generator ``g`` gives every row of ``table`` a different value.
+
+        ``first_child``: only the first child of each parent gets this value (case 0 of a switch
+        on ``_ordinal``), so a unique column of the parent is unique here too.
+        """
         if g is None or depth > 8:
             return False
+        if isinstance(g, gens.Switch):
+            # Unique when every case is: the cases must not produce one another's values (give
+            # them different literal prefixes), the same care a template's delimiters need.
+            if g.default is None:
+                return False
+            cases = [*g.cases.items(), ("", g.default)]
+            return all(self._gen_unique(table, b, depth + 1, first_child=(g.on == "_ordinal" and k == "0"))
+                       for k, b in cases)
         if isinstance(g, gens.Template):
             if g.unique:
                 return True
@@ -711,12 +752,11 @@ class _Checker:
                 # slug/lower keep the digits a unique part is built from (an index or a key), so
                 # they keep it unique; title/upper/json could merge values and do not count.
                 if name and name not in g.parts and all(f[0] in _INDEX_SAFE_FILTERS for f in filters):
-                    r = self.resolve(table.name, name)
-                    if not isinstance(r, str) and r[0] == table.name and self._unique_col(table, r[1], depth):
+                    if self._unique_path(table, name, depth, first_child):
                         return True
             return False
         if isinstance(g, gens.Ref):
-            return self._unique_path(table, g.path, depth)
+            return self._unique_path(table, g.path, depth, first_child)
         return bool(g.unique)
 
     def _unique_col(self, table: TableSpec, cname: str, depth: int) -> bool:
@@ -726,12 +766,13 @@ class _Checker:
             return False
         return self.unique_by_construction(table, table.columns[cname], depth + 1)
 
-    def _unique_path(self, table: TableSpec, path: str, depth: int) -> bool:
-        """A path keeps uniqueness when every hop is to a parent with at most one child per parent."""
+    def _unique_path(self, table: TableSpec, path: str, depth: int, first_child: bool = False) -> bool:
+        """A path keeps uniqueness when every hop is to a parent with at most one child per parent
+        (or, for the first hop, when only the first child of each parent takes the value)."""
         segs = path.split(".")
         t = table
-        for seg in segs[:-1]:
-            if seg != "parent" or t.parent is None or t.parent.count.max > 1:
+        for i, seg in enumerate(segs[:-1]):
+            if seg != "parent" or t.parent is None or (t.parent.count.max > 1 and not (i == 0 and first_child)):
                 return False
             t = self.tables.get(t.parent.table)
             if t is None:
@@ -746,7 +787,8 @@ class _Checker:
         if any(r not in self.tables for r in related):
             return  # a related spec did not build (its errors are reported): uniqueness cannot be judged
         sets = [(("unique", i), u.columns) for i, u in enumerate(table.uniques)]
-        sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes) if ix.unique]
+        sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes)
+                 if ix.unique and not self._vacuous_predicate(table, ix.where)]
         if len(table.primary_key) > 1:
             sets.append((("primary_key",), table.primary_key))
         for path, cols in sets:
@@ -755,30 +797,129 @@ class _Checker:
             if self.unique_set(table, cols):
                 continue
             self.error(doc, path, f"unique ({', '.join(cols)}) is not guaranteed by construction: include a unique "
-                       "column, or the parent's key plus a column from a 'distinct' link (or _ordinal)")
+                       "column, or the parent's key plus a column from a 'distinct' link or pool (or _ordinal)")
+
+    def _vacuous_predicate(self, table: TableSpec, where: str | None) -> bool:
+        """A partial index ``WHERE c IS NULL`` on a column that is never NULL covers no row."""
+        m = _IS_NULL.match(where or "")
+        return bool(m) and m.group(1) in table.columns and self._never_null(table, table.columns[m.group(1)])
 
     def unique_set(self, table: TableSpec, cols: list[str], depth: int = 0) -> bool:
-        """Whether the values of ``cols`` together are unique by construction."""
+        """Whether the values of ``cols`` together are unique by construction.
+
+        Unique when one column is; when one column is always NULL (SQL unique constraints never
+        compare NULLs); or, in a fan-out table, when the columns carry values that identify the
+        parent row (its key, or columns copied from a unique set of the parent) and a value that
+        differs between the children of one parent (a 'distinct' link or pool, ``_ordinal``) - or
+        the parent has at most one child. Templates count as carrying what their placeholders do.
+        """
         if depth > 8:
             return False
         if any(self.unique_by_construction(table, table.columns[c]) for c in cols):
             return True
-        if self._parent_and_distinct(table, cols):
+        if any(table.columns[c].nullable and table.columns[c].gen is None for c in cols):
             return True
-        # One child per parent at most, every column copied from the parent: unique if the
-        # parent's columns are.
-        if table.parent is not None and table.parent.count.max <= 1:
-            mapped = []
-            for c in cols:
-                g = table.columns[c].gen
-                head, _, rest = g.path.partition(".") if isinstance(g, gens.Ref) else ("", "", "")
-                if head != "parent" or not rest:
-                    return False
-                mapped.append(self._column_for(self.tables[table.parent.table], rest))
+        if table.parent is None or table.parent.table not in self.tables:
+            return False
+        carried: set[str] = set()
+        distinct = table.parent.count.max <= 1
+        for c in cols:
+            p, d = self._carries(table, table.columns[c].gen, depth, ())
+            carried |= p
+            distinct = distinct or d
+        if not distinct:
+            return False
+        parent = self.tables[table.parent.table]
+        if "_index" in carried or any(c in parent.columns and self._unique_col(parent, c, depth) for c in carried):
+            return True
+        return any(set(s) <= carried and self.unique_set(parent, s, depth + 1) for s in self._declared_sets(parent))
+
+    def _carries(self, table: TableSpec, g, depth: int, filters: tuple) -> tuple[set[str], bool]:
+        """(parent columns a generator's value carries, whether it differs among siblings).
+
+        ``filters`` are the template filters applied on the way out: slug/lower/pad are assumed to
+        keep values apart (as for unique parts); a distinct pool stays distinct through any filter
+        that provably keeps its values apart (checked on the pool itself).
+        """
+        if g is None or depth > 8:
+            return set(), False
+        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
+        if isinstance(g, gens.Ordinal):
+            return set(), safe
+        if isinstance(g, gens.Pool):
+            return set(), g.distinct and self._pool_injective(g.name, filters)
+        if isinstance(g, gens.Ref):
+            return self._carries_path(table, g.path, depth, filters)
+        if isinstance(g, gens.Switch):
+            # What every case carries (rows without a case would be NULL: no default, no proof).
+            if g.default is None:
+                return set(), False
+            results = [self._carries(table, b, depth + 1, filters) for b in [*g.cases.values(), g.default]]
+            return set.intersection(*[p for p, _ in results]), all(d for _, d in results)
+        if isinstance(g, gens.Template):
+            out: set[str] = set()
+            distinct = False
+            for _, name, piece_filters in g.pieces:
+                if name is None:
+                    continue
+                inner = (*piece_filters, *filters)
+                if name in g.parts:
+                    p, d = self._carries(table, g.parts[name], depth + 1, inner)
+                else:
+                    p, d = self._carries_path(table, name, depth, inner)
+                out |= p
+                distinct = distinct or d
+            return out, distinct
+        return set(), False
+
+    def _carries_path(self, table: TableSpec, path: str, depth: int, filters: tuple) -> tuple[set[str], bool]:
+        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
+        head, _, rest = path.partition(".")
+        if not rest:
+            if head == "_ordinal":
+                return set(), safe
+            col = table.columns.get(head)
+            return self._carries(table, col.gen, depth + 1, filters) if col is not None else (set(), False)
+        if not safe:
+            return set(), False
+        if head == "parent" and table.parent is not None and table.parent.table in self.tables:
             parent = self.tables[table.parent.table]
-            if all(c in parent.columns for c in mapped):
-                return self._declared_unique(parent, mapped) and self.unique_set(parent, mapped, depth + 1)
-        return False
+            c = rest if rest == "_index" else self._column_for(parent, rest)
+            return ({c} if c else set()), False
+        link = table.links.get(head)
+        if link is not None and link.pick == "distinct" and "." not in rest and link.table in self.tables:
+            target = self.tables[link.table]
+            if rest == "_index" or (rest in target.columns and self._unique_col(target, rest, depth)):
+                return set(), True
+        return set(), False
+
+    def _pool_injective(self, name: str, filters: tuple) -> bool:
+        """Whether ``filters`` keep the values of pool ``name`` pairwise different."""
+        if not filters:
+            return True
+        if self.pools.path_of(name) is None:
+            return False
+        values = self.pools.filtered(name, tuple(filters), lambda s: gens.apply_filters(s, filters))
+        return values.null_count() == 0 and values.n_unique() == len(values)
+
+    def _never_null(self, table: TableSpec, col: ColumnSpec, depth: int = 0) -> bool:
+        if not col.nullable:
+            return True
+        if col.null_rate or col.null_when is not None or col.gen is None or depth > 8:
+            return False
+        g = col.gen
+        if isinstance(g, gens.Ref):
+            r = self.resolve(table.name, g.path)
+            if isinstance(r, str):
+                return False
+            if r[1] in _SPECIAL_COLUMNS:
+                return True
+            t = self.tables[r[0]]
+            return self._never_null(t, t.columns[r[1]], depth + 1)
+        if isinstance(g, gens.Const):
+            return g.value is not None
+        return isinstance(g, (gens.Sequence, gens.Uuid, gens.Hex, gens.Token, gens.Template, gens.Pool,
+                              gens.Numeric, gens.Zipf, gens.Bernoulli, gens.Timestamp, gens.Ipv4))
 
     @staticmethod
     def _column_for(table: TableSpec, path: str) -> str | None:
@@ -803,39 +944,11 @@ class _Checker:
         return r
 
     @staticmethod
-    def _declared_unique(table: TableSpec, cols: list[str]) -> bool:
-        sets = [u.columns for u in table.uniques] + [ix.columns for ix in table.indexes if ix.unique]
+    def _declared_sets(table: TableSpec) -> list[list[str]]:
+        """Column sets the table declares unique for every row (partial indexes excluded)."""
+        sets = [u.columns for u in table.uniques] + [ix.columns for ix in table.indexes if ix.unique and not ix.where]
         sets += [table.primary_key] + [[c.name] for c in table.columns.values() if c.unique]
-        return any(set(s) <= set(cols) for s in sets if s)
-
-    def _parent_and_distinct(self, table: TableSpec, cols: list[str]) -> bool:
-        if table.parent is None:
-            return False
-        has_parent_key = has_distinct = False
-        for c in cols:
-            g = table.columns[c].gen
-            paths = []
-            if isinstance(g, gens.Ref):
-                paths = [g.path]
-            elif isinstance(g, gens.Ordinal):
-                has_distinct = True
-            for p in paths:
-                head, _, rest = p.partition(".")
-                if head == "parent" and rest and "." not in rest:
-                    parent = self.tables.get(table.parent.table)  # absent when its own spec has errors
-                    if parent is None:
-                        continue
-                    if rest == "_index" or (rest in parent.columns and self._unique_col(parent, rest, 0)):
-                        has_parent_key = True
-                elif head in table.links and table.links[head].pick == "distinct" and rest and "." not in rest:
-                    target = self.tables.get(table.links[head].table)
-                    if target is None:
-                        continue
-                    if rest == "_index" or (rest in target.columns and self._unique_col(target, rest, 0)):
-                        has_distinct = True
-                elif p == "_ordinal":
-                    has_distinct = True
-        return has_parent_key and has_distinct
+        return [s for s in sets if s]
 
     def check_column_cycles(self) -> None:
         graph: dict[tuple[str, str], list[tuple[str, str]]] = {}
