@@ -84,6 +84,9 @@ class _Sql:
         self.epoch = dialect.verify_epoch
         self.regex = dialect.verify_regex
         self.char_length = dialect.verify_char_length
+        self.byte_length = dialect.verify_byte_length
+        self.int_sum = dialect.verify_int_sum
+        self.int_sum_tolerance = float(dialect.verify_int_sum_tolerance)
         self.true_count = "CASE WHEN {x} THEN 1 ELSE 0 END"
         self._literal = literal
 
@@ -124,11 +127,11 @@ def _table_scan(sp: _Sql, table: TableSpec, info: dict, model: Model) -> Query:
 def _aggregates(sp: _Sql, c, x: str, st: dict):
     kind = c.kind
     if kind == "int" and "sum" in st:
-        yield "sum", f"SUM({x})", 0.0
+        yield "sum", f"COALESCE({sp.int_sum.format(x=x)}, 0)", sp.int_sum_tolerance
     if kind == "float" and "sum" in st:
-        yield "sum", f"SUM({x})", 1e-9
+        yield "sum", f"COALESCE(SUM({x}), 0)", 1e-9
     if kind == "bool" and "sum" in st:
-        yield "sum", f"SUM({sp.true_count.format(x=x)})", 0.0
+        yield "sum", f"COALESCE(SUM({sp.true_count.format(x=x)}), 0)", 0.0
     if kind in ("int", "float"):
         for agg in ("min", "max"):
             if agg in st:
@@ -137,8 +140,10 @@ def _aggregates(sp: _Sql, c, x: str, st: dict):
         for agg in ("min", "max"):
             if agg in st:
                 yield agg, sp.epoch.format(x=f"{agg.upper()}({x})"), 0.0
-    if kind in ("text", "json", "bytes") and "sum_length" in st:
-        yield "sum_length", f"SUM({sp.char_length.format(x=x)})", 0.0
+    if kind in ("text", "json") and "sum_length" in st:
+        yield "sum_length", f"COALESCE(SUM({sp.char_length.format(x=x)}), 0)", 0.0
+    if kind == "bytes" and "sum_length" in st:
+        yield "sum_length", f"COALESCE(SUM({sp.byte_length.format(x=x)}), 0)", 0.0
 
 
 def _domain(table: TableSpec, c) -> list | None:
@@ -228,15 +233,16 @@ def _not_before(sp: _Sql, table: TableSpec, model: Model) -> list[Query]:
     out = []
     for c in table.stored:
         g = c.gen
-        if not isinstance(g, gens.Timestamp) or not g.after or not g.after.startswith("parent."):
+        if not isinstance(g, gens.Timestamp):
             continue
-        pcol = g.after.split(".", 1)[1]
-        if "." in pcol or pcol not in parent.columns or parent.columns[pcol].virtual:
-            continue
-        sql = (f"SELECT COUNT(*) FROM {sp.ident(table.name)} c JOIN {sp.ident(parent.name)} p "
-               f"ON p.{sp.ident(parent_key)} = c.{sp.ident(child_key)} WHERE c.{sp.ident(c.name)} < p.{sp.ident(pcol)}")
-        out.append(Query(sql, [Check(f"not_before {table.name}.{c.name} >= {parent.name}.{pcol}", "not_before",
-                                     table.name, 0)]))
+        for after in g.after:
+            pcol = after.split(".", 1)[1] if after.startswith("parent.") else ""
+            if not pcol or "." in pcol or pcol not in parent.columns or parent.columns[pcol].virtual:
+                continue
+            sql = (f"SELECT COUNT(*) FROM {sp.ident(table.name)} c JOIN {sp.ident(parent.name)} p "
+                   f"ON p.{sp.ident(parent_key)} = c.{sp.ident(child_key)} WHERE c.{sp.ident(c.name)} < p.{sp.ident(pcol)}")
+            out.append(Query(sql, [Check(f"not_before {table.name}.{c.name} >= {parent.name}.{pcol}", "not_before",
+                                         table.name, 0)]))
     return out
 
 

@@ -140,7 +140,8 @@ class MysqlClient(Client):
     def argv(self, stack, query):
         cnf = stack.enter_context(option_file(self.url))
         # --defaults-extra-file must come first; --batch gives tab-separated output.
-        args = [self.which(), f"--defaults-extra-file={cnf}", "--local-infile=1", "--batch",
+        # --unbuffered: flush after each statement, or marker lines would wait for the end.
+        args = [self.which(), f"--defaults-extra-file={cnf}", "--local-infile=1", "--batch", "--unbuffered",
                 "--skip-column-names", "--default-character-set=utf8mb4", self.url.database]
         if query:
             args.insert(-1, "--raw")

@@ -138,7 +138,7 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
     import json
 
     from specgen import checks
-    from specgen.verify import CHECK_PREFIX
+    from specgen.verify import CHECK_PREFIX, SQL_PREFIX
 
     queries = []
     for q in checks.build(plan.model, {"tables": manifest_tables}, tpl.dialect):
@@ -148,6 +148,7 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
             if c.tolerance:
                 m["tolerance"] = c.tolerance
             meta.append(CHECK_PREFIX + json.dumps(m, sort_keys=True))
+        meta.append(SQL_PREFIX + json.dumps(q.sql + ";", ensure_ascii=True))
         queries.append({"meta": meta, "sql": q.sql})
     return tpl.render("verify.sql", queries=queries, header=header(plan, "verification checks"))
 

@@ -34,6 +34,7 @@ from specgen.dburl import DatabaseUrl
 from specgen.errors import SpecgenError
 
 LEDGER = "specgen_load_ledger"
+_SCHEMA_MARK = "schema:created"  # ledger row: specgen made the schema, its constraints are still to come
 MODES = ("fail", "truncate", "append")
 
 
@@ -116,12 +117,13 @@ class Loader:
             self.ensure_database()
             existing = self.existing_tables()
         with stage("schema"):
-            fresh = self.prepare_schema(existing, result)
             self.ensure_ledger()
-            done = self.ledger_parts() if self.options.resume else set()
+            done = self.ledger_parts()
+            fresh = self.prepare_schema(existing, result, done)
             if not self.options.resume:
                 self.clear_ledger()
-            self.check_empty(done, fresh)
+                done = {k for k in done if k == _SCHEMA_MARK}
+            self.check_empty({k for k in done if k != _SCHEMA_MARK}, fresh)
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh)
         if self.url.dialect == "sqlite" and self.manifest.get("format") == "csv":
@@ -130,6 +132,7 @@ class Loader:
         if fresh:
             with stage("constraints"):
                 self.script(self.read("post_data"))
+                self.script(f"DELETE FROM {self.dialect.quote(LEDGER)} WHERE {self.dialect.quote('part')} = '{_SCHEMA_MARK}';")
         with stage("analyze"):
             self.analyze()
         if not self.options.keep_ledger:
@@ -176,11 +179,17 @@ class Loader:
                 out.setdefault(table, set()).add(column)
         return out
 
-    def prepare_schema(self, existing: dict[str, set[str]], result: Result) -> bool:
-        """Create specgen's schema (True: fresh) or check the existing one (False)."""
+    def prepare_schema(self, existing: dict[str, set[str]], result: Result, ledger: set[str]) -> bool:
+        """Create specgen's schema (True: constraints to add after the data) or check the existing one.
+
+        A schema specgen created whose constraints are not in yet (a load that stopped early) is
+        marked in the ledger, so a rerun still adds them after the data."""
         want = self.options.existing_schema
         if not existing and want is not True:
-            self.script(self.read("schema"))
+            q = self.dialect.quote
+            self.script(self.read("schema") + f"\nINSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{_SCHEMA_MARK}', 0);")
+            return True
+        if existing and _SCHEMA_MARK in ledger and want is not True and len(existing) == len(self.tables):
             return True
         if want is False and existing:
             raise SpecgenError(f"{len(existing)} of the dump's tables already exist in {self.url.redacted()} "
@@ -212,12 +221,14 @@ class Loader:
 
     def ledger_parts(self) -> set[str]:
         q = self.dialect.quote
-        rows = self.client.query(f"SELECT {q('part')} FROM {q(LEDGER)} WHERE {q('dump')} = '{self.dump_id}'")
+        rows = self.client.query(f"SELECT {q('part')} FROM {q(LEDGER)} WHERE {q('dump')} = '{self.dump_id}' "
+                                 f"OR {q('part')} = '{_SCHEMA_MARK}'")
         return {r[0] for r in rows}
 
     def clear_ledger(self) -> None:
+        """Forget loaded parts (a new load), but not that specgen created the schema."""
         q = self.dialect.quote
-        self.script(f"DELETE FROM {q(LEDGER)};")
+        self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_SCHEMA_MARK}';")
 
     def check_empty(self, done: set[str], fresh: bool) -> None:
         if fresh and not done:
@@ -322,6 +333,8 @@ class Loader:
                         except queue.Empty:
                             return
                         t0 = time.perf_counter()
+                        if self.progress:
+                            self.progress.start(table)
                         session.load(table, f)
                         with lock:
                             r = result.tables[table]

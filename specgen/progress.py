@@ -28,7 +28,8 @@ class Progress:
     def __enter__(self):
         if self.live:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bars
 
             self._rich = Bars(
                 TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
@@ -42,6 +43,11 @@ class Progress:
         if self._rich is not None:
             self._rich.stop()
         return False
+
+    def start(self, table: str) -> None:
+        """The table's work begins now (rates count from here)."""
+        with self.lock:
+            self.started.setdefault(table, time.perf_counter())
 
     def __call__(self, table: str, rows: int) -> None:
         self.advance(table, rows)

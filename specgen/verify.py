@@ -2,7 +2,7 @@
 
 ``verify.sql`` (written by compile from ``checks.build``, see ``ddl.verify_sql``) holds every check: each statement is
 preceded by one ``-- specgen-check: {json}`` line per result column naming the check and its
-expected value. The file also runs as is in the native client, for a human look. Verification
+expected value, and by ``-- specgen-sql: "<statement as a JSON string>"``. The file also runs as is in the native client, for a human look. Verification
 runs all statements in one client session, compares, and fails naming every failed check.
 """
 
@@ -18,22 +18,23 @@ from specgen.dburl import DatabaseUrl
 from specgen.errors import SpecgenError
 
 CHECK_PREFIX = "-- specgen-check: "
+SQL_PREFIX = "-- specgen-sql: "
 
 
 def parse(text: str) -> list[tuple[str, list[Check]]]:
-    """verify.sql -> [(sql, checks answered by its result columns)]."""
+    """verify.sql -> [(sql, checks answered by its result columns)].
+
+    The statement is read from its ``-- specgen-sql:`` JSON line, not from the SQL text below it,
+    so literals holding newlines, CRs or ``--`` cannot confuse the parser."""
     statements: list[tuple[str, list[Check]]] = []
     pending: list[Check] = []
-    sql_lines: list[str] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if line.startswith(CHECK_PREFIX):
             m = json.loads(line[len(CHECK_PREFIX):])
             pending.append(Check(m["name"], m["kind"], m["table"], m["expected"], m.get("tolerance", 0.0)))
-        elif line.strip() and not line.startswith("--"):
-            sql_lines.append(line)
-            if line.rstrip().endswith(";"):
-                statements.append(("\n".join(sql_lines).rstrip().rstrip(";"), pending))
-                pending, sql_lines = [], []
+        elif line.startswith(SQL_PREFIX):
+            statements.append((json.loads(line[len(SQL_PREFIX):]), pending))
+            pending = []
     return statements
 
 
@@ -45,7 +46,7 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     statements = parse(path.read_text())
     client = client_for(url, cwd=Path(dump_dir))
     if url.dialect == "sqlite":
-        results = [client.query(sql)[0] if sql else [] for sql, _ in statements]
+        results = [client.query(sql.rstrip().rstrip(";"))[0] for sql, _ in statements]
     else:
         results = _run_batched(client, statements)
     checks: list[Check] = []
@@ -61,7 +62,7 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
 def _run_batched(client, statements) -> list[list[str | None]]:
     """All statements in one client session; each returns exactly one row, in order."""
     script = ["SET time_zone = '+00:00';"] if client.url.dialect == "mysql" else []
-    script += [sql + ";" for sql, _ in statements]
+    script += [sql if sql.rstrip().endswith(";") else sql + ";" for sql, _ in statements]
     out = client.run_script("\n".join(script) + "\n", tabular=True)
     lines = [line for line in out.splitlines() if line != ""]
     if len(lines) != len(statements):
@@ -96,4 +97,4 @@ def _fmt(v) -> str:
     return str(v)
 
 
-__all__ = ["CHECK_PREFIX", "parse", "report", "run", "table_text"]
+__all__ = ["CHECK_PREFIX", "SQL_PREFIX", "parse", "report", "run", "table_text"]
