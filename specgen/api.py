@@ -49,6 +49,14 @@ def generate_table(plan: Plan, table: str, start: int = 0, stop: int | None = No
     return engine.generate(plan, table, start, stop).to_frame()
 
 
+# Below this many rows a process pool costs more to start (about a second) than it saves.
+SMALL_PLAN_ROWS = 2_000_000
+
+
+def _auto_workers(p, comp) -> int:
+    return 1 if p.total_rows < SMALL_PLAN_ROWS else comp.default_workers()
+
+
 def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: list[str] | None = None) -> dict:
     """Rebuild the Faker-backed value pools (``specs/pools`` by default)."""
     from specgen.pools import build_pools as _build
@@ -88,7 +96,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         raise SpecgenError("--workers must be at least 1.")
     if chunk_rows is not None and chunk_rows < 1:
         raise SpecgenError("--chunk-rows must be at least 1.")
-    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows)
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False)
     if tables:
         unknown = [t for t in tables if t not in p.rows]
         if unknown:
@@ -96,7 +104,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         wanted = set(tables)
         tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None,
-                           workers=workers or comp.default_workers(), executor=executor)
+                           workers=workers or _auto_workers(p, comp), executor=executor)
     if stream is not None:
         comp.compile_stream(p, d, stream, options, progress=progress)
         return None

@@ -145,9 +145,22 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
                f"in {secs:.1f}s", err=True)
 
 
-url_option = click.option("--url", default=None, metavar="URL",
+def _check_url(ctx, param, value):
+    """A password in --url sits in this process's command line, which `ps` shows to everyone."""
+    if value:
+        from specgen.dburl import parse
+
+        if parse(value).password:
+            click.echo("warning: the password in --url is visible to other users (ps); pass the URL in "
+                       "DATABASE_URL instead. specgen itself keeps it out of client command lines, logs "
+                       "and reports.", err=True)
+    return value
+
+
+url_option = click.option("--url", default=None, metavar="URL", callback=_check_url,
                           help="Database URL (default: $DATABASE_URL, else sqlite:///./mcp.db). "
-                               "sqlite:///path, postgresql://user@host/db, mysql://user@host/db.")
+                               "sqlite:///path, postgresql://user@host/db, mysql://user@host/db. "
+                               "Put passwords in DATABASE_URL: command lines are visible to ps.")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
                            help="Parallel client sessions (PostgreSQL, MySQL).")
 
@@ -248,14 +261,45 @@ def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, workers, jobs, t
       specgen generate --profile small                       # into sqlite:///./mcp.db
       DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile small --truncate
     """
+    import contextlib
+
     from specgen.progress import Progress
     from specgen.report import summary
 
-    with Progress("write", {}) as progress:
+    with contextlib.ExitStack() as stack:
+        def progress(verb, totals):
+            return stack.enter_context(Progress(verb, totals))
+
         doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                            workers=workers, jobs=jobs, mode=_mode(truncate, append),
                            existing_schema=existing_schema, report=report_path, progress=progress)
     click.echo(summary(doc), err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def report(paths) -> None:
+    """Print the load reports that `specgen generate` wrote (default: reports/*.json).
+
+    \b
+    Example:
+      specgen report reports/small_load_report.json
+    """
+    from pathlib import Path
+
+    from specgen.report import summary
+
+    files = [Path(p) for p in paths] or sorted(Path("reports").glob("*_load_report.json"),
+                                               key=lambda p: p.stat().st_mtime)
+    if not files:
+        raise SpecgenError("no reports yet: run `specgen generate --profile small` (or make generate-small)")
+    for f in files:
+        try:
+            doc = json.loads(f.read_text())
+        except (OSError, ValueError) as exc:
+            raise SpecgenError(f"{f}: not a load report ({exc})") from None
+        doc.setdefault("report_path", str(f))
+        click.echo(summary(doc))
 
 
 @cli.command()

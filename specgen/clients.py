@@ -175,9 +175,18 @@ class SqliteClient(Client):
     def has_cli(self) -> bool:
         return shutil.which(self.program) is not None
 
+    def execute(self, sql: str) -> None:
+        """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""
+        con = sqlite3.connect(self.url.database, isolation_level=None)
+        try:
+            con.executescript(sql)
+        except sqlite3.Error as exc:
+            raise ClientError(f"sqlite3 failed on {self.url.redacted()}: {exc}") from None
+        finally:
+            con.close()
+
     def query(self, sql):
-        path = Path(self.cwd or ".") / self.url.database
-        con = sqlite3.connect(path)
+        con = sqlite3.connect(self.url.database)
         con.create_function("REGEXP", 2, _regexp, deterministic=True)
         try:
             rows = con.execute(sql).fetchall()

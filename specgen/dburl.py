@@ -78,7 +78,8 @@ def parse(url: str | None) -> DatabaseUrl:
         path = path.split("?", 1)[0]
         if not path or path == ":memory:":
             raise SpecgenError("a SQLite URL needs a file path, e.g. sqlite:///./mcp.db")
-        return DatabaseUrl("sqlite", unquote(path))
+        # Relative to where the user runs specgen (clients run inside the dump directory).
+        return DatabaseUrl("sqlite", os.path.abspath(unquote(path)))
     parts = urlsplit(f"{base}://{rest}")
     database = unquote(parts.path.lstrip("/"))
     if not database:

@@ -28,9 +28,10 @@ def test_server_urls(url, dialect, host, port, user, db):
     assert (u.dialect, u.host, u.port, u.user, u.database) == (dialect, host, port, user, db)
 
 
-def test_sqlite_paths():
-    assert parse("sqlite:///./mcp.db").database == "./mcp.db"
-    assert parse("sqlite:///mcp.db").database == "mcp.db"
+def test_sqlite_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert parse("sqlite:///./mcp.db").database == str(tmp_path / "mcp.db")
+    assert parse("sqlite:///mcp.db").database == str(tmp_path / "mcp.db")
     assert parse("sqlite:////tmp/a b.db").database == "/tmp/a b.db"
 
 
