@@ -7,9 +7,16 @@ BIN    := $(VENV)/bin
 SPECGEN := $(BIN)/specgen
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast lint bench pools clean help
+PROFILES := tiny small medium large massive production
+JOBS ?= 2
+
+.PHONY: install test test-fast lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
 
 help:
+	@echo "make generate-small  compile, load into \$$DATABASE_URL (default sqlite:///./mcp.db), verify, report"
+	@echo "                     (also generate-tiny, -medium, -large, -massive, -production)"
+	@echo "make generate-report print the latest load reports"
+	@echo "make generate-clean  remove out/ and reports/"
 	@echo "make install         create $(VENV) and install specgen (editable) with dev tools"
 	@echo "make test            run the test suite (needs PostgreSQL and MariaDB running)"
 	@echo "make lint            ruff"
@@ -38,6 +45,16 @@ bench: $(STAMP)
 
 pools: $(STAMP)
 	$(SPECGEN) pools
+
+# The database URL comes from $$DATABASE_URL (never echoed: it may hold a password).
+$(addprefix generate-,$(PROFILES)): generate-%: $(STAMP)
+	$(SPECGEN) generate --profile $* --truncate --jobs $(JOBS)
+
+generate-report: $(STAMP)
+	$(SPECGEN) report
+
+generate-clean:
+	rm -rf out reports
 
 clean:
 	rm -rf out reports .pytest_cache .ruff_cache

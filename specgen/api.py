@@ -49,6 +49,14 @@ def generate_table(plan: Plan, table: str, start: int = 0, stop: int | None = No
     return engine.generate(plan, table, start, stop).to_frame()
 
 
+# Below this many rows a process pool costs more to start (about a second) than it saves.
+SMALL_PLAN_ROWS = 2_000_000
+
+
+def _auto_workers(p, comp) -> int:
+    return 1 if p.total_rows < SMALL_PLAN_ROWS else comp.default_workers()
+
+
 def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: list[str] | None = None) -> dict:
     """Rebuild the Faker-backed value pools (``specs/pools`` by default)."""
     from specgen.pools import build_pools as _build
@@ -88,7 +96,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         raise SpecgenError("--workers must be at least 1.")
     if chunk_rows is not None and chunk_rows < 1:
         raise SpecgenError("--chunk-rows must be at least 1.")
-    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows)
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False)
     if tables:
         unknown = [t for t in tables if t not in p.rows]
         if unknown:
@@ -96,9 +104,41 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         wanted = set(tables)
         tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None,
-                           workers=workers or comp.default_workers(), executor=executor)
+                           workers=workers or _auto_workers(p, comp), executor=executor)
     if stream is not None:
         comp.compile_stream(p, d, stream, options, progress=progress)
         return None
     out_dir = Path(out) if out is not None else Path("out") / p.model.profile.name / d.name
     return comp.compile_dir(p, d, out_dir, options, progress=progress)
+
+
+def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: str = "fail", resume: bool = False,
+         existing_schema: bool | None = None, keep_ledger: bool = False, progress=None):
+    """Load a dump directory into the database at ``url`` (default ``DATABASE_URL``, then
+    ``sqlite:///./mcp.db``) with its native client; returns a ``load.Result``."""
+    from specgen import dburl
+    from specgen import load as loader
+
+    options = loader.Options(jobs=jobs, mode=mode, resume=resume, existing_schema=existing_schema,
+                             keep_ledger=keep_ledger)
+    return loader.load(dump_dir, dburl.parse(url), options, progress)
+
+
+def verify(dump_dir: str | Path, url: str | None = None):
+    """Run every check of ``dump_dir/verify.sql`` against the database; returns the checks."""
+    from specgen import dburl
+    from specgen import verify as verifier
+
+    return verifier.run(Path(dump_dir), dburl.parse(url))
+
+
+def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,
+             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None, jobs: int = 1,
+             mode: str = "fail", existing_schema: bool | None = None, report: str | Path | None = None,
+             progress=None) -> dict:
+    """compile (dialect from the URL) + load + verify; writes and returns the load report."""
+    from specgen import report as reports
+
+    return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
+                            jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
+                            progress=progress)

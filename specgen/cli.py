@@ -145,6 +145,163 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
                f"in {secs:.1f}s", err=True)
 
 
+def _check_url(ctx, param, value):
+    """A password in --url sits in this process's command line, which `ps` shows to everyone."""
+    if value:
+        from specgen.dburl import parse
+
+        if parse(value).password:
+            click.echo("warning: the password in --url is visible to other users (ps); pass the URL in "
+                       "DATABASE_URL instead. specgen itself keeps it out of client command lines, logs "
+                       "and reports.", err=True)
+    return value
+
+
+url_option = click.option("--url", default=None, metavar="URL", callback=_check_url,
+                          help="Database URL (default: $DATABASE_URL, else sqlite:///./mcp.db). "
+                               "sqlite:///path, postgresql://user@host/db, mysql://user@host/db. "
+                               "Put passwords in DATABASE_URL: command lines are visible to ps.")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+                           help="Parallel client sessions (PostgreSQL, MySQL).")
+
+
+def _mode(truncate: bool, append: bool) -> str:
+    if truncate and append:
+        raise click.UsageError("--truncate and --append exclude each other")
+    return "truncate" if truncate else "append" if append else "fail"
+
+
+@cli.command()
+@click.argument("dump_dir", type=click.Path(file_okay=False))
+@url_option
+@jobs_option
+@click.option("--truncate", is_flag=True, help="Empty the tables first if they hold rows.")
+@click.option("--append", is_flag=True, help="Add to tables that already hold rows.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted load: skip the parts it committed.")
+@click.option("--existing-schema/--specgen-schema", "existing_schema", default=None,
+              help="Load into tables that already exist (e.g. made by the gateway's alembic) and keep their "
+                   "constraints, or insist on creating specgen's schema. Default: detect.")
+@click.option("--keep-ledger", is_flag=True, help="Keep the specgen_load_ledger table after a complete load.")
+def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_ledger) -> None:
+    """Load a compiled dump directory with the database's own client.
+
+    PostgreSQL via psql (COPY), MySQL/MariaDB via mysql (LOAD DATA LOCAL INFILE), SQLite via
+    sqlite3 (.import). Keys and indexes are added after the data. Passwords never appear on a
+    command line: specgen passes them through the environment or a private option file.
+
+    \b
+    Example:
+      specgen compile --profile small --dialect postgres
+      specgen load out/small/postgres --url postgresql://postgres@127.0.0.1/mcp --jobs 2
+    """
+    from specgen import load as loader
+    from specgen.progress import Progress
+
+    man = loader.read_manifest(dump_dir)
+    with Progress("load", {t: e["rows"] for t, e in man["tables"].items()}) as progress:
+        result = api.load(dump_dir, url, jobs=jobs, mode=_mode(truncate, append), resume=resume,
+                          existing_schema=existing_schema, keep_ledger=keep_ledger, progress=progress)
+    rate = result.rows / result.seconds if result.seconds else 0
+    click.echo(f"loaded {result.rows:,} rows into {result.url} in {result.seconds:.2f}s ({rate:,.0f} rows/s)",
+               err=True)
+
+
+@cli.command()
+@click.argument("dump_dir", type=click.Path(file_okay=False))
+@url_option
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the checks and their results as JSON.")
+@click.option("--all", "show_all", is_flag=True, help="List every check, not only failures.")
+def verify(dump_dir, url, report_path, show_all) -> None:
+    """Prove a load: row counts, NULLs, sums vs the manifest, orphans, duplicates, domains.
+
+    Runs the checks in DUMP_DIR/verify.sql against the database; exit code 1 if any fails.
+
+    \b
+    Example:
+      specgen verify out/small/sqlite --url sqlite:///./mcp.db
+    """
+    from specgen import verify as verifier
+    from specgen.report import VerificationFailed
+
+    checks = api.verify(dump_dir, url)
+    if report_path:
+        with open(report_path, "w") as f:
+            json.dump(verifier.report(checks), f, indent=2)
+    if show_all:
+        click.echo(verifier.table_text(checks))
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise VerificationFailed(checks, report_path)
+    click.echo(f"ok: {len(checks)} checks passed", err=True)
+
+
+@cli.command()
+@spec_option
+@profile_option
+@url_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Dump directory (default: out/<profile>/<dialect>).")
+@seed_option
+@chunk_option
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Compile processes (default: cores).")
+@jobs_option
+@click.option("--truncate", is_flag=True, help="Empty the tables first if they hold rows.")
+@click.option("--append", is_flag=True, help="Add to tables that already hold rows.")
+@click.option("--existing-schema/--specgen-schema", "existing_schema", default=None,
+              help="Load into an existing schema (default: detect).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Report path (default: reports/<profile>_load_report.json).")
+def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, workers, jobs, truncate, append, existing_schema,
+             report_path) -> None:
+    """Compile (dialect from the URL), load and verify; write a JSON report.
+
+    \b
+    Example:
+      specgen generate --profile small                       # into sqlite:///./mcp.db
+      DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile small --truncate
+    """
+    import contextlib
+
+    from specgen.progress import Progress
+    from specgen.report import summary
+
+    with contextlib.ExitStack() as stack:
+        def progress(verb, totals):
+            return stack.enter_context(Progress(verb, totals))
+
+        doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
+                           workers=workers, jobs=jobs, mode=_mode(truncate, append),
+                           existing_schema=existing_schema, report=report_path, progress=progress)
+    click.echo(summary(doc), err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def report(paths) -> None:
+    """Print the load reports that `specgen generate` wrote (default: reports/*.json).
+
+    \b
+    Example:
+      specgen report reports/small_load_report.json
+    """
+    from pathlib import Path
+
+    from specgen.report import summary
+
+    files = [Path(p) for p in paths] or sorted(Path("reports").glob("*_load_report.json"),
+                                               key=lambda p: p.stat().st_mtime)
+    if not files:
+        raise SpecgenError("no reports yet: run `specgen generate --profile small` (or make generate-small)")
+    for f in files:
+        try:
+            doc = json.loads(f.read_text())
+        except (OSError, ValueError) as exc:
+            raise SpecgenError(f"{f}: not a load report ({exc})") from None
+        doc.setdefault("report_path", str(f))
+        click.echo(summary(doc))
+
+
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Where to write the pools (default: specs/pools).")

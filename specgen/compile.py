@@ -173,7 +173,7 @@ def compile_dir(plan, dialect, out_dir: str | Path, options: Options, progress=N
     ddl.write_text(out / files["post_data"], ddl.post_data_sql(tpl, plan, contexts))
     ddl.write_text(out / files["load_script"], ddl.load_script(tpl, plan, contexts, entries, fmt=options.fmt,
                                                               decompress=decompress, suffix=suffix))
-    ddl.write_text(out / files["verify"], ddl.verify_sql(tpl, plan, contexts, entries))
+    ddl.write_text(out / files["verify"], ddl.verify_sql(tpl, plan, entries))
 
     # 4. manifest, last
     doc = manifest.build(plan, dialect, fmt=options.fmt, compression=options.compression, files=files, tables=entries)

@@ -50,6 +50,13 @@ class Templates:
             raise SpecgenError(f"no template for '{name}' (dialect {self.dialect.name}); searched "
                                f"{', '.join(searched)} under {where}.") from None
 
+    def has(self, name: str) -> bool:
+        try:
+            self.env.select_template(self.candidates(name))
+        except jinja2.TemplatesNotFound:
+            return False
+        return True
+
     def require(self, names) -> None:
         """Fail before anything is written when a template is missing."""
         for name in names:
@@ -126,37 +133,24 @@ def post_data_sql(tpl: Templates, plan, tables: list[dict]) -> str:
     return tpl.render("post_data.sql", tables=tables, header=header(plan, "post-data constraints"))
 
 
-def verify_checks(tables: list[dict], manifest_tables: dict) -> list[dict]:
-    """The checks ``specgen verify`` runs: each query returns one number that must equal ``expect``."""
-    checks = []
-    for t in tables:
-        m = manifest_tables[t["raw"]]
-        checks.append({"check": "rows", "name": f"rows:{t['raw']}", "table": t, "expect": m["rows"]})
-        for c in t["columns"]:
-            nulls = m["stats"][c["raw"]]["nulls"]
-            if c["not_null"]:
-                checks.append({"check": "not_null", "name": f"not_null:{t['raw']}.{c['raw']}", "table": t,
-                               "column": c, "expect": 0})
-            else:
-                checks.append({"check": "nulls", "name": f"nulls:{t['raw']}.{c['raw']}", "table": t,
-                               "column": c, "expect": nulls})
-        keys = ([{"name": "primary_key", "columns": t["primary_key"]}] if t["primary_key"] else []) + t["uniques"]
-        for k in keys:
-            label = k["name"] if k["name"] == "primary_key" else k["name"].strip('"`')
-            checks.append({"check": "unique", "name": f"unique:{t['raw']}.{label}", "table": t,
-                           "columns": k["columns"], "expect": 0})
-        for fk in t["foreign_keys"]:
-            checks.append({"check": "orphans", "name": f"orphans:{t['raw']}.{','.join(fk['raw_columns'])}",
-                           "table": t, "fk": fk, "expect": 0})
-        for ck in t["checks"]:
-            checks.append({"check": "domain", "name": f"domain:{t['raw']}.{ck['raw_column']}", "table": t,
-                           "column_sql": ck["column"], "values": ck["values"], "expect": 0})
-    return checks
+def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
+    """verify.sql: every check of ``checks.build``, each statement preceded by its checks' JSON."""
+    import json
 
+    from specgen import checks
+    from specgen.verify import CHECK_PREFIX, SQL_PREFIX
 
-def verify_sql(tpl: Templates, plan, tables: list[dict], manifest_tables: dict) -> str:
-    return tpl.render("verify.sql", checks=verify_checks(tables, manifest_tables),
-                      header=header(plan, "verification checks"))
+    queries = []
+    for q in checks.build(plan.model, {"tables": manifest_tables}, tpl.dialect):
+        meta = []
+        for c in q.checks:
+            m = {"name": c.name, "kind": c.kind, "table": c.table, "expected": c.expected}
+            if c.tolerance:
+                m["tolerance"] = c.tolerance
+            meta.append(CHECK_PREFIX + json.dumps(m, sort_keys=True))
+        meta.append(SQL_PREFIX + json.dumps(q.sql + ";", ensure_ascii=True))
+        queries.append({"meta": meta, "sql": q.sql})
+    return tpl.render("verify.sql", queries=queries, header=header(plan, "verification checks"))
 
 
 def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict, *, fmt: str,
@@ -173,6 +167,8 @@ def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict,
             "escaped_columns": [c for c in t["columns"] if stats[c["raw"]].get("escaped", 0) > 0],
         })
     return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
+                      part_template=tpl.find("load_part.sql").name,
+                      fixup_template=tpl.find("load_fixups.sql").name if tpl.has("load_fixups.sql") else "",
                       compressed=bool(suffix), header=header(plan, "load script"))
 
 

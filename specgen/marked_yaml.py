@@ -55,6 +55,9 @@ def _timestamp_as_text(loader, node):
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
+# libyaml's parser when PyYAML was built with it (about 10x faster); node marks are the same.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load(path: Path, display: str | None = None) -> tuple[object, Marks]:
     """Parse one YAML file; raise ``SpecErrors`` with the position of a syntax error."""
@@ -65,7 +68,7 @@ def load(path: Path, display: str | None = None) -> tuple[object, Marks]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecErrors([Diagnostic(name, 0, 0, "", f"cannot read file: {exc}")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -86,7 +89,7 @@ def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Dia
         out: dict = {}
         for key_node, value_node in node.value:
             key = ctor.construct_object(key_node, deep=True)
-            if isinstance(key, bool) and key_node.style is None and key_node.value.lower() not in ("true", "false"):
+            if isinstance(key, bool) and not key_node.style and key_node.value.lower() not in ("true", "false"):
                 # YAML 1.1 reads a plain `on:`/`yes:`/`no:` key as a boolean; in specs it is a word
                 # (`switch: {on: status}`). Only true/false keys are booleans, as in YAML 1.2.
                 key = key_node.value

@@ -13,6 +13,7 @@ reports every problem it finds, each with its file, line, column and spec path:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -111,8 +112,13 @@ def load_spec_set(spec_dir: str | Path) -> SpecSet:
 # -- layer 2: JSON Schema -------------------------------------------------------------------------
 
 
+@functools.cache
+def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json_schema(schema_name))
+
+
 def schema_errors(doc: Document, schema_name: str) -> list[Diagnostic]:
-    validator = jsonschema.Draft202012Validator(json_schema(schema_name))
+    validator = _validator(schema_name)
     out = []
     for error in validator.iter_errors(doc.data):
         out.extend(_explain(doc, error))

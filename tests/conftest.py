@@ -54,3 +54,30 @@ def shop_small():
     from specgen import api
 
     return api.plan(SHOP, "small")
+
+
+def _fresh_db(name: str, tmp_path):
+    from dbtargets import TARGETS, unavailable
+
+    cls = TARGETS[name]
+    reason = cls.probe()
+    if reason:
+        unavailable(reason)
+    target = cls(tmp_path)
+    target.create()
+    try:
+        yield target
+    finally:
+        target.drop()
+
+
+@pytest.fixture(params=["postgres", "mysql", "sqlite"])
+def db(request, tmp_path):
+    """A fresh database on each of the three servers (see ``dbtargets``)."""
+    yield from _fresh_db(request.param, tmp_path)
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server_db(request, tmp_path):
+    """A fresh database on each database server (for what SQLite has not: users, passwords)."""
+    yield from _fresh_db(request.param, tmp_path)

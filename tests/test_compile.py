@@ -106,13 +106,15 @@ def test_mysql_records_no_json_length(tmp_path):
 
 
 def test_verify_sql_lists_checks_with_expectations(tiny_pg):
+    from specgen import verify
+
     out, m = tiny_pg
-    text = (out / "verify.sql").read_text()
-    assert f"-- check: rows:page_views expect: {m['tables']['page_views']['rows']}" in text
-    assert "-- check: orphans:reviews.product_id expect: 0" in text
-    assert "-- check: unique:order_items.primary_key expect: 0" in text
-    nulls = m["tables"]["customers"]["stats"]["company"]["nulls"]
-    assert f"-- check: nulls:customers.company expect: {nulls}" in text
+    checks = {c.name: c.expected for _, cs in verify.parse((out / "verify.sql").read_text()) for c in cs}
+    assert checks["rows page_views"] == m["tables"]["page_views"]["rows"]
+    assert checks["fk reviews.product_id -> products.id"] == 0
+    assert checks["unique order_items(order_id, product_id) [primary key]"] == 0
+    assert checks["nulls customers.company"] == m["tables"]["customers"]["stats"]["company"]["nulls"]
+    assert checks["sum page_views.duration_ms"] == m["tables"]["page_views"]["stats"]["duration_ms"]["sum"]
 
 
 # -- byte identity ----------------------------------------------------------------------------------

@@ -12,18 +12,15 @@ with ``CI=true`` a missing server fails these tests, elsewhere they are skipped 
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import SHOP, write_spec_set
+from dbtargets import Target
 from specgen import api, engine
 
 pytestmark = pytest.mark.db
@@ -78,175 +75,6 @@ def values_specs(tmp_path_factory):
     return write_spec_set(tmp_path_factory.mktemp("values"), files)
 
 
-# -- the three databases --------------------------------------------------------------------------
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: database tests must run)")
-    pytest.skip(reason)
-
-
-class Target:
-    """A fresh database on one server, driven through its own command-line client."""
-
-    dialect = ""
-
-    def __init__(self, tmp: Path):
-        self.name = f"specgen_test_{uuid.uuid4().hex[:10]}"
-        self.tmp = tmp
-
-    def run(self, args, *, input=None, cwd=None, check=True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(args, input=input, cwd=cwd, capture_output=True)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"{args[0]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-        return proc
-
-    def query(self, sql: str) -> list[list[str]]:
-        out = self.run([*self.query_args(), sql]).stdout.decode()
-        return [line.split("\t") for line in out.splitlines()]
-
-
-class Postgres(Target):
-    dialect = "postgres"
-    conn = ["-X", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
-
-    @classmethod
-    def probe(cls):
-        if not shutil.which("psql"):
-            return "psql is not installed"
-        proc = subprocess.run(["psql", *cls.conn, "-d", "postgres", "-Atc", "SELECT 1"], capture_output=True)
-        return None if proc.returncode == 0 else f"PostgreSQL not reachable: {proc.stderr.decode().strip()}"
-
-    def create(self):
-        self.run(["psql", *self.conn, "-d", "postgres", "-qc", f'CREATE DATABASE "{self.name}"'])
-
-    def drop(self):
-        self.run(["psql", *self.conn, "-d", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'])
-
-    def client(self):
-        return ["psql", *self.conn, "-q", "-v", "ON_ERROR_STOP=1", "-d", self.name]
-
-    def load_dir(self, d: Path):
-        self.run([*self.client(), "-f", "load.psql"], cwd=d)
-
-    def query_args(self):
-        return ["psql", *self.conn, "-d", self.name, "-At", "-F", "\t", "-c"]
-
-    def script_numbers(self, path: Path) -> list[str]:
-        return self.run(["psql", *self.conn, "-d", self.name, "-At", "-v", "ON_ERROR_STOP=1", "-f", str(path)]).stdout.decode().split()
-
-    def canonical(self, col, kind):
-        return {"int": f"{col}::text", "bool": f"CASE WHEN {col} THEN '1' ELSE '0' END", "float": f"{col}::text",
-                "timestamp": f"EXTRACT(EPOCH FROM {col})::bigint::text", "date": f"({col} - DATE '1970-01-01')::text",
-                "text": f"encode(convert_to({col}::text, 'UTF8'), 'hex')", "json": f"encode(convert_to({col}::text, 'UTF8'), 'hex')",
-                "bytes": f"encode({col}, 'hex')"}[kind]
-
-    def length(self, col):
-        return f"length({col})"
-
-
-class MariaDB(Target):
-    dialect = "mysql"
-    conn = ["-h", "127.0.0.1", "-P", "3306", "-uroot"]
-
-    @classmethod
-    def probe(cls):
-        if not shutil.which("mysql"):
-            return "the mysql client is not installed"
-        proc = subprocess.run(["mysql", *cls.conn, "-e", "SELECT 1"], capture_output=True)
-        return None if proc.returncode == 0 else f"MariaDB not reachable: {proc.stderr.decode().strip()}"
-
-    def create(self):
-        self.run(["mysql", *self.conn, "-e", f"CREATE DATABASE `{self.name}`"])
-
-    def drop(self):
-        self.run(["mysql", *self.conn, "-e", f"DROP DATABASE IF EXISTS `{self.name}`"])
-
-    def client(self):
-        return ["mysql", *self.conn, "--local-infile=1", self.name]
-
-    def load_dir(self, d: Path):
-        self.run(self.client(), input=(d / "load.mysql.sql").read_bytes(), cwd=d)
-
-    def query_args(self):
-        return ["mysql", *self.conn, "-N", "-B", "--init-command=SET time_zone='+00:00'", self.name, "-e"]
-
-    def script_numbers(self, path: Path) -> list[str]:
-        return self.run(["mysql", *self.conn, "-N", "-B", self.name], input=path.read_bytes()).stdout.decode().split()
-
-    def canonical(self, col, kind):
-        return {"int": f"CAST({col} AS CHAR)", "bool": f"CAST({col} AS CHAR)", "float": f"CAST({col} AS CHAR)",
-                "timestamp": f"CAST(UNIX_TIMESTAMP({col}) AS CHAR)", "date": f"CAST(DATEDIFF({col}, '1970-01-01') AS CHAR)",
-                "text": f"LOWER(HEX({col}))", "json": f"LOWER(HEX({col}))", "bytes": f"LOWER(HEX({col}))"}[kind]
-
-    def length(self, col):
-        return f"CHAR_LENGTH({col})"
-
-
-class Sqlite(Target):
-    dialect = "sqlite"
-
-    @classmethod
-    def probe(cls):
-        return None if shutil.which("sqlite3") else "the sqlite3 client is not installed"
-
-    @property
-    def path(self) -> Path:
-        return self.tmp / f"{self.name}.db"
-
-    def create(self):
-        pass
-
-    def drop(self):
-        self.path.unlink(missing_ok=True)
-
-    def client(self):
-        return ["sqlite3", "-bail", str(self.path)]
-
-    def load_dir(self, d: Path):
-        self.run(["sqlite3", str(self.path)], input=(d / "load.sqlite.sql").read_bytes(), cwd=d)
-
-    def query_args(self):
-        return ["sqlite3", "-batch", "-noheader", "-separator", "\t", str(self.path)]
-
-    def query(self, sql: str) -> list[list[str]]:
-        # Read back through the library, not the shell: the shell prints REALs with at most
-        # 17 digits computed in long double, which is not always the stored double.
-        import sqlite3
-
-        with sqlite3.connect(self.path) as con:
-            return [[str(v) for v in row] for row in con.execute(sql)]
-
-    def script_numbers(self, path: Path) -> list[str]:
-        return self.run(["sqlite3", "-batch", "-noheader", str(self.path)], input=path.read_bytes()).stdout.decode().split()
-
-    def canonical(self, col, kind):
-        return {"int": f"CAST({col} AS TEXT)", "bool": f"CAST({col} AS TEXT)", "float": col,
-                "timestamp": f"strftime('%s', {col})", "date": f"CAST(julianday({col}) - 2440587.5 AS INTEGER)",
-                "text": f"lower(hex({col}))", "json": f"lower(hex({col}))", "bytes": f"lower(hex({col}))"}[kind]
-
-    def length(self, col):
-        return f"length({col})"
-
-
-TARGETS = {"postgres": Postgres, "mysql": MariaDB, "sqlite": Sqlite}
-
-
-@pytest.fixture(params=list(TARGETS))
-def db(request, tmp_path):
-    cls = TARGETS[request.param]
-    reason = cls.probe()
-    if reason:
-        _unavailable(reason)
-    target = cls(tmp_path)
-    target.create()
-    try:
-        yield target
-    finally:
-        target.drop()
-
-
 # -- helpers --------------------------------------------------------------------------------------
 
 
@@ -269,12 +97,11 @@ def _q(db: Target, name: str) -> str:
     return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
 
 
-def verify_results(db: Target, out: Path) -> list[tuple[str, int, int]]:
-    text = (out / "verify.sql").read_text()
-    checks = re.findall(r"^-- check: (\S+) expect: (\d+)$", text, re.M)
-    got = db.script_numbers(out / "verify.sql")
-    assert len(got) == len(checks) > 0
-    return [(name, int(expect), int(value)) for (name, expect), value in zip(checks, got, strict=True)]
+def verify_results(db: Target, out: Path) -> list[tuple[str, object, object]]:
+    """(check, expected, actual) for every check of verify.sql, run by specgen verify."""
+    checks = api.verify(out, db.url)
+    assert checks
+    return [(c.name, c.expected, c.actual if c.ok else ("FAIL", c.actual)) for c in checks]
 
 
 def round_trip(db: Target, plan, table: str, *, bytes_as_text: bool = False) -> int:
@@ -328,7 +155,7 @@ def test_directory_loaded_by_its_load_script_then_verified(db, tmp_path):
     assert any(len(t["files"]) > 1 for t in m["tables"].values())
     db.load_dir(out)
     assert counts(db, m["tables"]) == {t: e["rows"] for t, e in m["tables"].items()}
-    failed = [r for r in verify_results(db, out) if r[1] != r[2]]
+    failed = [r for r in verify_results(db, out) if isinstance(r[2], tuple)]
     assert not failed
 
 
@@ -341,7 +168,7 @@ def test_round_trip_of_every_kind(db, values_specs, tmp_path, mode):
         out = tmp_path / "out"
         api.compile(values_specs, "default", db.dialect, fmt=mode, out=out, workers=1, chunk_rows=1000)
         db.load_dir(out)
-        failed = [r for r in verify_results(db, out) if r[1] != r[2]]
+        failed = [r for r in verify_results(db, out) if isinstance(r[2], tuple)]
         assert not failed
     # SQLite's shell cannot turn hex text into a blob (no unhex() before 3.41): CSV keeps the hex.
     as_text = db.dialect == "sqlite" and mode == "csv"

@@ -1,0 +1,210 @@
+"""The databases' own command-line clients, driven as subprocesses: ``psql``, ``mysql``, ``sqlite3``.
+
+specgen needs no database driver: loading uses the clients' bulk paths (``\\copy``,
+``LOAD DATA LOCAL INFILE``, ``.import``) and queries read the clients' tab-separated output.
+Connection secrets travel through the environment (``PGPASSWORD``) or a 0600 option file, never
+through argv. Scripts are fed on stdin; a script may print marker lines (``MARKER <text>``) that
+are reported as they arrive, which is how per-part progress and the resume ledger are followed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from specgen.dburl import DatabaseUrl, client_env, option_file
+from specgen.errors import SpecgenError
+
+MARKER = "@@specgen"
+NULL = "\\N"
+
+
+class ClientError(SpecgenError):
+    """The database client reported an error (its message is kept, secrets are not)."""
+
+
+def client_for(url: DatabaseUrl, cwd: Path | None = None) -> Client:
+    return {"postgres": PsqlClient, "mysql": MysqlClient, "sqlite": SqliteClient}[url.dialect](url, cwd)
+
+
+class Client:
+    """One database, reached through its command-line client."""
+
+    program: str = ""
+
+    def __init__(self, url: DatabaseUrl, cwd: Path | None = None):
+        self.url = url
+        self.cwd = cwd
+
+    # subclasses: argv, env and the statement that prints a marker
+    def argv(self, stack: ExitStack, query: bool) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        return client_env(self.url)
+
+    def marker(self, text: str) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def which(self) -> str:
+        path = shutil.which(self.program)
+        if path is None:
+            raise SpecgenError(f"'{self.program}' not found on PATH: install the {self.url.dialect} client")
+        return path
+
+    def run_script(self, script: str, on_marker: Callable[[str], None] | None = None, tabular: bool = False) -> str:
+        """Run a script; call ``on_marker`` for each marker line as it arrives; return other output
+        (tab-separated rows when ``tabular``)."""
+        with ExitStack() as stack:
+            argv = self.argv(stack, query=tabular)
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    cwd=self.cwd, env=self.env(), text=True, bufsize=1)
+            err_chunks: list[str] = []
+            t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+            t.start()
+            writer = threading.Thread(target=_feed, args=(proc, script), daemon=True)
+            writer.start()
+            out = []
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                if line.startswith(MARKER):
+                    if on_marker:
+                        on_marker(line[len(MARKER):].strip())
+                else:
+                    out.append(line)
+            rc = proc.wait()
+            writer.join()
+            t.join()
+            err = "".join(err_chunks)
+            if rc != 0 or self.failed(err):
+                raise ClientError(f"{self.program} failed on {self.url.redacted()}: {self.clean(err) or f'exit code {rc}'}")
+            return "\n".join(out)
+
+    def failed(self, stderr: str) -> bool:
+        return False
+
+    def clean(self, stderr: str) -> str:
+        text = stderr.strip()
+        if self.url.password:
+            text = text.replace(self.url.password, "***")
+        return text
+
+    def query(self, sql: str) -> list[list[str | None]]:
+        """Rows of one query, values as text, NULL as None."""
+        with ExitStack() as stack:
+            argv = self.argv(stack, query=True)
+            proc = subprocess.run(argv, input=sql, capture_output=True, text=True, cwd=self.cwd, env=self.env())
+        if proc.returncode != 0 or self.failed(proc.stderr):
+            raise ClientError(f"{self.program} failed on {self.url.redacted()}: {self.clean(proc.stderr)}")
+        rows = []
+        for line in proc.stdout.splitlines():
+            if line == "":
+                continue
+            rows.append([None if v in (NULL, "NULL") else v for v in line.split("\t")])
+        return rows
+
+    def scalar(self, sql: str) -> str | None:
+        rows = self.query(sql)
+        return rows[0][0] if rows and rows[0] else None
+
+
+def _feed(proc: subprocess.Popen, script: str) -> None:
+    try:
+        proc.stdin.write(script)
+        proc.stdin.close()
+    except BrokenPipeError:  # the client stopped early (an error); its exit code tells
+        pass
+
+
+class PsqlClient(Client):
+    program = "psql"
+
+    def argv(self, stack, query):
+        args = [self.which(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"]
+        if query:
+            args += ["-A", "-t", "-F", "\t", "-P", f"null={NULL}"]
+        return args
+
+    def marker(self, text):
+        return f"\\echo {MARKER} {text}"
+
+
+class MysqlClient(Client):
+    program = "mysql"
+
+    def argv(self, stack, query):
+        cnf = stack.enter_context(option_file(self.url))
+        # --defaults-extra-file must come first; --batch gives tab-separated output.
+        # --unbuffered: flush after each statement, or marker lines would wait for the end.
+        args = [self.which(), f"--defaults-extra-file={cnf}", "--local-infile=1", "--batch", "--unbuffered",
+                "--skip-column-names", "--default-character-set=utf8mb4", self.url.database]
+        if query:
+            args.insert(-1, "--raw")
+        return args
+
+    def env(self):
+        env = client_env(self.url)
+        env.pop("MYSQL_PWD", None)
+        return env
+
+    def marker(self, text):
+        return f"SELECT '{MARKER} {text}';"
+
+
+class SqliteClient(Client):
+    """``sqlite3`` CLI when installed; Python's sqlite3 module for queries (and where the CLI is absent)."""
+
+    program = "sqlite3"
+
+    def argv(self, stack, query):
+        return [self.which(), "-bail", "-batch", "-noheader", "-separator", "\t", "-nullvalue", NULL,
+                self.url.database]
+
+    def marker(self, text):
+        return f".print {MARKER} {text}"
+
+    def failed(self, stderr):
+        # sqlite3 -bail stops at the first error, but .import problems are reported as text.
+        return "Error" in stderr or "error:" in stderr
+
+    def has_cli(self) -> bool:
+        return shutil.which(self.program) is not None
+
+    def execute(self, sql: str) -> None:
+        """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""
+        con = sqlite3.connect(self.url.database, isolation_level=None)
+        try:
+            con.executescript(sql)
+        except sqlite3.Error as exc:
+            raise ClientError(f"sqlite3 failed on {self.url.redacted()}: {exc}") from None
+        finally:
+            con.close()
+
+    def query(self, sql):
+        con = sqlite3.connect(self.url.database)
+        con.create_function("REGEXP", 2, _regexp, deterministic=True)
+        try:
+            rows = con.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise ClientError(f"sqlite3 failed on {self.url.redacted()}: {exc}") from None
+        finally:
+            con.close()
+        return [[None if v is None else _text(v) for v in row] for row in rows]
+
+
+def _regexp(pattern, value):
+    # SQLite evaluates "value REGEXP pattern" as regexp(pattern, value).
+    import re
+
+    return None if pattern is None or value is None else re.search(pattern, value) is not None
+
+
+def _text(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return repr(v)
+    return str(v)

@@ -1,0 +1,148 @@
+"""Database URLs as gateway users already write them, and how to hand them to native clients.
+
+Accepted forms (SQLAlchemy style, as in the gateway's ``DATABASE_URL``):
+
+* ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``
+* ``postgresql://user:pass@host:5432/db``, ``postgres://…``, ``postgresql+psycopg://…``,
+  ``postgresql+psycopg2://…``, ``postgresql+asyncpg://…``
+* ``mysql://…``, ``mysql+pymysql://…``, ``mysql+mysqldb://…``, ``mariadb://…``, ``mariadb+pymysql://…``
+
+A password never reaches argv, logs or reports: ``redacted()`` hides it, and ``client_env`` /
+``option_file`` pass it through the environment (PostgreSQL) or a 0600 option file (MySQL).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from specgen.errors import SpecgenError
+
+DEFAULT_URL = "sqlite:///./mcp.db"
+
+_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgres", "postgres": "postgres",
+    "mysql": "mysql", "mariadb": "mysql",
+}
+DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    dialect: str  # sqlite | postgres | mysql
+    database: str  # file path for SQLite
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = None
+    query: tuple[tuple[str, str], ...] = ()
+
+    def redacted(self) -> str:
+        """The URL for logs and reports: the password replaced by ``***``."""
+        if self.dialect == "sqlite":
+            return f"sqlite:///{self.database}"
+        auth = ""
+        if self.user:
+            auth = self.user + (":***" if self.password else "") + "@"
+        port = f":{self.port}" if self.port else ""
+        return f"{'postgresql' if self.dialect == 'postgres' else 'mysql'}://{auth}{self.host or ''}{port}/{self.database}"
+
+    def with_database(self, database: str) -> DatabaseUrl:
+        return replace(self, database=database)
+
+    def __repr__(self) -> str:  # never show the password, even in tracebacks
+        return f"DatabaseUrl({self.redacted()!r})"
+
+    __str__ = redacted
+
+
+def parse(url: str | None) -> DatabaseUrl:
+    """Parse a database URL (default: ``DATABASE_URL``, then ``sqlite:///./mcp.db``)."""
+    url = url or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise SpecgenError(f"not a database URL: '{_hide(url)}' (expected e.g. sqlite:///./mcp.db or "
+                           "postgresql://user@host/db)")
+    base = scheme.split("+", 1)[0].lower()
+    dialect = _SCHEMES.get(base)
+    if dialect is None:
+        raise SpecgenError(f"unsupported database URL scheme '{scheme}': use sqlite, postgresql or mysql")
+    if dialect == "sqlite":
+        # sqlite:///rel/path -> "rel/path"; sqlite:////abs/path -> "/abs/path"
+        path = rest[1:] if rest.startswith("/") else rest
+        path = path.split("?", 1)[0]
+        if not path or path == ":memory:":
+            raise SpecgenError("a SQLite URL needs a file path, e.g. sqlite:///./mcp.db")
+        # Relative to where the user runs specgen (clients run inside the dump directory).
+        return DatabaseUrl("sqlite", os.path.abspath(unquote(path)))
+    parts = urlsplit(f"{base}://{rest}")
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise SpecgenError(f"database URL '{_hide(url)}' names no database (…/dbname)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SpecgenError(f"database URL '{_hide(url)}' has an invalid port") from None
+    query = tuple(sorted((k, v[-1]) for k, v in parse_qs(parts.query).items()))
+    return DatabaseUrl(
+        dialect=dialect,
+        database=database,
+        host=parts.hostname or "127.0.0.1",
+        port=port or DEFAULT_PORTS[dialect],
+        user=unquote(parts.username) if parts.username else ("postgres" if dialect == "postgres" else "root"),
+        password=unquote(parts.password) if parts.password is not None else None,
+        query=query,
+    )
+
+
+def _hide(url: str) -> str:
+    """Best-effort redaction of a URL that failed to parse."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        cred, _, host = rest.rpartition("@")
+        user = cred.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in cred else url
+    return url
+
+
+def client_env(url: DatabaseUrl) -> dict[str, str]:
+    """Environment for ``psql``: connection settings without anything on the command line."""
+    env = dict(os.environ)
+    if url.dialect != "postgres":
+        return env
+    env.update(PGHOST=url.host, PGPORT=str(url.port), PGUSER=url.user, PGDATABASE=url.database,
+               PGAPPNAME="specgen", PGCONNECT_TIMEOUT=env.get("PGCONNECT_TIMEOUT", "10"))
+    if url.password is not None:
+        env["PGPASSWORD"] = url.password
+    for k, v in url.query:
+        if k == "sslmode":
+            env["PGSSLMODE"] = v
+    return env
+
+
+@contextmanager
+def option_file(url: DatabaseUrl):
+    """A 0600 MySQL option file with the connection settings (and password); removed afterwards."""
+    lines = ["[client]", f"host={url.host}", f"port={url.port}", f"user={url.user}"]
+    if url.password is not None:
+        lines.append(f'password="{_opt_escape(url.password)}"')
+    if url.host in ("localhost",):
+        lines.append("protocol=tcp")
+    fd, path = tempfile.mkstemp(prefix="specgen-", suffix=".cnf")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        yield Path(path)
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _opt_escape(value: str) -> str:
+    # MySQL option files honour backslash escapes inside quoted values.
+    return value.replace("\\", "\\\\").replace('"', '\\"')

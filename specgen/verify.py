@@ -1,0 +1,100 @@
+"""``specgen verify``: prove a load with SQL, using only the dump directory.
+
+``verify.sql`` (written by compile from ``checks.build``, see ``ddl.verify_sql``) holds every check: each statement is
+preceded by one ``-- specgen-check: {json}`` line per result column naming the check and its
+expected value, and by ``-- specgen-sql: "<statement as a JSON string>"``. The file also runs as is in the native client, for a human look. Verification
+runs all statements in one client session, compares, and fails naming every failed check.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from specgen.checks import Check, parse_number
+from specgen.clients import client_for
+from specgen.dburl import DatabaseUrl
+from specgen.errors import SpecgenError
+
+CHECK_PREFIX = "-- specgen-check: "
+SQL_PREFIX = "-- specgen-sql: "
+
+
+def parse(text: str) -> list[tuple[str, list[Check]]]:
+    """verify.sql -> [(sql, checks answered by its result columns)].
+
+    The statement is read from its ``-- specgen-sql:`` JSON line, not from the SQL text below it,
+    so literals holding newlines, CRs or ``--`` cannot confuse the parser."""
+    statements: list[tuple[str, list[Check]]] = []
+    pending: list[Check] = []
+    for line in text.split("\n"):
+        if line.startswith(CHECK_PREFIX):
+            m = json.loads(line[len(CHECK_PREFIX):])
+            pending.append(Check(m["name"], m["kind"], m["table"], m["expected"], m.get("tolerance", 0.0)))
+        elif line.startswith(SQL_PREFIX):
+            statements.append((json.loads(line[len(SQL_PREFIX):]), pending))
+            pending = []
+    return statements
+
+
+def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
+    """Execute every check of ``dump_dir/verify.sql`` against ``url``; returns them with results."""
+    path = Path(dump_dir) / "verify.sql"
+    if not path.is_file():
+        raise SpecgenError(f"{path}: not found (is {dump_dir} a specgen dump directory?)")
+    statements = parse(path.read_text())
+    client = client_for(url, cwd=Path(dump_dir))
+    if url.dialect == "sqlite":
+        results = [client.query(sql.rstrip().rstrip(";"))[0] for sql, _ in statements]
+    else:
+        results = _run_batched(client, statements)
+    checks: list[Check] = []
+    for (_, cs), row in zip(statements, results, strict=True):
+        if len(row) != len(cs):
+            raise SpecgenError(f"verify.sql: a statement returned {len(row)} values for {len(cs)} checks")
+        for c, v in zip(cs, row, strict=True):
+            c.actual = parse_number(v)
+            checks.append(c)
+    return checks
+
+
+def _run_batched(client, statements) -> list[list[str | None]]:
+    """All statements in one client session; each returns exactly one row, in order."""
+    script = ["SET time_zone = '+00:00';"] if client.url.dialect == "mysql" else []
+    script += [sql if sql.rstrip().endswith(";") else sql + ";" for sql, _ in statements]
+    out = client.run_script("\n".join(script) + "\n", tabular=True)
+    lines = [line for line in out.splitlines() if line != ""]
+    if len(lines) != len(statements):
+        raise SpecgenError(f"verify: expected {len(statements)} result rows from {client.program}, got {len(lines)}")
+    return [[None if v in ("\\N", "NULL") else v for v in line.split("\t")] for line in lines]
+
+
+def report(checks: list[Check]) -> dict:
+    failed = [c for c in checks if not c.ok]
+    return {
+        "passed": len(checks) - len(failed),
+        "failed": len(failed),
+        "checks": [{**asdict(c), "ok": c.ok} for c in checks],
+    }
+
+
+def table_text(checks: list[Check], only_failed: bool = False) -> str:
+    """A plain table of checks for the terminal."""
+    rows = [c for c in checks if not only_failed or not c.ok]
+    w = max([len(c.name) for c in rows] + [5])
+    lines = [f"{'check':<{w}}  {'expected':>16}  {'actual':>16}  result"]
+    for c in rows:
+        lines.append(f"{c.name:<{w}}  {_fmt(c.expected):>16}  {_fmt(c.actual):>16}  {'ok' if c.ok else 'FAIL'}")
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+__all__ = ["CHECK_PREFIX", "SQL_PREFIX", "parse", "report", "run", "table_text"]
