@@ -20,8 +20,6 @@ NULLs are a separate boolean mask (True = NULL), so value arrays never hold sent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -31,14 +29,40 @@ TEXT_KINDS = ("text", "json", "bytes")
 NUMERIC_KINDS = ("int", "float")
 
 
-@dataclass
 class Column:
-    kind: str
-    values: np.ndarray | pl.Series
-    nulls: np.ndarray | None = None
+    """One column of a batch: ``values`` (see the table above) and a NULL mask.
+
+    A text column drawn from a small set of values (a pool, a categorical, a constant) can stay
+    *coded*: ``dictionary`` (the distinct values) and ``codes`` (an index per row). Encoders then
+    escape or quote each distinct value once and gather, and ``values`` is only materialised if
+    something reads it.
+    """
+
+    __slots__ = ("kind", "_values", "nulls", "dictionary", "codes")
+
+    def __init__(self, kind: str, values=None, nulls: np.ndarray | None = None, *,
+                 dictionary: pl.Series | None = None, codes: np.ndarray | None = None):
+        self.kind = kind
+        self._values = values
+        self.nulls = nulls
+        self.dictionary = dictionary
+        self.codes = codes
+
+    @classmethod
+    def coded(cls, kind: str, dictionary: pl.Series, codes: np.ndarray, nulls: np.ndarray | None = None) -> Column:
+        return cls(kind, None, nulls, dictionary=dictionary, codes=np.asarray(codes))
+
+    @property
+    def values(self):
+        if self._values is None and self.codes is not None:
+            self._values = self.dictionary.gather(self.codes)
+        return self._values
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.codes) if self._values is None and self.codes is not None else len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Column({self.kind!r}, rows={len(self)}, coded={self.codes is not None})"
 
     @property
     def is_text(self) -> bool:
@@ -46,11 +70,13 @@ class Column:
 
     def take(self, positions: np.ndarray) -> Column:
         """Rows at ``positions`` (numpy integer array)."""
+        nulls = None if self.nulls is None else self.nulls[positions]
+        if self._values is None and self.codes is not None:
+            return Column.coded(self.kind, self.dictionary, self.codes[positions], nulls)
         if isinstance(self.values, pl.Series):
             values = self.values.gather(positions)
         else:
             values = self.values[positions]
-        nulls = None if self.nulls is None else self.nulls[positions]
         return Column(self.kind, values, nulls)
 
     def null_mask(self) -> np.ndarray:
@@ -60,7 +86,8 @@ class Column:
         """This column with ``mask`` rows set to NULL as well."""
         if mask is None or not mask.any():
             return self
-        return Column(self.kind, self.values, mask if self.nulls is None else (self.nulls | mask))
+        nulls = mask if self.nulls is None else (self.nulls | mask)
+        return Column(self.kind, self._values, nulls, dictionary=self.dictionary, codes=self.codes)
 
     def where(self, mask: np.ndarray, other: Column) -> Column:
         """``other`` where ``mask`` is true, else self (both of one kind and length)."""

@@ -151,10 +151,23 @@ def format_epoch(seconds: np.ndarray, pattern: str) -> pl.Series:
 def null_mask(col: Column) -> np.ndarray | None:
     """Rows that are NULL: the column's mask, plus any polars null inside text values."""
     mask = col.nulls
-    if isinstance(col.values, pl.Series) and col.values.null_count():
+    if col.codes is not None and col._values is None:
+        if col.dictionary.null_count():
+            inner = col.dictionary.is_null().to_numpy()[col.codes]
+            mask = inner if mask is None else (mask | inner)
+    elif isinstance(col.values, pl.Series) and col.values.null_count():
         inner = col.values.is_null().to_numpy()
         mask = inner if mask is None else (mask | inner)
     return mask if mask is not None and mask.any() else None
+
+
+def _coded(col: Column) -> bool:
+    """A text column worth encoding through its dictionary (fewer distinct values than rows)."""
+    return col.codes is not None and col._values is None and len(col.dictionary) < len(col.codes)
+
+
+def _dictionary_column(col: Column) -> Column:
+    return Column(col.kind, col.dictionary.fill_null("") if col.dictionary.null_count() else col.dictionary)
 
 
 def _nulled(s: pl.Series, mask: np.ndarray | None) -> pl.Series:
@@ -201,8 +214,16 @@ def spelled(col: Column, dialect) -> pl.Series:
 
 def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
     """One CSV field per row, and how many values got the extra ``\\N``-marker backslash."""
-    s = spelled(col, dialect)
     mask = null_mask(col)
+    if col.kind in _TEXT_KINDS and _coded(col):
+        # Quote and escape each distinct value once, then gather.
+        field, _ = csv_field(_dictionary_column(col), dialect)
+        escaped = 0
+        if dialect.csv_escape_null_marker:
+            hit = col.dictionary.str.contains(NULL_MARKER).fill_null(False).to_numpy()[col.codes]
+            escaped = int((hit & ~mask).sum() if mask is not None else hit.sum())
+        return _nulled(field.gather(col.codes), mask), escaped
+    s = spelled(col, dialect)
     escaped = 0
     if col.kind in _TEXT_KINDS:
         if dialect.csv_escape_null_marker:
@@ -233,6 +254,8 @@ def text_escape(s: pl.Series, escape_nul: bool) -> pl.Series:
 
 
 def escaped_text_field(col: Column, dialect) -> pl.Series:
+    if col.kind in _TEXT_KINDS and _coded(col):
+        return _nulled(escaped_text_field(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     s = spelled(col, dialect)
     if col.kind in _TEXT_KINDS:
         s = text_escape(s, bool(dialect.escape_nul))
@@ -247,6 +270,8 @@ _SQL_BACKSLASH = {"\\": "\\\\", "'": "''", "\x00": "\\0", "\r": "\\r", "\n": "\\
 def sql_literal(col: Column, dialect) -> pl.Series:
     """SQL literals: numbers bare, text quoted and escaped, blobs per ``sql_bytes``, NULL as null."""
     kind = col.kind
+    if kind in _TEXT_KINDS and _coded(col):
+        return _nulled(sql_literal(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     if kind in ("int", "float"):
         s = spelled(col, dialect)
     elif kind == "bool":

@@ -238,7 +238,7 @@ class Const(Generator):
             return Column(kind, pl.Series([json_text(self.value)]).extend_constant(json_text(self.value), n - 1)
                           if n else pl.Series([], dtype=pl.String))
         if kind in ("text", "bytes"):
-            return Column(kind, pl.repeat(self.value, n, eager=True, dtype=pl.String))
+            return Column.coded(kind, pl.Series([self.value], dtype=pl.String), np.zeros(n, dtype=np.int32))
         if kind == "timestamp":
             return Column(kind, np.full(n, parse_instant(self.value), dtype=np.int64))
         if kind == "date":
@@ -285,7 +285,7 @@ class Pool(Generator):
         return _skewed(counter.uniform(key, rows.idx), size, self.zipf)
 
     def evaluate(self, rows, key, kind):
-        return Column(kind, rows.pools.get(self.name).values.gather(self.ranks(rows, key)))
+        return Column.coded(kind, rows.pools.get(self.name).values, self.ranks(rows, key))
 
     def filtered(self, rows, key, filters) -> pl.Series:
         """Values with template filters applied to the (small) pool before gathering."""
@@ -583,7 +583,7 @@ class Categorical(Generator):
             nulls = np.array([v is None for v in self.values])[k]
         if kind in ("text", "bytes", "json"):
             vals = [json_text(v) if kind == "json" else ("" if v is None else v) for v in self.values]
-            return Column(kind, pl.Series(vals, dtype=pl.String).gather(k), nulls)
+            return Column.coded(kind, pl.Series(vals, dtype=pl.String), k, nulls)
         if kind == "timestamp":
             table = np.array([0 if v is None else parse_instant(v) for v in self.values], dtype=np.int64)
         else:

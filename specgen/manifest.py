@@ -52,8 +52,14 @@ def column_stats(col: Column, with_length: bool) -> dict:
     kind = col.kind
     if kind in ("text", "json", "bytes"):
         if with_length:
-            s = col.values if mask is None else col.values.filter(pl.Series(~mask))
-            total = int(s.str.len_bytes().sum() // 2) if kind == "bytes" else int(s.str.len_chars().sum())
+            if col.codes is not None and col._values is None:  # lengths of the distinct values, gathered
+                d = col.dictionary
+                lens = (d.str.len_bytes() // 2 if kind == "bytes" else d.str.len_chars()).fill_null(0).to_numpy()
+                per_row = lens[col.codes]
+                total = int(per_row.sum() if mask is None else per_row[~mask].sum())
+            else:
+                s = col.values if mask is None else col.values.filter(pl.Series(~mask))
+                total = int(s.str.len_bytes().sum() // 2) if kind == "bytes" else int(s.str.len_chars().sum())
             out["sum_length"] = total
         return out
     v = col.values if mask is None else col.values[~mask]
