@@ -101,6 +101,12 @@ STAGES = {
 }
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_stages import stages as _load_stages  # noqa: E402
+
+STAGES.update(_load_stages())
+
+
 # -- driver ------------------------------------------------------------------------------------------
 
 
