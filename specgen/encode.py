@@ -161,6 +161,13 @@ def null_mask(col: Column) -> np.ndarray | None:
     return mask if mask is not None and mask.any() else None
 
 
+def _all_null(col: Column, mask: np.ndarray | None) -> pl.Series | None:
+    """A field of nothing but NULLs, built without touching the values (many columns are)."""
+    if mask is not None and len(mask) and mask.all():
+        return pl.repeat(None, len(mask), dtype=pl.String, eager=True)
+    return None
+
+
 def _coded(col: Column) -> bool:
     """A text column worth encoding through its dictionary (fewer distinct values than rows)."""
     return col.codes is not None and col._values is None and len(col.dictionary) < len(col.codes)
@@ -215,6 +222,8 @@ def spelled(col: Column, dialect) -> pl.Series:
 def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
     """One CSV field per row, and how many values got the extra ``\\N``-marker backslash."""
     mask = null_mask(col)
+    if (empty := _all_null(col, mask)) is not None:
+        return empty, 0
     if col.kind in _TEXT_KINDS and _coded(col):
         # Quote and escape each distinct value once, then gather.
         field, _ = csv_field(_dictionary_column(col), dialect)
@@ -254,6 +263,8 @@ def text_escape(s: pl.Series, escape_nul: bool) -> pl.Series:
 
 
 def escaped_text_field(col: Column, dialect) -> pl.Series:
+    if (empty := _all_null(col, col.nulls)) is not None:
+        return empty
     if col.kind in _TEXT_KINDS and _coded(col):
         return _nulled(escaped_text_field(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     s = spelled(col, dialect)
@@ -270,6 +281,8 @@ _SQL_BACKSLASH = {"\\": "\\\\", "'": "''", "\x00": "\\0", "\r": "\\r", "\n": "\\
 def sql_literal(col: Column, dialect) -> pl.Series:
     """SQL literals: numbers bare, text quoted and escaped, blobs per ``sql_bytes``, NULL as null."""
     kind = col.kind
+    if (empty := _all_null(col, col.nulls)) is not None:
+        return empty
     if kind in _TEXT_KINDS and _coded(col):
         return _nulled(sql_literal(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     if kind in ("int", "float"):
