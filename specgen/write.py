@@ -75,6 +75,11 @@ def plan_for(job: Job):
     return plan
 
 
+def adopt_plan(job: Job, plan) -> None:
+    """Process pool initializer: the client's plan, received once per worker process."""
+    remember_plan(job, plan)
+
+
 def remember_plan(job: Job, plan) -> None:
     """Reuse a plan the caller already has (tasks run in this process)."""
     _PLANS.clear()
