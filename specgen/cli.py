@@ -106,8 +106,9 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
 @chunk_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes generating parts in parallel (default: the machine's cores).")
-@click.option("--executor", type=click.Choice(["process", "dask"]), default="process", show_default=True,
-              help="Run the part tasks in a process pool, or on a local Dask cluster (--workers processes).")
+@click.option("--executor", type=click.Choice(["process", "dask"]), default=None,
+              help="Run the part tasks in a process pool (the default), or on a local Dask cluster of --workers "
+                   "processes.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the part tasks on this Dask cluster; workers write to --out (shared storage or a URL).")
 @click.option("--shard", default=None, metavar="K/N",

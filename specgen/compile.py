@@ -35,7 +35,7 @@ from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from specgen import ddl, manifest, shards, write
+from specgen import __version__, ddl, manifest, shards, write
 from specgen.destination import Destination
 from specgen.engine import BATCH_ROWS
 
@@ -146,7 +146,7 @@ def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.J
         spec_dir=str(plan.model.spec_dir), profile=plan.model.profile.name, seed=plan.seed,
         chunk_rows=plan.chunk_rows, dialect=dialect, fmt=fmt, compression=options.compression,
         out_dir=str(out_dir), insert_rows=insert_rows, stats_length=stats_length,
-        spec_hash=plan.model.spec_hash,
+        spec_hash=plan.model.spec_hash, specgen_version=__version__,
     )
 
 

@@ -48,6 +48,7 @@ class Job:
     stats_length: dict[str, list[str]] = field(default_factory=dict)  # columns with sum_length, per table
     spec_hash: str = ""  # the plan a worker builds must have this hash (empty: not checked)
     bundle: dict[str, bytes] | None = None  # the spec set's files, for workers without spec_dir
+    specgen_version: str = ""  # the client's: a worker running another version could write other bytes
 
 
 _PLANS: dict[tuple, object] = {}
@@ -62,7 +63,11 @@ def plan_for(job: Job):
     key = _plan_key(job)
     plan = _PLANS.get(key)
     if plan is None:
-        from specgen import api, specbundle
+        from specgen import __version__, api, specbundle
+
+        if job.specgen_version and job.specgen_version != __version__:
+            raise SpecgenError(f"this worker runs specgen {__version__}, the client {job.specgen_version}: install "
+                               "the same version everywhere, or the parts would not match")
 
         spec_dir = specbundle.materialise(job.bundle, job.spec_hash) if job.bundle is not None else job.spec_dir
         plan = api.plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False)

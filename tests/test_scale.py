@@ -107,6 +107,8 @@ def test_workers_build_the_plan_from_the_shipped_spec_set(tmp_path, one_worker):
     write._PLANS.clear()
     with pytest.raises(SpecgenError, match="spec set differs from the client's"):
         write.plan_for(write.Job(**{**job.__dict__, "spec_hash": "0" * 64}))
+    with pytest.raises(SpecgenError, match="install the same version everywhere"):
+        write.plan_for(write.Job(**{**job.__dict__, "specgen_version": "0.0.0-elsewhere"}))
     write._PLANS.clear()
 
 
