@@ -186,6 +186,7 @@ class Destination:
         if self.local is not None:
             d = self.local / rel
             return sorted(p.name for p in d.iterdir() if p.is_file()) if d.is_dir() else []
+        self.fs.invalidate_cache(self._path(rel))  # other processes (workers) may have written there
         try:
             entries = self.fs.ls(self._path(rel), detail=True)
         except FileNotFoundError:
