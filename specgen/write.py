@@ -1,9 +1,10 @@
 """The pure tasks of a compile: one part file, or one stretch of the stdout stream.
 
 A task is a module-level function of a picklable ``Job`` and a (table, part) - nothing else - so
-any ``concurrent.futures``-style executor (a process pool here, Dask later) can run it anywhere.
-Each process builds the plan once (``plan_for``) and caches it; values do not depend on where or
-in which order parts are produced.
+any ``concurrent.futures``-style executor (a process pool, a Dask cluster) can run it anywhere.
+Each process gets the plan once - handed over by a process pool (``adopt_plan``) or built from
+the job (``plan_for``) - and caches it; values do not depend on where or in which order parts are
+produced.
 
 A part is written through its ``Destination`` (a local directory or an fsspec URL): optionally
 compressed, hashed on the way out, and made visible only once complete (a temporary name and an
