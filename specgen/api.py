@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import polars as pl
@@ -53,7 +54,13 @@ def generate_table(plan: Plan, table: str, start: int = 0, stop: int | None = No
 SMALL_PLAN_ROWS = 2_000_000
 
 
-def _auto_workers(p, comp) -> int:
+# How compile runs its part tasks (``executor=``); any concurrent.futures-style executor works too.
+EXECUTORS = ("process", "dask")
+
+
+def _auto_workers(p, comp, dask: bool = False) -> int:
+    if dask:
+        return comp.default_workers()
     return 1 if p.total_rows < SMALL_PLAN_ROWS else comp.default_workers()
 
 
@@ -67,17 +74,23 @@ def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: l
 def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", *, fmt: str | None = None,
             out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
             workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
-            executor=None, progress=None) -> dict | None:
+            executor=None, scheduler: str | None = None, shard=None, progress=None) -> dict | None:
     """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
     (a binary file object) one SQL stream (returns None).
 
     ``dialect`` is a profile name or alias (``postgres``, ``mariadb``) or a path to a dialect YAML
-    file. ``out`` defaults to ``out/<profile>/<dialect>``. ``executor`` is any
-    ``concurrent.futures``-style executor; it overrides ``workers`` (default: the machine's cores).
+    file. ``out`` is a directory or an fsspec URL (``s3://bucket/prefix``, ``memory://x``); it
+    defaults to ``out/<profile>/<dialect>``. ``executor`` is ``"process"`` (a process pool of
+    ``workers``, default: the machine's cores), ``"dask"`` (a local Dask cluster of ``workers``
+    processes), or any ``concurrent.futures``-style executor; ``scheduler`` (``tcp://host:port``)
+    runs on an existing Dask cluster. ``shard`` (``"K/N"`` or ``(K, N)``) writes only shard K of N
+    and returns its shard manifest (``merge_shards`` completes the directory).
     Every option is checked before anything is written.
     """
+    from specgen import cluster, shards
     from specgen import compile as comp
     from specgen import dialect as dialects
+    from specgen.destination import Destination
     from specgen.errors import SpecgenError, did_you_mean
 
     d = dialects.load(dialect)
@@ -92,10 +105,26 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             raise SpecgenError("--compress applies to files; compress the stream with a pipe (| zstd).")
         if fmt == "csv":
             raise SpecgenError("--stdout writes SQL (COPY blocks or INSERTs); use --format sql or leave --format out.")
+        if shard is not None:
+            raise SpecgenError("--shard writes part files; it does not apply to --stdout.")
     if workers is not None and workers < 1:
         raise SpecgenError("--workers must be at least 1.")
     if chunk_rows is not None and chunk_rows < 1:
         raise SpecgenError("--chunk-rows must be at least 1.")
+    if isinstance(executor, str) and executor not in EXECUTORS:
+        raise SpecgenError(f"unknown executor '{executor}' (choose from {', '.join(EXECUTORS)}).")
+    if scheduler is not None and executor not in (None, "dask"):
+        raise SpecgenError("--scheduler connects to a Dask cluster: it goes with --executor dask (or alone).")
+    use_dask = executor == "dask" or scheduler is not None
+    if use_dask:
+        cluster._distributed()  # installed? (before anything is written)
+    shard = shards.parse(shard) if shard is not None else None
+    dest = None
+    if stream is None and out is not None:
+        dest = Destination.of(out)
+        if dest.in_process and (use_dask or (executor in (None, "process") and (workers or 1) > 1)):
+            raise SpecgenError(f"{out}: a memory:// filesystem lives in this process only; compile to it with "
+                               "--workers 1.")
     p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False)
     if tables:
         unknown = [t for t in tables if t not in p.rows]
@@ -103,13 +132,29 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             raise SpecgenError("; ".join(f"unknown table '{t}'." + did_you_mean(t, p.rows) for t in unknown))
         wanted = set(tables)
         tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
-    options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None,
-                           workers=workers or _auto_workers(p, comp), executor=executor)
-    if stream is not None:
-        comp.compile_stream(p, d, stream, options, progress=progress)
-        return None
-    out_dir = Path(out) if out is not None else Path("out") / p.model.profile.name / d.name
-    return comp.compile_dir(p, d, out_dir, options, progress=progress)
+    if workers is None:
+        workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
+    options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,
+                           executor=None if isinstance(executor, str) else executor, shard=shard)
+    with contextlib.ExitStack() as stack:
+        if use_dask:
+            options.executor = stack.enter_context(cluster.dask_executor(scheduler, workers))
+        if stream is not None:
+            comp.compile_stream(p, d, stream, options, progress=progress)
+            return None
+        out_dir = dest.url if dest is not None else str(Path("out") / p.model.profile.name / d.name)
+        return comp.compile_dir(p, d, out_dir, options, progress=progress)
+
+
+def merge_shards(dirs: list[str | Path], out: str | Path | None = None, spec_dir: str | Path | None = None,
+                 dialect: str | None = None) -> dict:
+    """Fold the shard manifests of ``--shard K/N`` runs found in ``dirs`` into ``manifest.json`` (and
+    the schema, load script and verify.sql) in ``out`` (default: the first of ``dirs``), copying
+    parts that sit elsewhere; returns the manifest, the same as a one-machine run's. ``spec_dir``
+    must be the spec set the shards were compiled from."""
+    from specgen import shards
+
+    return shards.merge([str(x) for x in dirs], None if out is None else str(out), spec_dir, dialect)
 
 
 def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: str = "fail", resume: bool = False,
@@ -118,7 +163,9 @@ def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: s
     ``sqlite:///./mcp.db``) with its native client; returns a ``load.Result``."""
     from specgen import dburl
     from specgen import load as loader
+    from specgen.destination import require_local
 
+    dump_dir = require_local(dump_dir, "load")
     options = loader.Options(jobs=jobs, mode=mode, resume=resume, existing_schema=existing_schema,
                              keep_ledger=keep_ledger)
     return loader.load(dump_dir, dburl.parse(url), options, progress)
@@ -128,8 +175,9 @@ def verify(dump_dir: str | Path, url: str | None = None):
     """Run every check of ``dump_dir/verify.sql`` against the database; returns the checks."""
     from specgen import dburl
     from specgen import verify as verifier
+    from specgen.destination import require_local
 
-    return verifier.run(Path(dump_dir), dburl.parse(url))
+    return verifier.run(require_local(dump_dir, "verify"), dburl.parse(url))
 
 
 def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,

@@ -98,17 +98,26 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
               help="sqlite, postgres or mysql (alias mariadb), or a path to a dialect YAML file.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "sql"]), default=None,
               help="Data files as the dialect's bulk format (csv, the default) or as INSERT batches (sql).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output directory (default: out/<profile>/<dialect>).")
+@click.option("--out", "out_dir", default=None, metavar="DIR|URL",
+              help="Output directory or fsspec URL: s3://bucket/prefix, gs://..., memory://..., file:///... "
+                   "(default: out/<profile>/<dialect>).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Write one SQL stream to standard output instead.")
 @seed_option
 @chunk_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes generating parts in parallel (default: the machine's cores).")
+@click.option("--executor", type=click.Choice(["process", "dask"]), default=None,
+              help="Run the part tasks in a process pool (the default), or on a local Dask cluster of --workers "
+                   "processes.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the part tasks on this Dask cluster; workers write to --out (shared storage or a URL).")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Compile only shard K of N (1 <= K <= N); merge the shards with `specgen manifest merge`.")
 @click.option("--tables", default=None, help="Only these tables, comma separated.")
 @click.option("--compress", type=click.Choice(["none", "gzip", "zstd"]), default="none", show_default=True,
               help="Compress part files (zstd level 3 is the fast choice).")
-def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, workers, tables, compress) -> None:
+def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, workers, executor, scheduler,
+             shard, tables, compress) -> None:
     """Compile a profile into load-ready files for one database, or one SQL stream.
 
     The directory holds schema.sql, post_data.sql, data/<table>/part-NNNNN.<ext>, a load script
@@ -119,6 +128,8 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
       specgen compile --profile small --dialect postgres --out out/small/postgres
       cd out/small/postgres && psql -v ON_ERROR_STOP=1 -d mydb -f load.psql
       specgen compile --profile tiny --dialect postgres --stdout | psql -v ON_ERROR_STOP=1 -d mydb
+      specgen compile --profile large -d postgres --scheduler tcp://10.0.0.5:8786 --out s3://bucket/large
+      specgen compile --profile large -d postgres --shard 2/8 --out /shared/large   # one machine of 8
     """
     import time
 
@@ -127,22 +138,67 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     progress = _Progress() if sys.stderr.isatty() else None
     if to_stdout:
         api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed, chunk_rows=chunk_rows,
-                    workers=workers, tables=names, compress=compress, out=out_dir, progress=progress)
+                    workers=workers, tables=names, compress=compress, out=out_dir, executor=executor,
+                    scheduler=scheduler, shard=shard, progress=progress)
         if progress:
             progress.done()
         click.echo(f"streamed {profile} for {dialect} in {time.perf_counter() - started:.1f}s", err=True)
         return
     m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
-                    workers=workers, tables=names, compress=compress, progress=progress)
+                    workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
+                    shard=shard, progress=progress)
     if progress:
         progress.done()
-    rows = sum(t["rows"] for t in m["tables"].values())
-    nfiles = sum(len(t["files"]) for t in m["tables"].values())
-    size = sum(f["bytes"] for t in m["tables"].values() for f in t["files"])
+    files = [f for t in m["tables"].values() for f in t["files"]]
+    rows = sum(f["rows"] for f in files)
+    size = sum(f["bytes"] for f in files)
     where = out_dir or os.path.join("out", m["profile"], m["dialect"])
     secs = time.perf_counter() - started
-    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {nfiles} files ({_size(size)}) "
+    if "shard" in m:
+        k, n = m["shard"]["index"], m["shard"]["count"]
+        click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({_size(size)}) in "
+                   f"{secs:.1f}s; when all {n} shards are done: specgen manifest merge DIR...", err=True)
+        return
+    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({_size(size)}) "
                f"in {secs:.1f}s", err=True)
+
+
+@cli.group("manifest")
+def manifest_group() -> None:
+    """Work with manifests: merge the shards of a `compile --shard K/N` run.
+
+    \b
+    Example:
+      specgen manifest merge /shared/large
+    """
+
+
+@manifest_group.command("merge")
+@click.argument("dirs", nargs=-1, required=True, metavar="DIR|URL...")
+@click.option("--out", "out_dir", default=None, metavar="DIR|URL",
+              help="Directory to complete (default: the first DIR); parts found elsewhere are copied into it.")
+@spec_option
+@click.option("--dialect", "-d", default=None,
+              help="Path to the dialect YAML file, for a dialect that is not shipped (default: the shards').")
+def manifest_merge(dirs, out_dir, spec_dir, dialect) -> None:
+    """Merge the shard manifests of `compile --shard K/N` runs into one complete dump directory.
+
+    Checks that the shards belong to one run (spec hash, seed, profile, dialect, format, chunk
+    rows, compression, N) and that every shard 1..N and every part is there exactly once; then
+    writes manifest.json, schema.sql, post_data.sql, the load script and verify.sql exactly as a
+    one-machine run does. Needs the spec set the shards were compiled from (--specs).
+
+    \b
+    Example:
+      specgen compile -p medium -d postgres --shard 1/2 --out /shared/medium    # machine 1
+      specgen compile -p medium -d postgres --shard 2/2 --out /shared/medium    # machine 2
+      specgen manifest merge /shared/medium
+      specgen manifest merge shard1/ shard2/ --out medium/                       # copies the parts
+    """
+    m = api.merge_shards(list(dirs), out_dir, spec_dir, dialect)
+    files = [f for t in m["tables"].values() for f in t["files"]]
+    click.echo(f"merged into {out_dir or dirs[0]}: {len(m['tables'])} tables, {sum(f['rows'] for f in files):,} "
+               f"rows in {len(files)} files", err=True)
 
 
 def _check_url(ctx, param, value):
@@ -195,8 +251,10 @@ def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_le
       specgen load out/small/postgres --url postgresql://postgres@127.0.0.1/mcp --jobs 2
     """
     from specgen import load as loader
+    from specgen.destination import require_local
     from specgen.progress import Progress
 
+    dump_dir = require_local(dump_dir, "load")
     man = loader.read_manifest(dump_dir)
     with Progress("load", {t: e["rows"] for t, e in man["tables"].items()}) as progress:
         result = api.load(dump_dir, url, jobs=jobs, mode=_mode(truncate, append), resume=resume,

@@ -177,7 +177,7 @@ class SqliteClient(Client):
 
     def execute(self, sql: str) -> None:
         """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""
-        con = sqlite3.connect(self.url.database, isolation_level=None)
+        con = sqlite3.connect(self.url.database, isolation_level=None, timeout=30)
         try:
             con.executescript(sql)
         except sqlite3.Error as exc:
@@ -186,7 +186,7 @@ class SqliteClient(Client):
             con.close()
 
     def query(self, sql):
-        con = sqlite3.connect(self.url.database)
+        con = sqlite3.connect(self.url.database, timeout=30)
         con.create_function("REGEXP", 2, _regexp, deterministic=True)
         try:
             rows = con.execute(sql).fetchall()

@@ -2,19 +2,27 @@
 
 Directory output, stage by stage (``compile_dir``):
 
-1. the part tasks - one per (table, part) - run on an executor (``write.write_part``); results
-   are taken in table and part order, so statistics combine deterministically;
-2. part files left over from an earlier run with other settings are removed;
-3. ``schema.sql``, ``post_data.sql``, the load script and ``verify.sql`` are rendered (they need
-   the file list and the NULL counts, hence after the data);
-4. ``manifest.json`` is written last: while it is absent the directory is incomplete.
+1. the part tasks - one per (table, part), or this shard's share of them (``--shard K/N``) - run
+   on an executor (``write.write_part``); results are taken in table and part order, so
+   statistics combine deterministically;
+2. a shard stops here: it writes ``manifest.shard-K-of-N.json`` (its parts and their statistics)
+   and ``specgen manifest merge`` finishes the directory later (``shards.merge``);
+3. part files left over from an earlier run with other settings are removed;
+4. ``schema.sql``, ``post_data.sql``, the load script and ``verify.sql`` are rendered (they need
+   the file list and the NULL counts, hence after the data) - ``finish``, shared with the merge;
+5. ``manifest.json`` is written last: while it is absent the directory is incomplete.
+
+The directory is a ``Destination``: a local path or an fsspec URL (``s3://``, ``memory://``...).
 
 Stream output (``compile_stream``): DDL, then each table's data as it is generated (COPY blocks or
 INSERTs, in row order, computed ahead by the executor within a bounded window), then the
 constraints. Only SQL goes to the stream; messages go to stderr.
 
 Executors: anything with ``submit`` returning futures (``concurrent.futures``). ``executor_for``
-makes a spawn-based process pool for ``workers > 1``; with one worker, tasks run in-process.
+makes a spawn-based process pool for ``workers > 1`` (with one worker, tasks run in-process), or
+a Dask client (``cluster.dask_executor``). An executor that runs tasks on other machines says so
+with ``ships_specs``: the job then carries the spec set; one with ``share(obj)`` receives the job
+once per worker instead of once per task.
 """
 
 from __future__ import annotations
@@ -25,10 +33,10 @@ import os
 import re
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from specgen import ddl, manifest, write
+from specgen import __version__, ddl, manifest, shards, write
+from specgen.destination import Destination
 from specgen.engine import BATCH_ROWS
 
 FORMATS = ("csv", "sql")
@@ -43,6 +51,7 @@ class Options:
     tables: list[str] | None = None  # None: every table
     workers: int = 1
     executor: Executor | None = None  # overrides ``workers`` (e.g. a Dask client's executor)
+    shard: tuple[int, int] | None = None  # (K, N): only shard K of N, 1 <= K <= N
 
 
 def default_workers() -> int:
@@ -56,8 +65,10 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def executor_for(options: Options, tasks: int):
-    """The executor ``tasks`` tasks run on, or None to run them in this process."""
+def executor_for(options: Options, tasks: int, job: write.Job | None = None, plan=None):
+    """The executor ``tasks`` tasks run on, or None to run them in this process. A process pool
+    receives ``plan`` once per worker (unpickling it takes milliseconds; building it again takes
+    about a second for ``medium`` and ten for ``massive``)."""
     if options.executor is not None:
         yield options.executor
         return
@@ -70,7 +81,8 @@ def executor_for(options: Options, tasks: int):
     # does not survive a fork.
     saved = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = "1"
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    ship = {"initializer": write.adopt_plan, "initargs": (job, plan)} if plan is not None else {}
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **ship)
     try:
         yield pool
     finally:
@@ -79,6 +91,12 @@ def executor_for(options: Options, tasks: int):
             os.environ.pop("POLARS_MAX_THREADS", None)
         else:
             os.environ["POLARS_MAX_THREADS"] = saved
+
+
+def _window(executor, options: Options, per_worker: int) -> int:
+    """Tasks kept in flight: enough to keep every worker busy while results are taken in order."""
+    workers = getattr(executor, "workers", None) or options.workers
+    return max(per_worker * workers, 2 * per_worker)
 
 
 def run_ordered(executor, fn, arg_list, window: int):
@@ -96,10 +114,23 @@ def run_ordered(executor, fn, arg_list, window: int):
         yield pending.popleft().result()
 
 
+def _for_executor(executor, job: write.Job, plan):
+    """The job as the executor's tasks receive it: with the spec set for remote workers, and
+    handed over once per worker where the executor can (``share``)."""
+    if executor is None:
+        return job
+    if getattr(executor, "ships_specs", False):
+        from specgen import specbundle
+
+        job = replace(job, bundle=specbundle.pack(plan.model))
+    share = getattr(executor, "share", None)
+    return share(job) if share is not None else job
+
+
 # -- the job ----------------------------------------------------------------------------------------
 
 
-def make_job(plan, dialect, options: Options, out_dir: Path | str, fmt: str) -> write.Job:
+def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.Job:
     tables = options.tables or list(plan.model.tables)
     insert_rows = {}
     stats_length = {}
@@ -115,6 +146,7 @@ def make_job(plan, dialect, options: Options, out_dir: Path | str, fmt: str) -> 
         spec_dir=str(plan.model.spec_dir), profile=plan.model.profile.name, seed=plan.seed,
         chunk_rows=plan.chunk_rows, dialect=dialect, fmt=fmt, compression=options.compression,
         out_dir=str(out_dir), insert_rows=insert_rows, stats_length=stats_length,
+        spec_hash=plan.model.spec_hash, specgen_version=__version__,
     )
 
 
@@ -126,37 +158,70 @@ def _contexts(plan, dialect, tables: list[str]) -> list[dict]:
 # -- directory output -------------------------------------------------------------------------------
 
 
-def compile_dir(plan, dialect, out_dir: str | Path, options: Options, progress=None) -> dict:
-    """Write the dump directory; return the manifest (also written as ``manifest.json``)."""
-    out = Path(out_dir)
-    tables = options.tables or list(plan.model.tables)
+def _templates(dialect) -> ddl.Templates:
     tpl = ddl.Templates(dialect)
     tpl.require(["schema.sql", "post_data.sql", dialect.load_script, "verify.sql"])
-    out.mkdir(parents=True, exist_ok=True)
-    (out / manifest.MANIFEST).unlink(missing_ok=True)  # present again only once complete
-    job = make_job(plan, dialect, options, out, options.fmt)
+    return tpl
+
+
+def compile_dir(plan, dialect, out_dir, options: Options, progress=None) -> dict:
+    """Write the dump directory (a path or fsspec URL); return the manifest (also written as
+    ``manifest.json``), or for a shard its shard manifest."""
+    dest = Destination.of(out_dir)
+    tables = options.tables or list(plan.model.tables)
+    _templates(dialect)  # fail before anything is written
+    dest.makedirs()
+    dest.remove(manifest.MANIFEST)  # present again only once complete
+    job = make_job(plan, dialect, options, dest.url, options.fmt)
     write.remember_plan(job, plan)
 
-    # 1. parts
-    tasks = [(job, t, part) for t in tables for part in range(plan.tables[t].chunks)]
-    results: dict[str, list[dict]] = {t: [] for t in tables}
-    with executor_for(options, len(tasks)) as executor:
-        window = max(4 * options.workers, 8)
-        for (_, table, _), result in zip(tasks, run_ordered(executor, write.write_part, tasks, window), strict=True):
-            results[table].append(result)
+    # 1. parts (all of them, or this shard's)
+    tasks = [(t, part) for t in tables for part in range(plan.tables[t].chunks)]
+    if options.shard is not None:
+        tasks = shards.select(tasks, *options.shard)
+    results: dict[str, dict[int, dict]] = {t: {} for t in tables}
+    with executor_for(options, len(tasks), job, plan) as executor:
+        sent = _for_executor(executor, job, plan)
+        calls = [(sent, t, part) for t, part in tasks]
+        for (table, part), result in zip(tasks, run_ordered(executor, write.write_part, calls,
+                                                            _window(executor, options, 4)), strict=True):
+            results[table][part] = result
             if progress:
                 progress(table, result["rows"])
 
-    # 2. leftovers of earlier runs
-    for t in tables:
-        keep = {Path(r["path"]).name for r in results[t]}
-        folder = out / "data" / t
-        if folder.is_dir():
-            for p in folder.iterdir():
-                if _PART_FILE.match(p.name) and p.name not in keep:
-                    p.unlink()
+    # 2. a shard: its own manifest; the merge does the rest
+    if options.shard is not None:
+        doc = manifest.build_shard(plan, dialect, fmt=options.fmt, compression=options.compression,
+                                   shard=options.shard, parts={t: plan.tables[t].chunks for t in tables},
+                                   results=results)
+        dest.write_text(manifest.shard_name(*options.shard), manifest.dumps(doc))
+        return doc
 
-    # 3. SQL files
+    # 3. leftovers of earlier runs (other chunk sizes, shards)
+    remove_leftovers(dest, {t: [r["path"] for r in results[t].values()] for t in tables})
+    for name in dest.listdir():
+        if manifest.SHARD_FILE.match(name):
+            dest.remove(name)
+
+    # 4, 5. SQL files, then the manifest
+    ordered = {t: [results[t][p] for p in sorted(results[t])] for t in tables}
+    return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered)
+
+
+def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
+    """Remove part files of each table's folder that this run did not write."""
+    for t, paths in keep.items():
+        names = {p.rpartition("/")[2] for p in paths}
+        for name in dest.listdir(f"data/{t}"):
+            if _PART_FILE.match(name) and name not in names:
+                dest.remove(f"data/{t}/{name}")
+
+
+def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, results: dict[str, list[dict]]) -> dict:
+    """The files that need the whole picture - schema, post-data, load script, verify.sql - and
+    ``manifest.json`` last, from every part's result (``results[table]`` in part order)."""
+    tables = list(results)
+    tpl = _templates(dialect)
     entries = {}
     for t in tables:
         stats: dict[str, dict] = {}
@@ -166,18 +231,16 @@ def compile_dir(plan, dialect, out_dir: str | Path, options: Options, progress=N
         files = [{k: r[k] for k in ("path", "rows", "bytes", "sha256")} for r in results[t]]
         entries[t] = manifest.table_entry(plan, dialect, t, files, stats)
     contexts = _contexts(plan, dialect, tables)
-    suffix, decompress = write.COMPRESSION[options.compression]
+    suffix, decompress = write.COMPRESSION[compression]
     files = {"schema": "schema.sql", "post_data": "post_data.sql", "load_script": dialect.load_script,
              "verify": "verify.sql"}
-    ddl.write_text(out / files["schema"], ddl.schema_sql(tpl, plan, contexts))
-    ddl.write_text(out / files["post_data"], ddl.post_data_sql(tpl, plan, contexts))
-    ddl.write_text(out / files["load_script"], ddl.load_script(tpl, plan, contexts, entries, fmt=options.fmt,
-                                                              decompress=decompress, suffix=suffix))
-    ddl.write_text(out / files["verify"], ddl.verify_sql(tpl, plan, entries))
-
-    # 4. manifest, last
-    doc = manifest.build(plan, dialect, fmt=options.fmt, compression=options.compression, files=files, tables=entries)
-    manifest.write(out, doc)
+    dest.write_text(files["schema"], ddl.schema_sql(tpl, plan, contexts))
+    dest.write_text(files["post_data"], ddl.post_data_sql(tpl, plan, contexts))
+    dest.write_text(files["load_script"], ddl.load_script(tpl, plan, contexts, entries, fmt=fmt,
+                                                          decompress=decompress, suffix=suffix))
+    dest.write_text(files["verify"], ddl.verify_sql(tpl, plan, entries))
+    doc = manifest.build(plan, dialect, fmt=fmt, compression=compression, files=files, tables=entries)
+    dest.write_text(manifest.MANIFEST, manifest.dumps(doc))
     return doc
 
 
@@ -202,15 +265,16 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
     emit(tpl.render("stream_begin.sql", schema=ddl.schema_sql(tpl, plan, contexts)))
     total = 0
     batches = sum(-(-ctx["rows"] // BATCH_ROWS) for ctx in contexts)
-    with executor_for(options, batches) as executor:
+    with executor_for(options, batches, job, plan) as executor:
+        sent = _for_executor(executor, job, plan)
         for ctx in contexts:
             rows = ctx["rows"]
             if rows == 0:
                 continue
             emit(tpl.render("table_data_begin.sql", t=ctx, data=fmt))
-            ranges = [(job, ctx["raw"], lo, min(rows, lo + BATCH_ROWS)) for lo in range(0, rows, BATCH_ROWS)]
+            ranges = [(sent, ctx["raw"], lo, min(rows, lo + BATCH_ROWS)) for lo in range(0, rows, BATCH_ROWS)]
             for (_, _, lo, hi), data in zip(ranges, run_ordered(executor, write.stream_rows, ranges,
-                                                                max(2 * options.workers, 2)), strict=True):
+                                                                _window(executor, options, 2)), strict=True):
                 stream.write(data)
                 total += hi - lo
                 if progress:

@@ -449,7 +449,9 @@ class _Session:
         if self.loader.url.dialect == "sqlite":
             # The default rollback journal survives a killed process (journal_mode=OFF or MEMORY
             # would not), so --resume is safe; synchronous=OFF only gives up power-loss safety.
-            return "PRAGMA synchronous = OFF;\nPRAGMA ignore_check_constraints = ON;\n"
+            # .timeout: wait for a concurrent reader (the gateway, a monitor) instead of failing
+            # with "database is locked" at COMMIT.
+            return ".timeout 30000\nPRAGMA synchronous = OFF;\nPRAGMA ignore_check_constraints = ON;\n"
         return ""
 
     def send(self, text: str) -> None:

@@ -22,6 +22,11 @@ text, json  ``nulls``, ``sum_length`` (characters) unless the dialect normalises
 bytes       ``nulls``, ``sum_length`` (bytes)
 =========== ==========================================================================
 
+A shard (``--shard K/N``) writes ``manifest.shard-K-of-N.json`` instead: the same header, the
+shard's ``{"index": K, "count": N}``, the spec directory it was compiled from, the tables of the run with their part counts, and each part
+the shard wrote with its statistics. ``specgen manifest merge`` folds the shards into
+``manifest.json`` (``shards.merge``); the result is the manifest of a one-machine run.
+
 ``escaped`` (SQLite CSV only, when > 0): text values of the form ``^\\+N$`` written with one more
 leading backslash; the load script strips it again. ``min``/``max`` are absent when every value
 is NULL. No wall-clock time is recorded anywhere: reruns are byte-identical.
@@ -32,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +48,7 @@ from specgen.column import Column
 from specgen.encode import null_mask
 
 MANIFEST = "manifest.json"
+SHARD_FILE = re.compile(r"^manifest\.shard-(\d+)-of-(\d+)\.json$")
 
 
 def column_stats(col: Column, with_length: bool) -> dict:
@@ -125,7 +132,8 @@ def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, d
     }
 
 
-def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict]) -> dict:
+def header(plan, dialect, *, fmt: str, compression: str) -> dict:
+    """What identifies a run: every shard of one run has the same header."""
     from specgen.plan import _iso
 
     p = plan.model.profile
@@ -139,16 +147,39 @@ def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dic
         "compression": compression,
         "chunk_rows": plan.chunk_rows,
         "window": {"start": _iso(p.window_start), "end": _iso(p.window_end)},
-        "files": files,
-        "tables": tables,
     }
+
+
+def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict]) -> dict:
+    return {**header(plan, dialect, fmt=fmt, compression=compression), "files": files, "tables": tables}
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"manifest.shard-{index}-of-{count}.json"
+
+
+def build_shard(plan, dialect, *, fmt: str, compression: str, shard: tuple[int, int], parts: dict[str, int],
+                results: dict[str, dict[int, dict]]) -> dict:
+    """A shard's manifest: ``parts`` is every table of the run with its number of parts, ``results``
+    the parts this shard wrote (``results[table][part]``)."""
+    return {
+        **header(plan, dialect, fmt=fmt, compression=compression),
+        "shard": {"index": shard[0], "count": shard[1]},
+        "spec_dir": str(Path(plan.model.spec_dir).absolute()),  # where merge looks first, unless --specs
+        "tables": {t: {"parts": n, "files": [{"part": part, **results[t][part]} for part in sorted(results[t])]}
+                   for t, n in parts.items()},
+    }
+
+
+def dumps(doc: dict) -> str:
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def write(out_dir: Path, manifest: dict) -> Path:
     """Write ``manifest.json`` atomically (it is written last: its presence means a complete run)."""
     path = Path(out_dir) / MANIFEST
     tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.write_text(dumps(manifest))
     os.replace(tmp, path)
     return path
 

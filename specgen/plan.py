@@ -65,6 +65,11 @@ class Plan:
                 per_parent=per_parent,
             )
 
+    def __getstate__(self):
+        # The affine maps are closures, rebuilt on demand; the rest pickles, so a process pool can
+        # receive the plan instead of building it again in every worker.
+        return {**self.__dict__, "_affine": {}}
+
     def _cap(self, spec) -> int | None:
         """Most children a parent can have when a distinct link or pool needs one value per child."""
         from specgen.generators import Pool, walk

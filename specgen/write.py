@@ -1,25 +1,30 @@
 """The pure tasks of a compile: one part file, or one stretch of the stdout stream.
 
 A task is a module-level function of a picklable ``Job`` and a (table, part) - nothing else - so
-any ``concurrent.futures``-style executor (a process pool here, Dask later) can run it anywhere.
-Each process builds the plan once (``plan_for``) and caches it; values do not depend on where or
-in which order parts are produced.
+any ``concurrent.futures``-style executor (a process pool, a Dask cluster) can run it anywhere.
+Each process gets the plan once - handed over by a process pool (``adopt_plan``) or built from
+the job (``plan_for``) - and caches it; values do not depend on where or in which order parts are
+produced.
 
-A part is written to a temporary name in its final directory, optionally compressed, hashed on
-the way out, and renamed into place (``os.replace``): a part file is complete or absent.
+A part is written through its ``Destination`` (a local directory or an fsspec URL): optionally
+compressed, hashed on the way out, and made visible only once complete (a temporary name and an
+atomic rename locally; a committed upload on object stores).
+
+Workers on other machines may lack the spec directory: a job can carry the spec set itself
+(``bundle``, see ``specbundle``); the plan a worker builds must have the job's spec hash.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import queue
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from specgen import encode, engine
+from specgen.destination import Destination
+from specgen.errors import SpecgenError
 from specgen.manifest import column_stats, combine
 
 # --compress: file suffix and the command that decompresses it (used by the load scripts).
@@ -39,31 +44,52 @@ class Job:
     dialect: object  # specgen.dialect.Dialect
     fmt: str = "csv"  # csv | sql
     compression: str = "none"
-    out_dir: str = "."
+    out_dir: str = "."  # a local directory or an fsspec URL (``Destination``)
     insert_rows: dict[str, int] = field(default_factory=dict)  # rows per INSERT, per table
     stats_length: dict[str, list[str]] = field(default_factory=dict)  # columns with sum_length, per table
+    spec_hash: str = ""  # the plan a worker builds must have this hash (empty: not checked)
+    bundle: dict[str, bytes] | None = None  # the spec set's files, for workers without spec_dir
+    specgen_version: str = ""  # the client's: a worker running another version could write other bytes
 
 
 _PLANS: dict[tuple, object] = {}
 
 
+def _plan_key(job: Job) -> tuple:
+    return (job.spec_hash or job.spec_dir, job.profile, job.seed, job.chunk_rows)
+
+
 def plan_for(job: Job):
     """This process's plan for the job (built once per process)."""
-    key = (job.spec_dir, job.profile, job.seed, job.chunk_rows)
+    key = _plan_key(job)
     plan = _PLANS.get(key)
     if plan is None:
-        from specgen import api
+        from specgen import __version__, api, specbundle
 
-        plan = api.plan(job.spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False)
+        if job.specgen_version and job.specgen_version != __version__:
+            raise SpecgenError(f"this worker runs specgen {__version__}, the client {job.specgen_version}: install "
+                               "the same version everywhere, or the parts would not match")
+
+        spec_dir = specbundle.materialise(job.bundle, job.spec_hash) if job.bundle is not None else job.spec_dir
+        plan = api.plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False)
+        if job.spec_hash and plan.model.spec_hash != job.spec_hash:
+            raise SpecgenError(f"{spec_dir}: this worker's spec set differs from the client's (spec hash "
+                               f"{plan.model.spec_hash[:12]} vs {job.spec_hash[:12]}); ship the specs with the job "
+                               "or give every worker the same spec directory")
         _PLANS.clear()
         _PLANS[key] = plan
     return plan
 
 
+def adopt_plan(job: Job, plan) -> None:
+    """Process pool initializer: the client's plan, received once per worker process."""
+    remember_plan(job, plan)
+
+
 def remember_plan(job: Job, plan) -> None:
     """Reuse a plan the caller already has (tasks run in this process)."""
     _PLANS.clear()
-    _PLANS[(job.spec_dir, job.profile, job.seed, job.chunk_rows)] = plan
+    _PLANS[_plan_key(job)] = plan
 
 
 def part_path(job: Job, table: str, part: int) -> str:
@@ -147,33 +173,25 @@ def write_part(job: Job, table: str, part: int) -> dict:
     plan = plan_for(job)
     lo, hi = part * job.chunk_rows, min(plan.rows[table], (part + 1) * job.chunk_rows)
     rel = part_path(job, table, part)
-    path = Path(job.out_dir) / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with_length = set(job.stats_length.get(table, ()))
     stats: dict[str, dict] = {}
-    try:
-        with open(tmp, "wb") as f:
-            sink = _Sink(f)
-            packer = _compressor(sink, job.compression)
-            behind = _Behind(packer or sink)
-            try:
-                for chunk in engine.batches(plan, table, lo, hi):
-                    enc = encode_batch(job, plan, table, chunk, lo, hi)
-                    behind.write(enc.data)
-                    for name, col in chunk.columns.items():
-                        s = column_stats(col, name in with_length)
-                        if name in enc.escaped:
-                            s["escaped"] = enc.escaped[name]
-                        stats[name] = combine(stats.get(name), s)
-            finally:
-                behind.close()
-            if packer is not None:
-                packer.close()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with Destination.of(job.out_dir).atomic(rel) as f:
+        sink = _Sink(f)
+        packer = _compressor(sink, job.compression)
+        behind = _Behind(packer or sink)
+        try:
+            for chunk in engine.batches(plan, table, lo, hi):
+                enc = encode_batch(job, plan, table, chunk, lo, hi)
+                behind.write(enc.data)
+                for name, col in chunk.columns.items():
+                    s = column_stats(col, name in with_length)
+                    if name in enc.escaped:
+                        s["escaped"] = enc.escaped[name]
+                    stats[name] = combine(stats.get(name), s)
+        finally:
+            behind.close()
+        if packer is not None:
+            packer.close()
     return {"path": rel, "rows": hi - lo, "bytes": sink.size, "sha256": sink.sha.hexdigest(), "stats": stats}
 
 

@@ -166,7 +166,7 @@ class Sqlite(Target):
         # 17 digits computed in long double, which is not always the stored double.
         import sqlite3
 
-        con = sqlite3.connect(self.path)
+        con = sqlite3.connect(self.path, timeout=30)
         try:
             return [[str(v) for v in row] for row in con.execute(sql)]
         finally:

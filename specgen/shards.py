@@ -1,0 +1,198 @@
+"""``--shard K/N`` and ``specgen manifest merge``: one compile split by hand across machines.
+
+As TPC dbgen's ``-C N -S K``, each machine runs the same command with its own K. The (table,
+part) tasks of a run, in table and part order, are dealt round-robin: shard K writes tasks
+K-1, K-1+N, K-1+2N... - a deterministic split with about the same number of parts everywhere and
+every table spread over all shards. Since every cell is a pure function of (seed, table, column,
+row), a part's bytes do not depend on which machine wrote it.
+
+A shard writes its part files and ``manifest.shard-K-of-N.json`` (the part list and per-part
+statistics). ``merge`` checks that the shards belong to one run and cover it exactly once, copies
+parts into the output directory when they sit elsewhere, and renders what needs the whole
+picture (``compile.finish``: schema, post-data, load script, verify.sql, manifest.json) exactly as
+a one-machine run does, so the merged directory is byte-identical to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from specgen import manifest
+from specgen.destination import Destination
+from specgen.errors import SpecgenError
+
+# Header fields every shard of a run shares.
+RUN_KEYS = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows",
+            "window")
+_COPY_BLOCK = 8 << 20
+
+
+def parse(value) -> tuple[int, int]:
+    """``"2/8"`` (or ``(2, 8)``) as (K, N) with 1 <= K <= N."""
+    if isinstance(value, tuple) and len(value) == 2:
+        k, n = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(value))
+        if not m:
+            raise SpecgenError(f"--shard {value!r}: expected K/N, e.g. --shard 2/8 for shard 2 of 8.")
+        k, n = int(m.group(1)), int(m.group(2))
+    if not (isinstance(k, int) and isinstance(n, int)) or n < 1 or not 1 <= k <= n:
+        raise SpecgenError(f"--shard {value!r}: K must be between 1 and N (shards are numbered 1..N), "
+                           f"e.g. --shard 1/{max(n, 2) if isinstance(n, int) else 2}.")
+    return k, n
+
+
+def select(tasks: list, k: int, n: int) -> list:
+    """Shard K of N of an ordered task list (round-robin)."""
+    return tasks[k - 1 :: n]
+
+
+# -- merge ------------------------------------------------------------------------------------------
+
+
+def _short(value) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text[:12] + "…" if len(text) > 16 else text
+
+
+def read_shards(dirs: list[str]) -> list[tuple[Destination, str, dict]]:
+    """Every shard manifest found in ``dirs``: (directory, file name, document)."""
+    found, problems = [], []
+    for src in {Destination.of(d).url: Destination.of(d) for d in dirs}.values():  # each directory once
+        names = [n for n in src.listdir() if manifest.SHARD_FILE.match(n)]
+        if not names:
+            hint = " (it holds a complete manifest.json already)" if src.exists(manifest.MANIFEST) else ""
+            problems.append(f"{src}: no shard manifest (manifest.shard-K-of-N.json){hint}; "
+                            "compile each shard with --shard K/N first.")
+        for name in names:
+            try:
+                doc = json.loads(src.read_bytes(name))
+            except ValueError as exc:
+                problems.append(f"{src}/{name}: not a shard manifest ({exc}).")
+                continue
+            found.append((src, name, doc))
+    if problems:
+        raise SpecgenError("\n".join(problems))
+    return found
+
+
+def check(found: list[tuple[Destination, str, dict]]) -> dict[str, dict[int, tuple[Destination, dict]]]:
+    """The parts of the run, ``parts[table][part] = (directory, entry)``; errors when the shards
+    are not exactly the N shards of one run."""
+    problems = []
+    ref_src, ref_name, ref = found[0]
+    where = f"{ref_src}/{ref_name}"
+    for src, name, doc in found[1:]:
+        diffs = [f"{k} ({_short(ref.get(k))} vs {_short(doc.get(k))})" for k in RUN_KEYS if doc.get(k) != ref.get(k)]
+        if doc["shard"]["count"] != ref["shard"]["count"]:
+            diffs.append(f"shard count ({ref['shard']['count']} vs {doc['shard']['count']})")
+        if {t: e["parts"] for t, e in doc["tables"].items()} != {t: e["parts"] for t, e in ref["tables"].items()}:
+            diffs.append("tables")
+        if diffs:
+            problems.append(f"{src}/{name} is not a shard of the same run as {where}: they differ in "
+                            + ", ".join(diffs) + ".")
+    if problems:
+        raise SpecgenError("\n".join(problems))
+    count = ref["shard"]["count"]
+    seen: dict[int, str] = {}
+    for src, name, doc in found:
+        k = doc["shard"]["index"]
+        if k in seen:
+            problems.append(f"shard {k}/{count} appears twice: {seen[k]} and {src}/{name}.")
+        seen[k] = f"{src}/{name}"
+    missing = [k for k in range(1, count + 1) if k not in seen]
+    if missing:
+        problems.append(f"missing shard{'s' if len(missing) > 1 else ''} "
+                        + ", ".join(f"{k}/{count}" for k in missing)
+                        + f" of this run (expected {', '.join(manifest.shard_name(k, count) for k in missing)}).")
+    parts: dict[str, dict[int, tuple[Destination, dict]]] = {t: {} for t in ref["tables"]}
+    owner: dict[tuple[str, int], str] = {}
+    for src, name, doc in found:
+        for t, e in doc["tables"].items():
+            for f in e["files"]:
+                if f["part"] in parts[t]:
+                    problems.append(f"{f['path']} comes from two shards ({owner[(t, f['part'])]} and {src}/{name}).")
+                parts[t][f["part"]] = (src, f)
+                owner[(t, f["part"])] = f"{src}/{name}"
+    if not missing:
+        for t, e in ref["tables"].items():
+            absent = [p for p in range(e["parts"]) if p not in parts[t]]
+            if absent:
+                problems.append(f"table {t}: parts {absent[:5]} are in no shard manifest.")
+    if problems:
+        raise SpecgenError(_listing(problems))
+    return parts
+
+
+def _listing(problems: list[str], cap: int = 10) -> str:
+    more = [f"... and {len(problems) - cap} more"] if len(problems) > cap else []
+    return "\n".join(problems[:cap] + more)
+
+
+def _copy(src: Destination, dest: Destination, entry: dict) -> None:
+    """Copy one part between directories, checking its sha256 on the way."""
+    sha = hashlib.sha256()
+    with src.open_read(entry["path"]) as r, dest.atomic(entry["path"]) as w:
+        while block := r.read(_COPY_BLOCK):
+            sha.update(block)
+            w.write(block)
+        if sha.hexdigest() != entry["sha256"]:
+            raise SpecgenError(f"{src}/{entry['path']}: its sha256 differs from its shard manifest; recompile that shard.")
+
+
+def merge(dirs: list[str], out: str | None = None, spec_dir=None, dialect: str | None = None) -> dict:
+    """Fold the shard manifests found in ``dirs`` into a complete dump directory (``out``, default
+    the first of ``dirs``); returns the manifest, which equals a one-machine run's."""
+    from specgen import api, compile
+    from specgen import dialect as dialects
+
+    if not dirs:
+        raise SpecgenError("manifest merge: name at least one directory holding shards.")
+    found = read_shards([str(d) for d in dirs])
+    parts = check(found)
+    ref = found[0][2]
+    if spec_dir is None and ref.get("spec_dir") and Path(ref["spec_dir"], "profiles").is_dir():
+        spec_dir = ref["spec_dir"]  # the shards' own spec set, when this machine has it (hash checked below)
+    plan = api.plan(spec_dir, ref["profile"], seed=ref["seed"], chunk_rows=ref["chunk_rows"], estimate=False)
+    if plan.model.spec_hash != ref["spec_hash"]:
+        raise SpecgenError(f"the shards were compiled from specs with hash {ref['spec_hash'][:12]}…, but "
+                           f"{plan.model.spec_dir} has {plan.model.spec_hash[:12]}…: pass the spec directory they "
+                           "were compiled from with --specs.")
+    try:
+        d = dialects.load(dialect or ref["dialect"])
+    except SpecgenError as exc:
+        raise SpecgenError(f"{exc} The shards are for dialect '{ref['dialect']}': pass its YAML file with "
+                           "--dialect.") from None
+    if d.name != ref["dialect"]:
+        raise SpecgenError(f"--dialect {dialect} is '{d.name}', the shards were compiled for '{ref['dialect']}'.")
+    wrong = [t for t, e in ref["tables"].items() if t not in plan.tables or plan.tables[t].chunks != e["parts"]]
+    if wrong:
+        raise SpecgenError(f"the plan of {plan.model.spec_dir} does not have the shards' parts for: {', '.join(wrong)}.")
+
+    dest = Destination.of(out if out is not None else str(dirs[0]))
+    dest.makedirs()
+    dest.remove(manifest.MANIFEST)
+    absent = []
+    for t in parts:
+        for p in sorted(parts[t]):
+            src, entry = parts[t][p]
+            if dest.size(entry["path"]) == entry["bytes"]:
+                continue  # written there (shared storage), or copied by an earlier merge
+            if src.url == dest.url:
+                absent.append(f"{src}/{entry['path']}")
+                continue
+            _copy(src, dest, entry)
+    if absent:
+        more = f" ... and {len(absent) - 5} more" if len(absent) > 5 else ""
+        raise SpecgenError("part files listed in the shard manifests are missing or have another size: "
+                           + ", ".join(absent[:5]) + more + ".")
+    compile.remove_leftovers(dest, {t: [e["path"] for _, e in parts[t].values()] for t in parts})
+    results = {t: [parts[t][p][1] for p in sorted(parts[t])] for t in parts}
+    doc = compile.finish(plan, d, dest, fmt=ref["format"], compression=ref["compression"], results=results)
+    for name in dest.listdir():  # folded into manifest.json: the directory is now a one-machine run's
+        if manifest.SHARD_FILE.match(name):
+            dest.remove(name)
+    return doc
