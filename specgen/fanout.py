@@ -101,20 +101,6 @@ class Fanout:
         pos = np.searchsorted(starts, rows, side="right") - 1
         return parents[pos], rows - starts[pos]
 
-    def starts(self, parents: np.ndarray) -> np.ndarray:
-        """Global index of each parent's first child (parents sorted ascending)."""
-        blk = parents // self.block
-        if self.block == 1:
-            return self.cum[parents]
-        ublk = _unique_sorted(blk)
-        allp = (ublk[:, None] * self.block + np.arange(self.block)).ravel()
-        valid = allp < self.n_parents
-        c = np.zeros(len(allp), dtype=np.int64)
-        c[valid] = self.counts(allp[valid])
-        c = c.reshape(len(ublk), self.block)
-        starts = (np.cumsum(c, axis=1) - c + self.cum[ublk][:, None]).ravel()
-        return starts[np.searchsorted(allp, parents)]
-
 
 def _is_sorted(a: np.ndarray) -> bool:
     return len(a) < 2 or bool(np.all(a[1:] >= a[:-1]))

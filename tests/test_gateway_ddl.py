@@ -14,7 +14,6 @@ import subprocess
 import pytest
 
 from conftest import ROOT
-from dbtargets import Postgres, unavailable
 from specgen import api
 
 REFERENCE = json.loads((ROOT / "tests" / "reference" / "mcp_gateway_schema.json").read_text())
@@ -84,17 +83,12 @@ def ddl(tmp_path_factory):
 
 @pytest.mark.db
 def test_postgres_ddl_matches_the_gateway_schema(ddl, tmp_path):
-    reason = Postgres.probe()
-    if reason:
-        unavailable(reason)
-    db = Postgres(tmp_path)
-    db.create()
-    try:
+    from conftest import _fresh_db
+
+    for db in _fresh_db("postgres", tmp_path):
         for f in ("schema.sql", "post_data.sql"):
             db.run(["psql", *db.conn, "-d", db.name, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(ddl["postgres"] / f)])
         got = _read_postgres(db)
-    finally:
-        db.drop()
     problems = compare(got, expected("postgresql"))
     assert not problems, "\n".join(problems)
 
