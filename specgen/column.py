@@ -143,3 +143,31 @@ def as_text(col: Column) -> pl.Series:
     if col.kind == "date":
         return pl.Series(v, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
     return pl.Series(v).cast(pl.String)
+
+
+def matches(col: Column, values) -> np.ndarray:
+    """Rows whose value, written as text (``as_text``), is one of ``values``; NULLs never match.
+
+    Compared natively where the kind allows (booleans, integers; coded text on its dictionary),
+    so no per-row Python strings are made.
+    """
+    values = [str(v) for v in values]
+    n = len(col)
+    if col.kind == "bool":
+        want = {v for v in values if v in ("true", "false")}
+        if len(want) == 2:
+            hit = np.ones(n, dtype=bool)
+        elif want:
+            hit = col.values == (want.pop() == "true")
+        else:
+            hit = np.zeros(n, dtype=bool)
+    elif col.kind == "int":
+        ints = [int(v) for v in values if v.lstrip("-").isdigit() and str(int(v)) == v]
+        hit = np.isin(col.values, np.array(ints, dtype=np.int64)) if ints else np.zeros(n, dtype=bool)
+    elif col.codes is not None and col._values is None:
+        hit = col.dictionary.is_in(values).fill_null(False).to_numpy()[col.codes]
+    elif isinstance(col.values, pl.Series):
+        hit = col.values.is_in(values).fill_null(False).to_numpy()
+    else:
+        hit = as_text(col).is_in(values).fill_null(False).to_numpy()
+    return hit & ~col.null_mask() if col.nulls is not None else hit

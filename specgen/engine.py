@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from specgen import counter
-from specgen.column import Column, as_text
+from specgen.column import Column, as_text, matches
 from specgen.distributions import skewed_rank
 
 SPECIAL = ("_index", "_ordinal")
@@ -65,6 +65,15 @@ class Rows:
         self._columns: dict[str, Column] = {}
         self._links: dict[str, tuple[Rows, np.ndarray | None]] = {}
         self._located: tuple[np.ndarray, np.ndarray] | None = None
+        self._of: tuple[Rows, np.ndarray] | None = None  # (rows, positions) this is a subset of
+
+    def subset(self, positions: np.ndarray) -> Rows:
+        """These rows at ``positions``; columns already computed here are reused, not recomputed."""
+        sub = Rows(self.plan, self.table, self.idx[positions])
+        sub._of = (self, positions)
+        if self._located is not None:
+            sub._located = (self._located[0][positions], self._located[1][positions])
+        return sub
 
     # -- context for generators ---------------------------------------------------------------
 
@@ -97,7 +106,8 @@ class Rows:
     def column(self, name: str) -> Column:
         col = self._columns.get(name)
         if col is None:
-            col = self._compute(name)
+            whole = self._of[0]._columns.get(name) if self._of is not None else None
+            col = whole.take(self._of[1]) if whole is not None else self._compute(name)
             self._columns[name] = col
         return col
 
@@ -147,9 +157,7 @@ class Rows:
         return col
 
     def _condition(self, cond) -> np.ndarray:
-        on = self.path(cond.column)
-        text = as_text(on).to_numpy()
-        mask = np.isin(text, np.array(cond.values, dtype=object)) & ~on.null_mask()
+        mask = matches(self.path(cond.column), cond.values)
         return ~mask if cond.negate else mask
 
     # -- links ------------------------------------------------------------------------------------

@@ -48,15 +48,14 @@ class Fanout:
         if spec.dist is not None:
             k = spec.dist.sample(u)
         else:
-            from specgen.column import as_text
+            from specgen.column import matches
             from specgen.engine import Rows
 
             on = Rows(self.plan, self.parent, parents).path(spec.switch_on)
-            text = as_text(on).to_numpy()
             k = np.zeros(len(parents), dtype=np.int64)
             matched = np.zeros(len(parents), dtype=bool)
             for value, dist in spec.cases.items():
-                mask = (text == value) & ~on.null_mask()
+                mask = matches(on, [value])
                 if mask.any():
                     k[mask] = dist.sample(u[mask])
                 matched |= mask

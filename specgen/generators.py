@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from specgen import counter
-from specgen.column import Column, as_text, text_from_bytes
+from specgen.column import Column, as_text, matches, text_from_bytes
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -867,19 +867,39 @@ class Switch(Generator):
         return all(g.accepts(kind) for g in self.children_gens())
 
     def evaluate(self, rows, key, kind):
+        """Each case is evaluated on its own rows only (a link or id built for the rows of one
+        case is not built for the others), then the pieces are put back in row order."""
         on = rows.path(self.on)
-        text = as_text(on).to_numpy()
-        on_null = on.null_mask()
         n = len(rows.idx)
-        if self.default is not None:
-            out = self.default.evaluate(rows, counter.sub_key(key, "default"), kind)
-        else:
-            out = Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        rest = np.ones(n, dtype=bool)
+        pieces: list[tuple[np.ndarray, Column]] = []
         for value, g in self.cases.items():
-            mask = (text == str(value)) & ~on_null
+            mask = matches(on, [value]) & rest
             if mask.any():
-                out = out.where(mask, g.evaluate(rows, counter.sub_key(key, value), kind))
-        return out
+                pos = np.flatnonzero(mask)
+                pieces.append((pos, g.evaluate(rows.subset(pos), counter.sub_key(key, value), kind)))
+                rest &= ~mask
+        if rest.any():
+            pos = np.flatnonzero(rest)
+            if self.default is not None:
+                pieces.append((pos, self.default.evaluate(rows.subset(pos), counter.sub_key(key, "default"), kind)))
+            else:
+                pieces.append((pos, Column(kind, _zeros(kind, len(pos)), np.ones(len(pos), dtype=bool))))
+        return _assemble(kind, n, pieces)
+
+
+def _assemble(kind: str, n: int, pieces: list[tuple[np.ndarray, Column]]) -> Column:
+    """One column from pieces that each cover some row positions (together: all, once)."""
+    if len(pieces) == 1:
+        return pieces[0][1]
+    positions = np.concatenate([p for p, _ in pieces])
+    order = np.argsort(positions, kind="stable")
+    nulls = np.concatenate([c.null_mask() for _, c in pieces])[order] if any(c.nulls is not None for _, c in pieces) else None
+    if kind in ("text", "json", "bytes"):
+        values = pl.concat([c.values for _, c in pieces]).gather(order)
+    else:
+        values = np.concatenate([np.asarray(c.values) for _, c in pieces])[order]
+    return Column(kind, values, nulls)
 
 
 # -- building from the spec form ---------------------------------------------------------------
