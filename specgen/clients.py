@@ -45,6 +45,10 @@ class Client:
     def argv(self, stack: ExitStack, query: bool) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def command(self, stack: ExitStack, query: bool) -> tuple[list[str], tuple[int, ...]]:
+        """argv and the file descriptors the client must inherit (``pass_fds``)."""
+        return self.argv(stack, query), ()
+
     def env(self) -> dict[str, str]:
         return client_env(self.url)
 
@@ -61,9 +65,9 @@ class Client:
         """Run a script; call ``on_marker`` for each marker line as it arrives; return other output
         (tab-separated rows when ``tabular``)."""
         with ExitStack() as stack:
-            argv = self.argv(stack, query=tabular)
+            argv, fds = self.command(stack, query=tabular)
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=self.cwd, env=self.env(), text=True, bufsize=1)
+                                    cwd=self.cwd, env=self.env(), text=True, bufsize=1, pass_fds=fds)
             err_chunks: list[str] = []
             t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
             t.start()
@@ -97,8 +101,9 @@ class Client:
     def query(self, sql: str) -> list[list[str | None]]:
         """Rows of one query, values as text, NULL as None."""
         with ExitStack() as stack:
-            argv = self.argv(stack, query=True)
-            proc = subprocess.run(argv, input=sql, capture_output=True, text=True, cwd=self.cwd, env=self.env())
+            argv, fds = self.command(stack, query=True)
+            proc = subprocess.run(argv, input=sql, capture_output=True, text=True, cwd=self.cwd, env=self.env(),
+                                  pass_fds=fds)
         if proc.returncode != 0 or self.failed(proc.stderr):
             raise ClientError(f"{self.program} failed on {self.url.redacted()}: {self.clean(proc.stderr)}")
         rows = []
@@ -137,15 +142,16 @@ class PsqlClient(Client):
 class MysqlClient(Client):
     program = "mysql"
 
-    def argv(self, stack, query):
-        cnf = stack.enter_context(option_file(self.url))
-        # --defaults-extra-file must come first; --batch gives tab-separated output.
+    def command(self, stack, query):
+        # The option file (with the password) is a pipe the client inherits: see dburl.option_file.
+        cnf, fd = stack.enter_context(option_file(self.url))
+        # --defaults-extra-file must come first; --batch gives tab-separated output;
         # --unbuffered: flush after each statement, or marker lines would wait for the end.
         args = [self.which(), f"--defaults-extra-file={cnf}", "--local-infile=1", "--batch", "--unbuffered",
                 "--skip-column-names", "--default-character-set=utf8mb4", self.url.database]
         if query:
             args.insert(-1, "--raw")
-        return args
+        return args, (fd,)
 
     def env(self):
         env = client_env(self.url)

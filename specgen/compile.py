@@ -136,10 +136,10 @@ def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.J
     stats_length = {}
     skip = set(dialect.stats_skip_length or ())
     for t in tables:
-        rows = plan.rows[t]
-        est = plan.tables[t].est_bytes
-        per_row = est / rows if rows and est else 100.0
-        insert_rows[t] = int(max(1, min(int(dialect.sql_insert_rows), int(dialect.sql_statement_bytes) // max(1, int(per_row)))))
+        if fmt == "sql":  # INSERT statements of about sql_statement_bytes: wide tables get fewer rows each
+            per_row = plan.row_bytes(t) or 100.0
+            insert_rows[t] = int(max(1, min(int(dialect.sql_insert_rows),
+                                            int(dialect.sql_statement_bytes) // max(1, int(per_row)))))
         stats_length[t] = [c.name for c in plan.model.tables[t].stored
                            if c.kind in ("text", "json", "bytes") and c.type.base not in skip]
     return write.Job(

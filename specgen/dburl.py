@@ -8,16 +8,15 @@ Accepted forms (SQLAlchemy style, as in the gateway's ``DATABASE_URL``):
 * ``mysql://…``, ``mysql+pymysql://…``, ``mysql+mysqldb://…``, ``mariadb://…``, ``mariadb+pymysql://…``
 
 A password never reaches argv, logs or reports: ``redacted()`` hides it, and ``client_env`` /
-``option_file`` pass it through the environment (PostgreSQL) or a 0600 option file (MySQL).
+``option_file`` pass it through the environment (PostgreSQL) or an option file the client reads
+from an inherited pipe (MySQL), so it is never written to disk either.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from specgen.errors import SpecgenError
@@ -127,20 +126,26 @@ def client_env(url: DatabaseUrl) -> dict[str, str]:
 
 @contextmanager
 def option_file(url: DatabaseUrl):
-    """A 0600 MySQL option file with the connection settings (and password); removed afterwards."""
+    """A MySQL option file with the connection settings (and password), as ``(path, fd)``.
+
+    The file is a pipe the client inherits (``/dev/fd/N``; pass ``fd`` in ``pass_fds``): the
+    password never touches the disk, so a killed process cannot leave it behind.
+    """
     lines = ["[client]", f"host={url.host}", f"port={url.port}", f"user={url.user}"]
     if url.password is not None:
         lines.append(f'password="{_opt_escape(url.password)}"')
     if url.host in ("localhost",):
         lines.append("protocol=tcp")
-    fd, path = tempfile.mkstemp(prefix="specgen-", suffix=".cnf")
+    data = ("\n".join(lines) + "\n").encode()
+    read_fd, write_fd = os.pipe()
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        yield Path(path)
+        os.write(write_fd, data)  # a few hundred bytes: well within the pipe's buffer
     finally:
-        Path(path).unlink(missing_ok=True)
+        os.close(write_fd)
+    try:
+        yield f"/dev/fd/{read_fd}", read_fd
+    finally:
+        os.close(read_fd)
 
 
 def _opt_escape(value: str) -> str:

@@ -64,3 +64,15 @@ def format_path(path: Iterable[object]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def parse_json(text: str | bytes, where: str) -> object:
+    """JSON from a file the user handed us (a pool, a manifest): a syntax error is a user error
+    located at its line and column, not an internal one."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+        raise SpecgenError(f"{where}:{line}:{col}: invalid JSON: {getattr(exc, 'msg', exc)}") from None

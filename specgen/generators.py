@@ -12,6 +12,7 @@ generator; spec validation has already checked the parameters against the JSON S
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -234,17 +235,23 @@ class Const(Generator):
         n = len(rows.idx)
         if self.value is None:
             return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
-        if kind == "json":
-            return Column(kind, pl.Series([json_text(self.value)]).extend_constant(json_text(self.value), n - 1)
-                          if n else pl.Series([], dtype=pl.String))
-        if kind in ("text", "bytes"):
-            return Column.coded(kind, pl.Series([self.value], dtype=pl.String), np.zeros(n, dtype=np.int32))
-        if kind == "timestamp":
-            return Column(kind, np.full(n, parse_instant(self.value), dtype=np.int64))
-        if kind == "date":
-            return Column(kind, np.full(n, parse_instant(self.value) // 86400, dtype=np.int64))
+        return literal_column(kind, [self.value], np.zeros(n, dtype=np.int32))
+
+
+def literal_column(kind: str, values: list, codes: np.ndarray) -> Column:
+    """A column of spec literals (``const``, ``categorical`` values) picked by ``codes``; a None
+    value gives NULL. Text stays coded on the distinct values."""
+    nulls = np.array([v is None for v in values])[codes] if any(v is None for v in values) else None
+    if kind in ("text", "bytes", "json"):
+        table = [json_text(v) if kind == "json" else ("" if v is None else v) for v in values]
+        return Column.coded(kind, pl.Series(table, dtype=pl.String), codes, nulls)
+    if kind in ("timestamp", "date"):
+        scale = 86400 if kind == "date" else 1
+        table = np.array([0 if v is None else parse_instant(v) // scale for v in values], dtype=np.int64)
+    else:
         dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[kind]
-        return Column(kind, np.full(n, self.value, dtype=dtype))
+        table = np.array([0 if v is None else v for v in values], dtype=dtype)
+    return Column(kind, table[codes], nulls)
 
 
 def _zeros(kind: str, n: int):
@@ -578,18 +585,7 @@ class Categorical(Generator):
     def evaluate(self, rows, key, kind):
         k = np.searchsorted(self._cdf, counter.uniform(key, rows.idx), side="right")
         np.minimum(k, len(self.values) - 1, out=k)
-        nulls = None
-        if any(v is None for v in self.values):
-            nulls = np.array([v is None for v in self.values])[k]
-        if kind in ("text", "bytes", "json"):
-            vals = [json_text(v) if kind == "json" else ("" if v is None else v) for v in self.values]
-            return Column.coded(kind, pl.Series(vals, dtype=pl.String), k, nulls)
-        if kind == "timestamp":
-            table = np.array([0 if v is None else parse_instant(v) for v in self.values], dtype=np.int64)
-        else:
-            dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[kind]
-            table = np.array([0 if v is None else v for v in self.values], dtype=dtype)
-        return Column(kind, table[k], nulls)
+        return literal_column(kind, self.values, k)
 
 
 @dataclass
@@ -753,10 +749,14 @@ class JsonArray(Generator):
             size = len(pool)
             start = counter.below(counter.sub_key(key, "start"), rows.idx, size)
             stride = _coprime_stride(counter.words(counter.sub_key(key, "stride"), rows.idx), size)
-            escaped = rows.pools.filtered(pool.name, (("json", None),), json_escape)
+            # Text items become JSON strings; a pool of JSON documents gives the documents themselves.
+            if pool.kind == "json":
+                items, quote = pool.values, ""
+            else:
+                items, quote = rows.pools.filtered(pool.name, (("json", None),), json_escape), '"'
             for j in range(self.max):
                 pos = (start + j * stride) % size
-                frags.append(pl.lit('"') + pl.lit(escaped.gather(pos)) + pl.lit('"'))
+                frags.append(pl.lit(quote) + pl.lit(items.gather(pos)) + pl.lit(quote))
         else:
             for j in range(self.max):
                 frags.append(json_fragment(self.items, rows, counter.sub_key(key, j)))
@@ -774,8 +774,14 @@ def _coprime_stride(w: np.ndarray, size: int) -> np.ndarray:
     """A stride in [1, size) coprime with ``size`` per row, so ``start + j*stride`` never repeats."""
     if size <= 2:
         return np.ones(len(w), dtype=np.int64)
-    strides = np.array([s for s in range(1, size) if math.gcd(s, size) == 1], dtype=np.int64)
+    strides = _coprimes(size)
     return strides[(w % np.uint64(len(strides))).astype(np.int64)]
+
+
+@functools.cache
+def _coprimes(size: int) -> np.ndarray:
+    n = np.arange(1, size, dtype=np.int64)
+    return n[np.gcd(n, size) == 1]
 
 
 def json_fragment(g: Generator, rows, key) -> pl.Expr:

@@ -19,7 +19,6 @@ Stages (``load``):
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import queue
 import threading
@@ -31,7 +30,7 @@ from specgen import ddl
 from specgen import dialect as dialects
 from specgen.clients import MARKER, Client, ClientError, client_for
 from specgen.dburl import DatabaseUrl
-from specgen.errors import SpecgenError
+from specgen.errors import SpecgenError, parse_json
 
 LEDGER = "specgen_load_ledger"
 _SCHEMA_MARK = "schema:created"  # ledger row: specgen made the schema, its constraints are still to come
@@ -84,7 +83,10 @@ def read_manifest(dump_dir: Path) -> dict:
     if not path.is_file():
         raise SpecgenError(f"{path}: not found; is {dump_dir} a complete specgen dump? "
                            "(compile writes manifest.json last)")
-    return json.loads(path.read_text())
+    doc = parse_json(path.read_text(), str(path))
+    if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict) or "dialect" not in doc:
+        raise SpecgenError(f"{path}: not a specgen manifest (no 'dialect' and 'tables')")
+    return doc
 
 
 class Loader:
@@ -437,12 +439,20 @@ class _Session:
         from contextlib import ExitStack
 
         self._stack = ExitStack()
-        argv = self.client.argv(self._stack, query=False)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     cwd=self.loader.dir, env=self.client.env(), text=True, bufsize=1)
-        self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
-        self._err.start()
-        self.send(_session_prefix(self.loader.url.dialect) + self._pragmas())
+        try:
+            argv, fds = self.client.command(self._stack, query=False)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         cwd=self.loader.dir, env=self.client.env(), text=True, bufsize=1,
+                                         pass_fds=fds)
+            self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
+            self._err.start()
+            self.send(_session_prefix(self.loader.url.dialect) + self._pragmas())
+        except BaseException:
+            self._stack.close()
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            raise
         return self
 
     def _pragmas(self) -> str:
@@ -462,33 +472,40 @@ class _Session:
             self._fail()
 
     def load(self, table: str, f: dict) -> None:
+        """One part in one transaction, committed together with its ledger row."""
         lo = self.loader
         q = lo.dialect.quote
         path, decompress, feeder = self._source(f)
         body = lo.part_statements(table, f, path, decompress)
         ledger = f"INSERT INTO {q(LEDGER)} VALUES ('{lo.dump_id}', '{f['path']}', {int(f['rows'])});"
         begin = "BEGIN;" if lo.url.dialect != "mysql" else "START TRANSACTION;"
-        self.send(f"{begin}\n{body}{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
-        if feeder:
-            feeder.start()
+        if feeder is None:
+            self.send(f"{begin}\n{body}{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
+            self._wait(f["path"])
+            return
+        # Through a pipe the client sees a short read as the end of the file: commit only once the
+        # decompressor has finished without error.
+        self.send(f"{begin}\n{body}{self.client.marker('read ' + f['path'])}\n")
+        feeder.start()
+        self._wait("read " + f["path"])
+        feeder.join()
+        if feeder.error:
+            self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
+            self._wait("rolled back")
+            raise SpecgenError(f"cannot decompress {f['path']}: {feeder.error}")
+        self.send(f"{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
         self._wait(f["path"])
-        if feeder:
-            feeder.join()
-            if feeder.error:
-                raise feeder.error
 
     def _source(self, f: dict):
-        """The path the client reads, the decompress command for it, and a pipe feeder if any."""
-        path = f["path"]
-        compressed = self.loader.suffix and path.endswith(self.loader.suffix)
-        if not compressed:
-            return path, None, None
-        cmd = {".zst": "zstd -dc", ".gz": "gzip -dc"}[self.loader.suffix]
-        import shutil
+        """The path the client reads, and the pipe feeder for a compressed part (else None).
 
-        if self.loader.url.dialect != "mysql" and shutil.which(cmd.split()[0]):
-            return path, cmd, None
-        # LOAD DATA (and clients without a decompressor) read a named pipe specgen fills.
+        specgen decompresses itself into a named pipe for every client: the clients' own ways
+        (``FROM PROGRAM``, ``"|zstd -dc"``) would not all notice a truncated file, and LOAD DATA
+        and ``\\i`` have none. ``load`` commits a piped part only after the feeder succeeded.
+        """
+        path = f["path"]
+        if not (self.loader.suffix and path.endswith(self.loader.suffix)):
+            return path, None, None
         import tempfile
 
         if self._fifo_dir is None:
@@ -497,7 +514,7 @@ class _Session:
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        return fifo, None, _Feeder(self.loader.dir / path, fifo, self.loader.suffix)
+        return fifo, None, _Feeder(self.loader.dir / path, fifo, self.loader.suffix, f.get("sha256"))
 
     def _wait(self, part: str) -> None:
         for line in self.proc.stdout:
@@ -530,27 +547,45 @@ class _Session:
 
 
 class _Feeder(threading.Thread):
-    """Decompresses a part into a named pipe while the client reads it."""
+    """Decompresses a part into a named pipe while the client reads it, and checks the part's
+    sha256 against the manifest on the way (a truncated stream decompresses without complaint)."""
 
-    def __init__(self, src: Path, fifo: str, suffix: str):
+    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None):
         super().__init__(daemon=True)
-        self.src, self.fifo, self.suffix = src, fifo, suffix
+        self.src, self.fifo, self.suffix, self.sha256 = src, fifo, suffix, sha256
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        import hashlib
+
+        digest = hashlib.sha256()
+
+        class Hashed:  # the compressed bytes, hashed as the decompressor reads them
+            def __init__(self, f):
+                self.f = f
+
+            def read(self, n=-1):
+                data = self.f.read(n)
+                digest.update(data)
+                return data
+
         try:
-            with open(self.fifo, "wb") as out:
+            with open(self.fifo, "wb") as out, open(self.src, "rb") as raw:
+                src = Hashed(raw)
                 if self.suffix == ".zst":
                     import zstandard
 
-                    with open(self.src, "rb") as f:
-                        zstandard.ZstdDecompressor().copy_stream(f, out)
+                    zstandard.ZstdDecompressor().copy_stream(src, out)
                 else:
                     import gzip
                     import shutil
 
-                    with gzip.open(self.src, "rb") as f:
+                    with gzip.GzipFile(fileobj=src, mode="rb") as f:
                         shutil.copyfileobj(f, out, 1 << 20)
+                while src.read(1 << 20):  # anything after the stream still counts for the checksum
+                    pass
+            if self.sha256 and digest.hexdigest() != self.sha256:
+                raise SpecgenError(f"{self.src.name}: sha256 differs from the manifest (damaged or truncated file)")
         except BaseException as exc:  # noqa: BLE001 - reported by the session
             self.error = exc
 

@@ -51,6 +51,14 @@ class Plan:
                 continue
             self.fanouts[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec))
             self.rows[name] = self.fanouts[name].total
+        for name, spec in model.tables.items():
+            for link in spec.links.values():
+                if link.pick == "random" and self.rows[name] and not self.rows[link.table]:
+                    from specgen.errors import SpecgenError
+
+                    raise SpecgenError(f"{spec.file}: links.{link.name}: table '{link.table}' has no rows under "
+                                       f"profile '{model.profile.name}', so the {self.rows[name]:,} rows of "
+                                       f"'{name}' have nothing to link to")
         self.tables: dict[str, TablePlan] = {}
         for name, spec in model.tables.items():
             rows = self.rows[name]
@@ -98,15 +106,19 @@ class Plan:
 
     def _estimate(self, name: str) -> int:
         """Bytes as CSV, from the first rows (deterministic and cheap)."""
+        return int(round(self.row_bytes(name) * self.rows[name]))
+
+    def row_bytes(self, name: str) -> float:
+        """Average bytes of a row as CSV, measured on the table's first rows (0 if it has none)."""
         rows = self.rows[name]
         if rows == 0:
-            return 0
+            return 0.0
         from specgen.engine import generate
 
         sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()
         buf = io.BytesIO()
         sample.write_csv(buf, include_header=False)
-        return int(round(len(buf.getvalue()) / sample.height * rows))
+        return len(buf.getvalue()) / sample.height
 
     @property
     def total_rows(self) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from specgen.errors import SpecgenError
+from specgen.errors import SpecgenError, parse_json
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class PoolStore:
             self._cache[name] = _read(name, path)
         return self._cache[name]
 
+    def loaded(self) -> list[Pool]:
+        """The pools read so far (those a model uses), by name."""
+        return [self._cache[name] for name in sorted(self._cache)]
+
     def filtered(self, name: str, tag: tuple, fn) -> pl.Series:
         """A pool's values transformed once by ``fn`` (e.g. slugified), cached under ``tag``."""
         key = f"{name}\x1f{tag!r}"
@@ -79,7 +83,7 @@ def _read(name: str, path: Path) -> Pool:
         values = [line for line in path.read_text(encoding="utf-8").split("\n") if line != ""]
         kind = "text"
     else:
-        items = json.loads(path.read_text(encoding="utf-8"))
+        items = parse_json(path.read_text(encoding="utf-8"), str(path))
         if not isinstance(items, list) or not items:
             raise SpecgenError(f"{path}: a JSON pool must be a non-empty array")
         if all(isinstance(v, str) for v in items):

@@ -73,6 +73,10 @@ def read_shards(dirs: list[str]) -> list[tuple[Destination, str, dict]]:
             except ValueError as exc:
                 problems.append(f"{src}/{name}: not a shard manifest ({exc}).")
                 continue
+            missing = [k for k in ("shard", "tables", *RUN_KEYS) if not isinstance(doc, dict) or k not in doc]
+            if missing:
+                problems.append(f"{src}/{name}: not a shard manifest (no {', '.join(missing)}).")
+                continue
             found.append((src, name, doc))
     if problems:
         raise SpecgenError("\n".join(problems))

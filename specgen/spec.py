@@ -296,8 +296,9 @@ class _Checker:
                 self.error(doc, (), "an entity spec must be a mapping with 'table' and 'columns'")
                 continue
             errs = schema_errors(doc, "entity")
+            before = len(self.errors)
             data = self.substitute(doc, doc.data)  # reports unknown parameters in any case
-            if errs:
+            if errs or len(self.errors) > before:  # a missing parameter would leave a hole (None)
                 self.errors.extend(errs)
                 continue
             name = data["table"]
@@ -1048,10 +1049,11 @@ def _as_case(v) -> str:
 
 
 def spec_hash(ss: SpecSet, profile: Profile, pools: PoolStore) -> str:
-    """SHA-256 over the entity specs, the profile chain and the pools in use."""
+    """SHA-256 over the entity specs, every profile and the pools in use, each under its name
+    (not its directory): a spec bundle unpacked elsewhere hashes the same."""
     h = hashlib.sha256()
     files = [d.path for d in ss.entities] + [ss.profiles[n].path for n in sorted(ss.profiles)]
-    files += sorted({Path(p.file) for p in pools._cache.values()})
+    files += [Path(p.file) for p in pools.loaded()]
     for p in files:
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()

@@ -27,7 +27,7 @@ def pack(model) -> dict[str, bytes]:
         files[doc.path.name] = doc.path.read_bytes()
     for doc in ss.profiles.values():
         files[f"profiles/{doc.path.name}"] = doc.path.read_bytes()
-    for pool in model.pools._cache.values():
+    for pool in model.pools.loaded():
         # Pools in use are found in the bundle's own pools/ first, whichever directory they came from.
         files[f"pools/{Path(pool.file).name}"] = Path(pool.file).read_bytes()
     return files

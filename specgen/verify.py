@@ -43,7 +43,12 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     path = Path(dump_dir) / "verify.sql"
     if not path.is_file():
         raise SpecgenError(f"{path}: not found (is {dump_dir} a specgen dump directory?)")
-    statements = parse(path.read_text())
+    try:
+        statements = parse(path.read_text())
+    except (ValueError, KeyError) as exc:
+        raise SpecgenError(f"{path}: not a specgen verify.sql ({exc})") from None
+    if not statements:
+        raise SpecgenError(f"{path}: holds no checks; was it written by another specgen version? Compile again.")
     client = client_for(url, cwd=Path(dump_dir))
     if url.dialect == "sqlite":
         results = [client.query(sql.rstrip().rstrip(";"))[0] for sql, _ in statements]

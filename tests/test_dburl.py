@@ -49,14 +49,17 @@ def test_password_never_shown():
         assert "s3cr" not in text and "***" in text
 
 
-def test_password_goes_to_env_or_0600_file():
+def test_password_goes_to_env_or_an_inherited_pipe(tmp_path):
     u = parse("postgresql://bob:pw@db/gw")
     assert client_env(u)["PGPASSWORD"] == "pw"
     m = parse("mysql://bob:p%22w@db/gw")
-    with option_file(m) as path:
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-        assert 'password="p\\"w"' in path.read_text()
-    assert not path.exists()
+    before = set(os.listdir(tmp_path.parent))
+    with option_file(m) as (path, fd):
+        assert path == f"/dev/fd/{fd}" and stat.S_ISFIFO(os.fstat(fd).st_mode)  # a pipe, not a file on disk
+        assert 'password="p\\"w"' in os.read(fd, 4096).decode()
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed afterwards
+    assert set(os.listdir(tmp_path.parent)) == before
 
 
 @pytest.mark.parametrize("bad", ["nonsense", "oracle://u@h/db", "postgresql://u:secret@h", "sqlite://"])

@@ -76,3 +76,22 @@ def test_unknown_table_is_a_user_error(shop_tiny):
 
     with pytest.raises(SpecgenError, match="Did you mean 'orders'"):
         api.generate_table(shop_tiny, "order")
+
+
+def test_json_arrays_of_pooled_documents_embed_the_documents(tmp_path):
+    import json
+
+    from conftest import write_spec_set
+
+    specs = write_spec_set(tmp_path, {
+        "t.yaml": "table: t\nrows: 50\ncolumns:\n  id: {type: integer, gen: sequence}\n"
+                  "  docs: {type: json, gen: {json: {array: {items: {pool: zz_docs}, min: 1, max: 3}}}}\n"
+                  "  tags: {type: json, gen: {json: {array: {items: {pool: words}, min: 2, max: 2}}}}\n",
+        "pools/zz_docs.json": '[{"a": 1}, {"b": [2, 3]}, {"c": "x"}, {"d": null}]\n',
+    })
+    df = api.generate_table(api.plan(specs, "default", estimate=False), "t")
+    for text in df["docs"]:
+        items = json.loads(text)
+        assert 1 <= len(items) <= 3 and all(isinstance(i, dict) for i in items)
+        assert len({json.dumps(i) for i in items}) == len(items)  # distinct within one array
+    assert all(len(set(json.loads(t))) == 2 and all(isinstance(w, str) for w in json.loads(t)) for t in df["tags"])

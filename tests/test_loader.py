@@ -262,3 +262,32 @@ def test_password_never_in_ps_logs_or_report(server_db, password_url, tmp_path):
 def test_password_on_the_command_line_is_warned_about(server_db, password_url, tmp_path):
     proc = run_cli("verify", str(tmp_path / "missing"), "--url", password_url)
     assert "visible to other users" in proc.stderr.decode() and SECRET not in proc.stderr.decode()
+
+
+# -- compressed parts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compress, fmt", [("zstd", "csv"), ("gzip", "csv"), ("zstd", "sql")])
+def test_compressed_parts_load_and_verify(db, tmp_path, compress, fmt):
+    out = tmp_path / "z"
+    api.compile(SHOP, "tiny", db.dialect, out=out, workers=1, chunk_rows=150, compress=compress, fmt=fmt)
+    proc = run_cli("load", str(out), "--url", db.url, "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert failed_checks(db, out) == []
+
+
+def test_truncated_compressed_part_is_not_committed(db, tmp_path):
+    out = tmp_path / "z"
+    m = api.compile(SHOP, "tiny", db.dialect, out=out, workers=1, chunk_rows=100, compress="zstd")
+    files = m["tables"]["page_views"]["files"]
+    part = out / files[1]["path"]
+    good = part.read_bytes()
+    part.write_bytes(good[: len(good) // 2])
+    proc = run_cli("load", str(out), "--url", db.url)
+    assert proc.returncode == 1 and "cannot decompress" in proc.stderr.decode(), proc.stderr.decode()
+    # The parts before it are in; not one row of the truncated part.
+    assert int(db.query(f"SELECT COUNT(*) FROM {q(db, 'page_views')}")[0][0]) == files[0]["rows"]
+    part.write_bytes(good)
+    again = run_cli("load", str(out), "--url", db.url, "--resume")
+    assert again.returncode == 0, again.stderr.decode()
+    assert failed_checks(db, out) == []

@@ -40,3 +40,16 @@ def test_chunk_rows_changes_chunks_not_rows():
     b = api.plan(SHOP, "small", estimate=False)
     assert a.rows == b.rows
     assert a.tables["page_views"].chunks == -(-a.rows["page_views"] // 1000)
+
+
+def test_a_random_link_into_an_empty_table_is_a_user_error(tmp_path):
+    from conftest import write_spec_set
+
+    specs = write_spec_set(tmp_path, {
+        "a.yaml": "table: a\nrows: 0\ncolumns:\n  id: {type: integer, gen: sequence}\n",
+        "b.yaml": "table: b\nrows: 3\nlinks:\n  to: {table: a}\ncolumns:\n  id: {type: integer, gen: sequence}\n"
+                  "  a_id: {type: integer, references: a.id, gen: {ref: to.id}}\n",
+    })
+    proc = run_cli("plan", "--specs", str(specs), "--profile", "default")
+    assert proc.returncode == 1
+    assert "links.to: table 'a' has no rows" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()

@@ -237,3 +237,18 @@ def test_merge_needs_the_specs_the_shards_came_from(shop_shards):
 def test_merge_of_a_directory_without_shards(tmp_path):
     proc = run_cli("manifest", "merge", str(tmp_path))
     assert proc.returncode == 1 and "no shard manifest" in proc.stderr.decode()
+
+
+def test_a_spec_bundle_hashes_like_its_source(tmp_path):
+    """Own pools and shared pools: the bundle a worker unpacks gives the same spec hash."""
+    from conftest import write_spec_set
+    from specgen import specbundle
+
+    specs = write_spec_set(tmp_path, {
+        "t.yaml": "table: t\nrows: 5\ncolumns:\n  id: {type: integer, gen: sequence}\n"
+                  "  a: {type: text, gen: {pool: zz_local}}\n  b: {type: text, gen: {pool: first_names}}\n",
+        "pools/zz_local.txt": "one\ntwo\n",
+    })
+    model = api.model(specs, "default")
+    root = specbundle.materialise(specbundle.pack(model), model.spec_hash)
+    assert api.model(root, "default").spec_hash == model.spec_hash
