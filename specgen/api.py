@@ -136,14 +136,21 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,
                            executor=None if isinstance(executor, str) else executor, shard=shard)
+    if progress is not None and hasattr(progress, "totals"):
+        progress.totals.update({t: p.rows[t] for t in (tables or p.rows)})
     with contextlib.ExitStack() as stack:
         if use_dask:
             options.executor = stack.enter_context(cluster.dask_executor(scheduler, workers))
         if stream is not None:
             comp.compile_stream(p, d, stream, options, progress=progress)
             return None
-        out_dir = dest.url if dest is not None else str(Path("out") / p.model.profile.name / d.name)
+        out_dir = dest.url if dest is not None else default_out_dir(p.model.profile.name, d.name)
         return comp.compile_dir(p, d, out_dir, options, progress=progress)
+
+
+def default_out_dir(profile: str, dialect: str) -> str:
+    """Where a compile writes when no --out is given: ``out/<profile>/<dialect>``."""
+    return str(Path("out") / profile / dialect)
 
 
 def merge_shards(dirs: list[str | Path], out: str | Path | None = None, spec_dir: str | Path | None = None,

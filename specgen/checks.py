@@ -18,7 +18,6 @@ The dialect profile supplies the few SQL spellings that differ (``verify_*`` kno
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from specgen import generators as gens
@@ -266,7 +265,3 @@ def parse_number(text: str | None):
     except ValueError:
         v = float(text)
         return int(v) if v.is_integer() and abs(v) < 2**53 and "." not in text and "e" not in text.lower() else v
-
-
-def is_float(x) -> bool:
-    return isinstance(x, float) and not math.isnan(x)

@@ -133,26 +133,25 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     """
     import time
 
+    from specgen.progress import Progress
+
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
     started = time.perf_counter()
-    progress = _Progress() if sys.stderr.isatty() else None
     if to_stdout:
-        api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed, chunk_rows=chunk_rows,
-                    workers=workers, tables=names, compress=compress, out=out_dir, executor=executor,
-                    scheduler=scheduler, shard=shard, progress=progress)
-        if progress:
-            progress.done()
+        with Progress("write", {}) as progress:
+            api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed,
+                        chunk_rows=chunk_rows, workers=workers, tables=names, compress=compress, out=out_dir,
+                        executor=executor, scheduler=scheduler, shard=shard, progress=progress)
         click.echo(f"streamed {profile} for {dialect} in {time.perf_counter() - started:.1f}s", err=True)
         return
-    m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
-                    workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
-                    shard=shard, progress=progress)
-    if progress:
-        progress.done()
+    with Progress("write", {}) as progress:
+        m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
+                        workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
+                        shard=shard, progress=progress)
     files = [f for t in m["tables"].values() for f in t["files"]]
     rows = sum(f["rows"] for f in files)
     size = sum(f["bytes"] for f in files)
-    where = out_dir or os.path.join("out", m["profile"], m["dialect"])
+    where = out_dir or api.default_out_dir(m["profile"], m["dialect"])
     secs = time.perf_counter() - started
     if "shard" in m:
         k, n = m["shard"]["index"], m["shard"]["count"]
@@ -392,31 +391,6 @@ def schema(kind) -> None:
     from specgen.spec import schema_document
 
     click.echo(schema_document(kind))
-
-
-class _Progress:
-    """One status line on a terminal's stderr: the table being written, its rows so far, rows/s."""
-
-    def __init__(self):
-        import time
-
-        self.clock = time.perf_counter
-        self.started = self.clock()
-        self.rows = 0
-        self.table = None
-        self.table_rows = 0
-
-    def __call__(self, table: str, rows: int) -> None:
-        if table != self.table:
-            self.table, self.table_rows = table, 0
-        self.table_rows += rows
-        self.rows += rows
-        rate = self.rows / max(self.clock() - self.started, 1e-9)
-        click.echo(f"\r\033[K{table}: {self.table_rows:,} rows  ({self.rows:,} in all, {rate:,.0f} rows/s)",
-                   err=True, nl=False)
-
-    def done(self) -> None:
-        click.echo("\r\033[K", err=True, nl=False)
 
 
 def _size(n: int) -> str:

@@ -113,9 +113,6 @@ class Client:
             rows.append([None if v in (NULL, "NULL") else v for v in line.split("\t")])
         return rows
 
-    def scalar(self, sql: str) -> str | None:
-        rows = self.query(sql)
-        return rows[0][0] if rows and rows[0] else None
 
 
 def _feed(proc: subprocess.Popen, script: str) -> None:
@@ -177,9 +174,6 @@ class SqliteClient(Client):
     def failed(self, stderr):
         # sqlite3 -bail stops at the first error, but .import problems are reported as text.
         return "Error" in stderr or "error:" in stderr
-
-    def has_cli(self) -> bool:
-        return shutil.which(self.program) is not None
 
     def execute(self, sql: str) -> None:
         """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""

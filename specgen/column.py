@@ -24,9 +24,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-KINDS = ("int", "float", "bool", "timestamp", "date", "text", "json", "bytes")
 TEXT_KINDS = ("text", "json", "bytes")
-NUMERIC_KINDS = ("int", "float")
 
 
 class Column:
@@ -64,10 +62,6 @@ class Column:
     def __repr__(self) -> str:
         return f"Column({self.kind!r}, rows={len(self)}, coded={self.codes is not None})"
 
-    @property
-    def is_text(self) -> bool:
-        return self.kind in TEXT_KINDS
-
     def take(self, positions: np.ndarray) -> Column:
         """Rows at ``positions`` (numpy integer array)."""
         nulls = None if self.nulls is None else self.nulls[positions]
@@ -88,20 +82,6 @@ class Column:
             return self
         nulls = mask if self.nulls is None else (self.nulls | mask)
         return Column(self.kind, self._values, nulls, dictionary=self.dictionary, codes=self.codes)
-
-    def where(self, mask: np.ndarray, other: Column) -> Column:
-        """``other`` where ``mask`` is true, else self (both of one kind and length)."""
-        if isinstance(self.values, pl.Series):
-            values = pl.select(
-                pl.when(pl.Series(mask)).then(pl.lit(other.values)).otherwise(pl.lit(self.values))
-            ).to_series()
-        else:
-            values = np.where(mask, other.values, self.values)
-        if self.nulls is None and other.nulls is None:
-            nulls = None
-        else:
-            nulls = np.where(mask, other.null_mask(), self.null_mask())
-        return Column(self.kind, values, nulls)
 
     def to_series(self, name: str) -> pl.Series:
         """A typed polars Series with real NULLs (the public shape of generated data)."""

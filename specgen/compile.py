@@ -81,7 +81,7 @@ def executor_for(options: Options, tasks: int, job: write.Job | None = None, pla
     # does not survive a fork.
     saved = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = "1"
-    ship = {"initializer": write.adopt_plan, "initargs": (job, plan)} if plan is not None else {}
+    ship = {"initializer": write.remember_plan, "initargs": (job, plan)} if plan is not None else {}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **ship)
     try:
         yield pool

@@ -9,8 +9,6 @@ file first, then in the shipped ``templates/`` (``data_dir("templates")``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 import sqlglot
 from sqlglot import exp
@@ -153,29 +151,27 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
     return tpl.render("verify.sql", queries=queries, header=header(plan, "verification checks"))
 
 
+def load_context(dialect, table: str, entry: dict, suffix: str = "") -> dict:
+    """What the load templates need of one table, from its manifest entry alone (the loader has
+    no specs): names, columns, files, and the columns the SQLite NULL fix-up must visit."""
+    q = dialect.quote
+    columns = [{"name": q(c["name"]), "raw": c["name"], "kind": c.get("kind", "text")} for c in entry["columns"]]
+    stats = entry.get("stats", {})
+    paths = [f["path"] for f in entry["files"]]
+    return {
+        "name": q(table), "raw": table, "rows": entry["rows"], "columns": columns,
+        "column_list": ", ".join(c["name"] for c in columns),
+        "files": paths,
+        "plain_files": [p[: len(p) - len(suffix)] if suffix else p for p in paths],
+        "null_columns": [c for c in columns if stats.get(c["raw"], {}).get("nulls", 0) > 0],
+        "escaped_columns": [c for c in columns if stats.get(c["raw"], {}).get("escaped", 0) > 0],
+    }
+
+
 def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict, *, fmt: str,
                 decompress: str | None, suffix: str) -> str:
-    loads = []
-    for t in tables:
-        m = manifest_tables[t["raw"]]
-        stats = m["stats"]
-        loads.append({
-            **t,
-            "files": [f["path"] for f in m["files"]],
-            "plain_files": [f["path"][: len(f["path"]) - len(suffix)] if suffix else f["path"] for f in m["files"]],
-            "null_columns": [c for c in t["columns"] if stats[c["raw"]]["nulls"] > 0],
-            "escaped_columns": [c for c in t["columns"] if stats[c["raw"]].get("escaped", 0) > 0],
-        })
+    loads = [load_context(tpl.dialect, t["raw"], manifest_tables[t["raw"]], suffix) for t in tables]
     return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
                       part_template=tpl.find("load_part.sql").name,
                       fixup_template=tpl.find("load_fixups.sql").name if tpl.has("load_fixups.sql") else "",
                       compressed=bool(suffix), header=header(plan, "load script"))
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a small text file atomically (temp name in the same directory, then rename)."""
-    import os
-
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)

@@ -31,11 +31,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from specgen.column import Column, text_from_bytes
+from specgen.column import TEXT_KINDS, Column, text_from_bytes
 
 NULL_MARKER = r"^\\+N$"  # SQLite CSV: text that a loader could take for the \N NULL marker
 _CSV_SPECIAL = ['"', ",", "\r", "\n", "\\"]  # a field holding one of these is quoted
-_TEXT_KINDS = ("text", "json", "bytes")
 
 
 @dataclass
@@ -224,7 +223,7 @@ def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
     mask = null_mask(col)
     if (empty := _all_null(col, mask)) is not None:
         return empty, 0
-    if col.kind in _TEXT_KINDS and _coded(col):
+    if col.kind in TEXT_KINDS and _coded(col):
         # Quote and escape each distinct value once, then gather.
         field, _ = csv_field(_dictionary_column(col), dialect)
         escaped = 0
@@ -234,7 +233,7 @@ def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
         return _nulled(field.gather(col.codes), mask), escaped
     s = spelled(col, dialect)
     escaped = 0
-    if col.kind in _TEXT_KINDS:
+    if col.kind in TEXT_KINDS:
         if dialect.csv_escape_null_marker:
             hit = s.str.contains(NULL_MARKER)
             if mask is not None:
@@ -265,10 +264,10 @@ def text_escape(s: pl.Series, escape_nul: bool) -> pl.Series:
 def escaped_text_field(col: Column, dialect) -> pl.Series:
     if (empty := _all_null(col, col.nulls)) is not None:
         return empty
-    if col.kind in _TEXT_KINDS and _coded(col):
+    if col.kind in TEXT_KINDS and _coded(col):
         return _nulled(escaped_text_field(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     s = spelled(col, dialect)
-    if col.kind in _TEXT_KINDS:
+    if col.kind in TEXT_KINDS:
         s = text_escape(s, bool(dialect.escape_nul))
     return _nulled(s, null_mask(col))
 
@@ -283,7 +282,7 @@ def sql_literal(col: Column, dialect) -> pl.Series:
     kind = col.kind
     if (empty := _all_null(col, col.nulls)) is not None:
         return empty
-    if kind in _TEXT_KINDS and _coded(col):
+    if kind in TEXT_KINDS and _coded(col):
         return _nulled(sql_literal(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     if kind in ("int", "float"):
         s = spelled(col, dialect)

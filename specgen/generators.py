@@ -24,6 +24,8 @@ import polars as pl
 
 from specgen import counter
 from specgen.column import Column, as_text, matches, text_from_bytes
+from specgen.distributions import skewed_rank
+from specgen.errors import did_you_mean
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -289,7 +291,7 @@ class Pool(Generator):
         size = len(rows.pools.get(self.name))
         if self.distinct:
             return rows.sibling_ranks(key, size, self.zipf)
-        return _skewed(counter.uniform(key, rows.idx), size, self.zipf)
+        return skewed_rank(counter.uniform(key, rows.idx), size, self.zipf)
 
     def evaluate(self, rows, key, kind):
         return Column.coded(kind, rows.pools.get(self.name).values, self.ranks(rows, key))
@@ -300,14 +302,10 @@ class Pool(Generator):
         return values.gather(self.ranks(rows, key))
 
 
-def _skewed(u, n, zipf):
-    from specgen.distributions import skewed_rank
-
-    return skewed_rank(u, n, zipf)
-
-
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get"}
+# Filters that keep the digits an index-built part is made of: the part stays unique through them.
+INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 
 
 @dataclass
@@ -347,7 +345,7 @@ class Template(Generator):
         for f in filters:
             fname, _, arg = f.partition(":")
             if fname not in _FILTERS:
-                raise GenError(f"unknown template filter '{fname}' in '{{{body}}}'." + _suggest(fname, _FILTERS))
+                raise GenError(f"unknown template filter '{fname}' in '{{{body}}}'." + did_you_mean(fname, _FILTERS))
             if fname == "pad" and not arg.isdigit():
                 raise GenError(f"filter 'pad' needs a width, e.g. '{{{name}|pad:6}}'")
             if fname == "get" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", arg):
@@ -362,9 +360,9 @@ class Template(Generator):
         for _, name, filters in self.pieces:
             if name is None:
                 continue
-            if name in self.parts and self.parts[name].unique and all(f[0] in ("slug", "lower", "pad") for f in filters):
+            if name in self.parts and self.parts[name].unique and all(f[0] in INDEX_SAFE_FILTERS for f in filters):
                 return True
-            if name == "_index" and all(f[0] in ("slug", "lower", "pad") for f in filters):
+            if name == "_index" and all(f[0] in INDEX_SAFE_FILTERS for f in filters):
                 return True
         return False
 
@@ -470,12 +468,6 @@ def json_escape(s: pl.Series) -> pl.Series:
     return s
 
 
-def _suggest(name, options):
-    from specgen.errors import did_you_mean
-
-    return did_you_mean(name, options)
-
-
 # -- numbers ------------------------------------------------------------------------------------
 
 
@@ -566,7 +558,7 @@ class Zipf(Generator):
     kind = "int"
 
     def evaluate(self, rows, key, kind):
-        r = _skewed(counter.uniform(key, rows.idx), self.max - self.min + 1, self.s)
+        r = skewed_rank(counter.uniform(key, rows.idx), self.max - self.min + 1, self.s)
         return Column("int", r + self.min)
 
 

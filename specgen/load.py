@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specgen import ddl
+from specgen import ddl, write
 from specgen import dialect as dialects
 from specgen.clients import MARKER, Client, ClientError, client_for
 from specgen.dburl import DatabaseUrl
@@ -103,11 +103,11 @@ class Loader:
             raise SpecgenError(f"{dump_dir} was compiled for {self.dialect.name} but the URL is {url.dialect} "
                                f"({url.redacted()}): compile with --dialect {url.dialect}")
         self.tpl = ddl.Templates(self.dialect)
-        self.tpl.require(["load_part.sql"])
+        self.tpl.require(["load_part.sql", "load_session.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
         self.dump_id = hashlib.sha256((self.dir / "manifest.json").read_bytes()).hexdigest()[:16]
-        self.suffix = {"none": "", "gzip": ".gz", "zstd": ".zst"}[self.manifest.get("compression", "none")]
+        self.suffix = write.COMPRESSION[self.manifest.get("compression", "none")][0]
 
     # -- the stages ------------------------------------------------------------------------------
 
@@ -356,22 +356,12 @@ class Loader:
         if errors:
             raise errors[0]
 
-    def part_statements(self, table: str, f: dict, path: str, decompress: str | None) -> str:
-        ctx = self._table_ctx(table)
-        return self.tpl.render("load_part.sql", t=ctx, f=path, format=self.manifest.get("format", "csv"),
-                               decompress=decompress)
+    def part_statements(self, table: str, path: str) -> str:
+        return self.tpl.render("load_part.sql", t=self._context(table), f=path,
+                               format=self.manifest.get("format", "csv"), decompress=None)
 
-    def _table_ctx(self, table: str) -> dict:
-        entry = self.manifest["tables"][table]
-        q = self.dialect.quote
-        cols = [{"name": q(c["name"]), "raw": c["name"], "kind": c.get("kind", "text")} for c in entry["columns"]]
-        stats = entry.get("stats", {})
-        return {
-            "name": q(table), "raw": table, "columns": cols, "column_list": ", ".join(c["name"] for c in cols),
-            "rows": entry["rows"],
-            "null_columns": [c for c in cols if stats.get(c["raw"], {}).get("nulls", 0) > 0],
-            "escaped_columns": [c for c in cols if stats.get(c["raw"], {}).get("escaped", 0) > 0],
-        }
+    def _context(self, table: str) -> dict:
+        return ddl.load_context(self.dialect, table, self.manifest["tables"][table], self.suffix)
 
     def sqlite_fixups(self) -> None:
         """\\N -> NULL and the marker escapes, once per table (recorded in the ledger)."""
@@ -383,7 +373,7 @@ class Loader:
             key = f"fixup:{t}"
             if key in done:
                 continue
-            body = self.tpl.render("load_fixups.sql", t=self._table_ctx(t)) if has else ""
+            body = self.tpl.render("load_fixups.sql", t=self._context(t)) if has else ""
             # Each table's fix-ups commit with their ledger row: they run exactly once.
             steps.append(f"BEGIN;\n{body}INSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{key}', 0);\nCOMMIT;")
         if steps:
@@ -403,8 +393,12 @@ class Loader:
     def read(self, key: str) -> str:
         return (self.dir / self.manifest["files"][key]).read_text()
 
+    def session_sql(self) -> str:
+        """What every connection of this load runs first (the dialect's load_session template)."""
+        return self.tpl.render("load_session.sql")
+
     def script(self, sql: str) -> None:
-        prefix = _session_prefix(self.url.dialect)
+        prefix = self.session_sql()
         if self.url.dialect == "sqlite" and not any(line.startswith(".") for line in sql.splitlines()):
             self.client.execute(prefix + sql)  # plain SQL: in-process, no client start-up
             return
@@ -413,15 +407,6 @@ class Loader:
     def log(self, message: str) -> None:
         if self.progress:
             self.progress.note(message)
-
-
-def _session_prefix(dialect: str) -> str:
-    if dialect == "mysql":
-        return ("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\nSET FOREIGN_KEY_CHECKS = 0;\n"
-                "SET UNIQUE_CHECKS = 0;\n")
-    if dialect == "postgres":
-        return "SET client_min_messages = warning;\n"
-    return "PRAGMA foreign_keys = OFF;\n"
 
 
 class _Session:
@@ -446,7 +431,10 @@ class _Session:
                                          pass_fds=fds)
             self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
             self._err.start()
-            self.send(_session_prefix(self.loader.url.dialect) + self._pragmas())
+            # sqlite3: wait for a concurrent reader (the gateway, a monitor) instead of failing with
+            # "database is locked" at COMMIT (a shell command, hence not in the SQL template).
+            busy = ".timeout 30000\n" if self.loader.url.dialect == "sqlite" else ""
+            self.send(busy + self.loader.session_sql())
         except BaseException:
             self._stack.close()
             if self.proc is not None and self.proc.poll() is None:
@@ -454,15 +442,6 @@ class _Session:
                 self.proc.wait()
             raise
         return self
-
-    def _pragmas(self) -> str:
-        if self.loader.url.dialect == "sqlite":
-            # The default rollback journal survives a killed process (journal_mode=OFF or MEMORY
-            # would not), so --resume is safe; synchronous=OFF only gives up power-loss safety.
-            # .timeout: wait for a concurrent reader (the gateway, a monitor) instead of failing
-            # with "database is locked" at COMMIT.
-            return ".timeout 30000\nPRAGMA synchronous = OFF;\nPRAGMA ignore_check_constraints = ON;\n"
-        return ""
 
     def send(self, text: str) -> None:
         try:
@@ -475,8 +454,8 @@ class _Session:
         """One part in one transaction, committed together with its ledger row."""
         lo = self.loader
         q = lo.dialect.quote
-        path, decompress, feeder = self._source(f)
-        body = lo.part_statements(table, f, path, decompress)
+        path, feeder = self._source(f)
+        body = lo.part_statements(table, path)
         ledger = f"INSERT INTO {q(LEDGER)} VALUES ('{lo.dump_id}', '{f['path']}', {int(f['rows'])});"
         begin = "BEGIN;" if lo.url.dialect != "mysql" else "START TRANSACTION;"
         if feeder is None:
@@ -497,7 +476,7 @@ class _Session:
         self._wait(f["path"])
 
     def _source(self, f: dict):
-        """The path the client reads, and the pipe feeder for a compressed part (else None).
+        """The path the client reads, and the feeder of its pipe for a compressed part (else None).
 
         specgen decompresses itself into a named pipe for every client: the clients' own ways
         (``FROM PROGRAM``, ``"|zstd -dc"``) would not all notice a truncated file, and LOAD DATA
@@ -505,7 +484,7 @@ class _Session:
         """
         path = f["path"]
         if not (self.loader.suffix and path.endswith(self.loader.suffix)):
-            return path, None, None
+            return path, None
         import tempfile
 
         if self._fifo_dir is None:
@@ -514,7 +493,7 @@ class _Session:
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        return fifo, None, _Feeder(self.loader.dir / path, fifo, self.loader.suffix, f.get("sha256"))
+        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix, f.get("sha256"))
 
     def _wait(self, part: str) -> None:
         for line in self.proc.stdout:

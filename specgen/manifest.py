@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -173,16 +172,3 @@ def build_shard(plan, dialect, *, fmt: str, compression: str, shard: tuple[int, 
 
 def dumps(doc: dict) -> str:
     return json.dumps(doc, indent=2) + "\n"
-
-
-def write(out_dir: Path, manifest: dict) -> Path:
-    """Write ``manifest.json`` atomically (it is written last: its presence means a complete run)."""
-    path = Path(out_dir) / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
-    tmp.write_text(dumps(manifest))
-    os.replace(tmp, path)
-    return path
-
-
-def read(out_dir: str | Path) -> dict:
-    return json.loads((Path(out_dir) / MANIFEST).read_text())

@@ -37,11 +37,11 @@ class Marks:
             path = path[:-1]
         return self.values.get((), (1, 1))
 
-    def diag(self, path: Path_, message: str, key: bool = False, shown_path: str | None = None) -> Diagnostic:
+    def diag(self, path: Path_, message: str, key: bool = False) -> Diagnostic:
         from specgen.errors import format_path
 
         line, col = self.at(path, key)
-        return Diagnostic(self.file, line, col, format_path(path) if shown_path is None else shown_path, message)
+        return Diagnostic(self.file, line, col, format_path(path), message)
 
 
 class _Constructor(yaml.constructor.SafeConstructor):

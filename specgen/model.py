@@ -133,7 +133,6 @@ class LinkSpec:
 class UniqueSpec:
     name: str | None
     columns: list[str]
-    where: str | None = None  # partial unique index predicate
 
 
 @dataclass

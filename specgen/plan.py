@@ -28,11 +28,6 @@ class TablePlan:
     parent: str | None
     per_parent: float | None
 
-    def chunk_bounds(self, chunk_rows: int):
-        """(chunk number, first row, end row) for every chunk of this table."""
-        for i in range(self.chunks):
-            yield i, i * chunk_rows, min(self.rows, (i + 1) * chunk_rows)
-
 
 class Plan:
     """Row counts and fan-out indexes for one model (spec set + profile)."""

@@ -24,6 +24,7 @@ class Progress:
         self.lock = threading.Lock()
         self._rich = None
         self._tasks: dict[str, int] = {}
+        self._last = time.perf_counter()  # work reported without start() began at the previous event
 
     def __enter__(self):
         if self.live:
@@ -55,7 +56,8 @@ class Progress:
     def advance(self, table: str, rows: int, total: int | None = None) -> None:
         with self.lock:
             now = time.perf_counter()
-            self.started.setdefault(table, now)
+            self.started.setdefault(table, self._last)
+            self._last = now
             if total is not None:
                 self.totals[table] = total
             self.done[table] = self.done.get(table, 0) + rows

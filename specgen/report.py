@@ -25,7 +25,7 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
     from specgen import verify as verifier
 
     target = dburl.parse(url)
-    out_dir = Path(out) if out else Path("out") / profile / target.dialect
+    out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
     stages: dict[str, dict] = {}
 
     t = time.perf_counter()

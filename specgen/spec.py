@@ -49,7 +49,6 @@ _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 # Keys whose contents are literal data: a "$x" string there is text, not a parameter.
 _LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
-_INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
 
@@ -538,7 +537,7 @@ class _Checker:
         for i, u in enumerate(table.uniques):
             for j, c in enumerate(u.columns):
                 if c not in table.columns:
-                    self.error(doc, ("unique", i, j) if i is not None else ("unique",), f"unknown column '{c}'." +
+                    self.error(doc, ("unique", i, j), f"unknown column '{c}'." +
                                did_you_mean(c, table.columns))
         for i, ix in enumerate(table.indexes):
             for j, c in enumerate(ix.columns):
@@ -758,7 +757,7 @@ class _Checker:
             for _, name, filters in g.pieces:
                 # slug/lower keep the digits a unique part is built from (an index or a key), so
                 # they keep it unique; title/upper/json could merge values and do not count.
-                if name and name not in g.parts and all(f[0] in _INDEX_SAFE_FILTERS for f in filters):
+                if name and name not in g.parts and all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters):
                     if self._unique_path(table, name, depth, first_child):
                         return True
             return False
@@ -850,7 +849,7 @@ class _Checker:
         """
         if g is None or depth > 8:
             return set(), False
-        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
+        safe = all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters)
         if isinstance(g, gens.Ordinal):
             return set(), safe
         if isinstance(g, gens.Pool):
@@ -880,7 +879,7 @@ class _Checker:
         return set(), False
 
     def _carries_path(self, table: TableSpec, path: str, depth: int, filters: tuple) -> tuple[set[str], bool]:
-        safe = all(f[0] in _INDEX_SAFE_FILTERS for f in filters)
+        safe = all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters)
         head, _, rest = path.partition(".")
         if not rest:
             if head == "_ordinal":

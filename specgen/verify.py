@@ -84,9 +84,9 @@ def report(checks: list[Check]) -> dict:
     }
 
 
-def table_text(checks: list[Check], only_failed: bool = False) -> str:
+def table_text(checks: list[Check]) -> str:
     """A plain table of checks for the terminal."""
-    rows = [c for c in checks if not only_failed or not c.ok]
+    rows = checks
     w = max([len(c.name) for c in rows] + [5])
     lines = [f"{'check':<{w}}  {'expected':>16}  {'actual':>16}  result"]
     for c in rows:

@@ -2,7 +2,7 @@
 
 A task is a module-level function of a picklable ``Job`` and a (table, part) - nothing else - so
 any ``concurrent.futures``-style executor (a process pool, a Dask cluster) can run it anywhere.
-Each process gets the plan once - handed over by a process pool (``adopt_plan``) or built from
+Each process gets the plan once - handed over by a process pool (``remember_plan`` as initializer) or built from
 the job (``plan_for``) - and caches it; values do not depend on where or in which order parts are
 produced.
 
@@ -81,13 +81,9 @@ def plan_for(job: Job):
     return plan
 
 
-def adopt_plan(job: Job, plan) -> None:
-    """Process pool initializer: the client's plan, received once per worker process."""
-    remember_plan(job, plan)
-
-
 def remember_plan(job: Job, plan) -> None:
-    """Reuse a plan the caller already has (tasks run in this process)."""
+    """Reuse a plan the caller already has: tasks run in this process, or a process pool hands
+    each worker the client's plan once (as its initializer)."""
     _PLANS.clear()
     _PLANS[_plan_key(job)] = plan
 
