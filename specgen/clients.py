@@ -92,6 +92,26 @@ class Client:
     def failed(self, stderr: str) -> bool:
         return False
 
+    def prepare(self) -> None:
+        """Anything needed before the first connection (a directory for a database file)."""
+
+    def missing_database(self, error: ClientError) -> bool:
+        """Whether ``error`` says the database does not exist (so it can be created)."""
+        return False
+
+    def session_preamble(self) -> str:
+        """Client commands a long-lived loading session starts with (not SQL)."""
+        return ""
+
+    def query_many(self, statements: list[str], prefix: str = "") -> list[list[str | None]]:
+        """The one row each statement returns, all in one client session, in order."""
+        script = prefix + "".join(sql if sql.rstrip().endswith(";") else sql + ";\n" for sql in statements)
+        out = self.run_script(script + "\n", tabular=True)
+        lines = [line for line in out.splitlines() if line != ""]
+        if len(lines) != len(statements):
+            raise ClientError(f"expected {len(statements)} result rows from {self.program}, got {len(lines)}")
+        return [[None if v in (NULL, "NULL") else v for v in line.split("\t")] for line in lines]
+
     def clean(self, stderr: str) -> str:
         text = stderr.strip()
         if self.url.password:
@@ -135,6 +155,9 @@ class PsqlClient(Client):
     def marker(self, text):
         return f"\\echo {MARKER} {text}"
 
+    def missing_database(self, error):
+        return "does not exist" in str(error)
+
 
 class MysqlClient(Client):
     program = "mysql"
@@ -158,6 +181,9 @@ class MysqlClient(Client):
     def marker(self, text):
         return f"SELECT '{MARKER} {text}';"
 
+    def missing_database(self, error):
+        return "Unknown database" in str(error)
+
 
 class SqliteClient(Client):
     """``sqlite3`` CLI when installed; Python's sqlite3 module for queries (and where the CLI is absent)."""
@@ -174,6 +200,24 @@ class SqliteClient(Client):
     def failed(self, stderr):
         # sqlite3 -bail stops at the first error, but .import problems are reported as text.
         return "Error" in stderr or "error:" in stderr
+
+    def prepare(self) -> None:
+        Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+
+    def session_preamble(self) -> str:
+        # Wait for a concurrent reader (the gateway, a monitor) instead of failing with
+        # "database is locked" at COMMIT.
+        return ".timeout 30000\n"
+
+    def run_script(self, script, on_marker=None, tabular=False):
+        if on_marker is None and not tabular and not any(line.startswith(".") for line in script.splitlines()):
+            self.execute(script)  # plain SQL: in-process, no client start-up
+            return ""
+        return super().run_script(script, on_marker, tabular)
+
+    def query_many(self, statements, prefix=""):
+        # In-process: one connection, REGEXP from Python (see query).
+        return [self.query(sql.rstrip().rstrip(";"))[0] for sql in statements]
 
     def execute(self, sql: str) -> None:
         """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""

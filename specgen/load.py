@@ -103,7 +103,7 @@ class Loader:
             raise SpecgenError(f"{dump_dir} was compiled for {self.dialect.name} but the URL is {url.dialect} "
                                f"({url.redacted()}): compile with --dialect {url.dialect}")
         self.tpl = ddl.Templates(self.dialect)
-        self.tpl.require(["load_part.sql", "load_session.sql"])
+        self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
         self.dump_id = hashlib.sha256((self.dir / "manifest.json").read_bytes()).hexdigest()[:16]
@@ -128,9 +128,9 @@ class Loader:
             self.check_empty({k for k in done if k != _SCHEMA_MARK}, fresh)
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh)
-        if self.url.dialect == "sqlite" and self.manifest.get("format") == "csv":
+        if self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv":
             with stage("null fix-ups"):
-                self.sqlite_fixups()
+                self.null_fixups()
         if fresh:
             with stage("constraints"):
                 self.script(self.read("post_data"))
@@ -143,39 +143,23 @@ class Loader:
         return result
 
     def ensure_database(self) -> None:
-        if self.url.dialect == "sqlite":
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        """Create the database when the URL names one that does not exist yet."""
+        self.client.prepare()
+        if not self.dialect.admin_database:  # a database file: it appears when first opened
             return
         try:
             self.client.query("SELECT 1")
         except ClientError as exc:
-            text = str(exc)
-            if "does not exist" not in text and "Unknown database" not in text:
+            if not self.client.missing_database(exc):
                 raise
-            self._create_database()
-
-    def _create_database(self) -> None:
-        name = self.url.database
-        if self.url.dialect == "postgres":
-            admin = client_for(self.url.with_database("postgres"), cwd=self.dir)
-            admin.run_script(f'CREATE DATABASE "{name}";\n')
-        else:
-            admin = client_for(self.url.with_database("mysql"), cwd=self.dir)
-            admin.run_script(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;\n")
-        self.log(f"created database {name}")
+            admin = client_for(self.url.with_database(self.dialect.admin_database), cwd=self.dir)
+            admin.run_script(self.dialect.create_database_sql.format(name=self.dialect.quote(self.url.database)) + "\n")
+            self.log(f"created database {self.url.database}")
 
     def existing_tables(self) -> dict[str, set[str]]:
         """Tables of the dump that exist in the target, with their column names."""
-        if self.url.dialect == "postgres":
-            sql = ("SELECT table_name, column_name FROM information_schema.columns "
-                   "WHERE table_schema = current_schema()")
-        elif self.url.dialect == "mysql":
-            sql = "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = DATABASE()"
-        else:
-            sql = ("SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-                   "WHERE m.type = 'table'")
         out: dict[str, set[str]] = {}
-        for table, column in self.client.query(sql):
+        for table, column in self.client.query(self.dialect.catalog_columns_sql):
             if table in self.manifest["tables"]:
                 out.setdefault(table, set()).add(column)
         return out
@@ -254,13 +238,7 @@ class Loader:
                                f"{' ...' if len(busy) > 6 else ''}; use --truncate to empty them first, "
                                "or --append to add to them")
         if mode == "truncate":
-            names = [q(t) for t in reversed(self.tables)]
-            if self.url.dialect == "postgres":
-                self.script(f"TRUNCATE {', '.join(names)};")
-            elif self.url.dialect == "mysql":
-                self.script("SET FOREIGN_KEY_CHECKS = 0;\n" + "\n".join(f"TRUNCATE TABLE {n};" for n in names))
-            else:
-                self.script("BEGIN;\n" + "\n".join(f"DELETE FROM {n};" for n in names) + "\nCOMMIT;")
+            self.script(self.tpl.render("load_truncate.sql", tables=[q(t) for t in reversed(self.tables)]))
             self.log(f"emptied {len(busy)} table(s)")
 
     def _row_counts(self) -> dict[str, int]:
@@ -290,8 +268,8 @@ class Loader:
         work = self.parts(done)
         if not work:
             return
-        jobs = 1 if self.url.dialect == "sqlite" else max(1, self.options.jobs)
-        if ordered and self.url.dialect == "postgres":
+        jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
+        if ordered and self.dialect.load_enforces_foreign_keys:
             # An existing schema keeps its foreign keys: parents must be complete before children.
             for level in self._levels():
                 batch = [w for w in work if w[0] in level]
@@ -303,9 +281,7 @@ class Loader:
     def _levels(self) -> list[set[str]]:
         """Tables grouped so each group references (by the database's foreign keys) only earlier ones."""
         refs: dict[str, set[str]] = {t: set() for t in self.tables}
-        rows = self.client.query("SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
-                                 "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace")
-        for child, parent in rows:
+        for child, parent in self.client.query(self.dialect.catalog_foreign_keys_sql):
             child, parent = child.strip('"'), parent.strip('"')
             if child in refs and parent in refs and child != parent:
                 refs[child].add(parent)
@@ -363,30 +339,24 @@ class Loader:
     def _context(self, table: str) -> dict:
         return ddl.load_context(self.dialect, table, self.manifest["tables"][table], self.suffix)
 
-    def sqlite_fixups(self) -> None:
-        """\\N -> NULL and the marker escapes, once per table (recorded in the ledger)."""
+    def null_fixups(self) -> None:
+        """The dialect's NULL-marker fix-ups (SQLite: \\N -> NULL), once per table, recorded in the
+        ledger with the same commit so a resumed load never runs them twice."""
         done = self.ledger_parts()
         q = self.dialect.quote
-        has = self.tpl.has("load_fixups.sql")
         steps = []
         for t in self.tables:
             key = f"fixup:{t}"
             if key in done:
                 continue
-            body = self.tpl.render("load_fixups.sql", t=self._context(t)) if has else ""
+            body = self.tpl.render("load_fixups.sql", t=self._context(t))
             # Each table's fix-ups commit with their ledger row: they run exactly once.
             steps.append(f"BEGIN;\n{body}INSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{key}', 0);\nCOMMIT;")
         if steps:
             self.script("\n".join(steps))
 
     def analyze(self) -> None:
-        if self.url.dialect == "postgres":
-            self.script("ANALYZE;")
-        elif self.url.dialect == "mysql":
-            q = self.dialect.quote
-            self.client.run_script("ANALYZE TABLE " + ", ".join(q(t) for t in self.tables) + ";\n")
-        else:
-            self.script("ANALYZE;")
+        self.script(self.tpl.render("load_analyze.sql", tables=[self.dialect.quote(t) for t in self.tables]))
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -398,11 +368,7 @@ class Loader:
         return self.tpl.render("load_session.sql")
 
     def script(self, sql: str) -> None:
-        prefix = self.session_sql()
-        if self.url.dialect == "sqlite" and not any(line.startswith(".") for line in sql.splitlines()):
-            self.client.execute(prefix + sql)  # plain SQL: in-process, no client start-up
-            return
-        self.client.run_script(prefix + sql + "\n")
+        self.client.run_script(self.session_sql() + sql + "\n")
 
     def log(self, message: str) -> None:
         if self.progress:
@@ -431,10 +397,7 @@ class _Session:
                                          pass_fds=fds)
             self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
             self._err.start()
-            # sqlite3: wait for a concurrent reader (the gateway, a monitor) instead of failing with
-            # "database is locked" at COMMIT (a shell command, hence not in the SQL template).
-            busy = ".timeout 30000\n" if self.loader.url.dialect == "sqlite" else ""
-            self.send(busy + self.loader.session_sql())
+            self.send(self.client.session_preamble() + self.loader.session_sql())
         except BaseException:
             self._stack.close()
             if self.proc is not None and self.proc.poll() is None:
@@ -457,7 +420,7 @@ class _Session:
         path, feeder = self._source(f)
         body = lo.part_statements(table, path)
         ledger = f"INSERT INTO {q(LEDGER)} VALUES ('{lo.dump_id}', '{f['path']}', {int(f['rows'])});"
-        begin = "BEGIN;" if lo.url.dialect != "mysql" else "START TRANSACTION;"
+        begin = lo.dialect.load_begin
         if feeder is None:
             self.send(f"{begin}\n{body}{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
             self._wait(f["path"])

@@ -50,10 +50,7 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     if not statements:
         raise SpecgenError(f"{path}: holds no checks; was it written by another specgen version? Compile again.")
     client = client_for(url, cwd=Path(dump_dir))
-    if url.dialect == "sqlite":
-        results = [client.query(sql.rstrip().rstrip(";"))[0] for sql, _ in statements]
-    else:
-        results = _run_batched(client, statements)
+    results = client.query_many([sql for sql, _ in statements], prefix=_session(dump_dir))
     checks: list[Check] = []
     for (_, cs), row in zip(statements, results, strict=True):
         if len(row) != len(cs):
@@ -64,15 +61,13 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     return checks
 
 
-def _run_batched(client, statements) -> list[list[str | None]]:
-    """All statements in one client session; each returns exactly one row, in order."""
-    script = ["SET time_zone = '+00:00';"] if client.url.dialect == "mysql" else []
-    script += [sql if sql.rstrip().endswith(";") else sql + ";" for sql, _ in statements]
-    out = client.run_script("\n".join(script) + "\n", tabular=True)
-    lines = [line for line in out.splitlines() if line != ""]
-    if len(lines) != len(statements):
-        raise SpecgenError(f"verify: expected {len(statements)} result rows from {client.program}, got {len(lines)}")
-    return [[None if v in ("\\N", "NULL") else v for v in line.split("\t")] for line in lines]
+def _session(dump_dir) -> str:
+    """The dialect's session statements (MySQL: UTC time zone for the epoch of DATETIMEs)."""
+    from specgen import ddl
+    from specgen import dialect as dialects
+    from specgen.load import read_manifest
+
+    return ddl.Templates(dialects.load(read_manifest(Path(dump_dir))["dialect"])).render("load_session.sql")
 
 
 def report(checks: list[Check]) -> dict:
