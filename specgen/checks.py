@@ -81,6 +81,7 @@ class _Sql:
         self.dialect = dialect
         self.ident = dialect.quote
         self.epoch = dialect.verify_epoch
+        self.epoch_days = dialect.verify_epoch_days
         self.regex = dialect.verify_regex
         self.char_length = dialect.verify_char_length
         self.byte_length = dialect.verify_byte_length
@@ -135,10 +136,11 @@ def _aggregates(sp: _Sql, c, x: str, st: dict):
         for agg in ("min", "max"):
             if agg in st:
                 yield agg, f"{agg.upper()}({x})", 1e-12 if kind == "float" else 0.0
-    if kind == "timestamp":
+    if kind in ("timestamp", "date"):
+        epoch = sp.epoch if kind == "timestamp" else sp.epoch_days
         for agg in ("min", "max"):
             if agg in st:
-                yield agg, sp.epoch.format(x=f"{agg.upper()}({x})"), 0.0
+                yield agg, epoch.format(x=f"{agg.upper()}({x})"), 0.0
     if kind in ("text", "json") and "sum_length" in st:
         yield "sum_length", f"COALESCE(SUM({sp.char_length.format(x=x)}), 0)", 0.0
     if kind == "bytes" and "sum_length" in st:

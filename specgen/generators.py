@@ -5,9 +5,9 @@ array of row indices, see ``engine.Rows``), the stream key of its node in the sp
 the column being filled; every random draw comes from ``counter`` keyed by that key and counted
 by the row index. Values that must be unique are built from the index through a bijection.
 
-``build(spec, kind)`` turns the spec form (``{"uniform": {"min": 0, "max": 9}}``) into a
-generator; spec validation has already checked the parameters against the JSON Schema, and
-``check()`` reports what a schema cannot see (types, ranges, pools).
+``build(spec)`` turns the spec form (``{"uniform": {"min": 0, "max": 9}}``) into a generator;
+the JSON Schema has checked the parameters' shape before, and ``spec._Checker`` checks what a
+schema cannot see (kinds, ranges, pools, paths) after.
 """
 
 from __future__ import annotations

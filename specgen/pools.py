@@ -97,7 +97,7 @@ def _read(name: str, path: Path) -> Pool:
 
 # -- building pools with Faker --------------------------------------------------------------------
 
-# name -> (faker method, how many distinct values, filter)
+# name -> (faker method, how many distinct values to draw)
 FAKER_POOLS = {
     "first_names": ("first_name", 1000),
     "last_names": ("last_name", 1000),
