@@ -9,6 +9,8 @@ are reported as they arrive, which is how per-part progress and the resume ledge
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -216,8 +218,12 @@ class SqliteClient(Client):
         return super().run_script(script, on_marker, tabular)
 
     def query_many(self, statements, prefix=""):
-        # In-process: one connection, REGEXP from Python (see query).
-        return [self.query(sql.rstrip().rstrip(";"))[0] for sql in statements]
+        # In-process, on one connection, with REGEXP from Python (see query).
+        con = self._connect()
+        try:
+            return [self._fetch(con, sql.rstrip().rstrip(";"))[0] for sql in statements]
+        finally:
+            con.close()
 
     def execute(self, sql: str) -> None:
         """Run SQL statements in-process (no dot-commands): DDL, ledger and fix-ups need no CLI."""
@@ -230,22 +236,33 @@ class SqliteClient(Client):
             con.close()
 
     def query(self, sql):
+        con = self._connect()
+        try:
+            return self._fetch(con, sql)
+        finally:
+            con.close()
+
+    def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.url.database, timeout=30)
         con.create_function("REGEXP", 2, _regexp, deterministic=True)
+        return con
+
+    def _fetch(self, con: sqlite3.Connection, sql: str) -> list[list[str | None]]:
         try:
             rows = con.execute(sql).fetchall()
         except sqlite3.Error as exc:
             raise ClientError(f"sqlite3 failed on {self.url.redacted()}: {exc}") from None
-        finally:
-            con.close()
         return [[None if v is None else _text(v) for v in row] for row in rows]
 
 
 def _regexp(pattern, value):
     # SQLite evaluates "value REGEXP pattern" as regexp(pattern, value).
-    import re
+    return None if pattern is None or value is None else _search(pattern)(value) is not None
 
-    return None if pattern is None or value is None else re.search(pattern, value) is not None
+
+@functools.cache
+def _search(pattern: str):
+    return re.compile(pattern).search
 
 
 def _text(v) -> str:

@@ -9,6 +9,8 @@ file first, then in the shipped ``templates/`` (``data_dir("templates")``).
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 import sqlglot
 from sqlglot import exp
@@ -26,15 +28,7 @@ class Templates:
         roots = [d / "templates" for d in dialect.dirs if (d / "templates").is_dir()]
         shipped = data_dir("templates")
         self.roots = list(dict.fromkeys([*roots, shipped]))
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(r) for r in self.roots]),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            autoescape=False,
-            extensions=["jinja2.ext.do"],
-        )
+        self.env = _environment(tuple(str(r) for r in self.roots))
 
     def candidates(self, name: str) -> list[str]:
         return [f"{d}/{name}.j2" for d in self.dialect.chain if d != "base"] + [f"default/{name}.j2"]
@@ -62,6 +56,21 @@ class Templates:
 
     def render(self, name: str, **context) -> str:
         return self.find(name).render(dialect=self.dialect, version=__version__, **context)
+
+
+@functools.cache
+def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per template search path: compile, load and verify share its compiled
+    templates (Jinja reloads a template whose file changed)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(roots)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        extensions=["jinja2.ext.do"],
+    )
 
 
 # -- structures the templates frame ---------------------------------------------------------------

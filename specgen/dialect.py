@@ -10,6 +10,7 @@ Adding a database needs a YAML file and optional templates (``templates/<name>/`
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -125,13 +126,23 @@ def load(name_or_path: str | Path, extra_dirs: tuple[str | Path, ...] = ()) -> D
 
 
 def _read(path: Path) -> dict:
+    st = path.stat()
+    return copy.deepcopy(_parse(str(path), st.st_mtime_ns, st.st_size))
+
+
+@cache
+def _parse(path: str, mtime_ns: int, size: int) -> dict:
+    """A profile's knobs, parsed once per file version (compile, load and verify all read them)."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(Path(path).read_text(), Loader=_LOADER) or {}
     except yaml.YAMLError as exc:
         raise SpecgenError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise SpecgenError(f"{path}: a dialect profile is a mapping of knobs.")
     return data
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _resolve(path: Path, dirs: tuple[Path, ...]) -> Dialect:
