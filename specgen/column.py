@@ -68,7 +68,9 @@ class Column:
         if self._values is None and self.codes is not None:
             return Column.coded(self.kind, self.dictionary, self.codes[positions], nulls)
         if isinstance(self.values, pl.Series):
-            values = self.values.gather(positions)
+            # Text stays coded: a parent's values reached by many children (a token's jti in its
+            # usage logs) are escaped and quoted once per distinct value by the encoders.
+            return Column.coded(self.kind, self.values, positions, nulls)
         else:
             values = self.values[positions]
         return Column(self.kind, values, nulls)
