@@ -389,7 +389,35 @@ class Template(Generator):
             return c.gen, rows.key(name)
         return None, None
 
+    def _coded(self, rows, key, kind) -> Column | None:
+        """``prefix{name|filters}suffix`` over a coded source (a pool, a categorical, a parent's
+        values): the template is applied to the distinct values and the result stays coded."""
+        if len(self.pieces) != 2:
+            return None
+        (prefix, name, filters), (suffix, _, _) = self.pieces
+        n = len(rows.idx)
+        pool, pool_key = self._pool_source(rows, key, name)
+        if pool is not None:
+            values = rows.pools.get(pool.name).values
+            if len(values) >= n:
+                return None
+            if filters:
+                values = rows.pools.filtered(pool.name, tuple(filters), lambda s: apply_filters(s, filters))
+            codes = pool.ranks(rows, pool_key)
+        else:
+            if name in self.parts:
+                return None
+            col = rows.path(name)  # computed once per batch: the general path below reuses it
+            if col.codes is None or col._values is not None or len(col.dictionary) >= n:
+                return None
+            values, codes = apply_filters(col.dictionary, filters), col.codes
+        if prefix or suffix:
+            values = pl.select(pl.concat_str([pl.lit(prefix), pl.lit(values), pl.lit(suffix)])).to_series()
+        return Column.coded(kind, values, codes)
+
     def evaluate(self, rows, key, kind):
+        if (coded := self._coded(rows, key, kind)) is not None:
+            return coded
         exprs = []
         for literal, name, filters in self.pieces:
             if literal:
