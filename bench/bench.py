@@ -116,7 +116,7 @@ STAGES.update(scale_stages.stages())
 def _child(name: str) -> None:
     fn, kwargs, _ = STAGES[name]
     result = fn(**kwargs)
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result.setdefault("peak_rss_mb", _peak_rss_mb())
     print(json.dumps(result))
 
 

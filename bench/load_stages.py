@@ -122,8 +122,35 @@ def specgen_load(dialect: str, jobs: int = 1, part: str = "data") -> dict:
     return {"rows": rows, "seconds": seconds, "bytes": size, "columns": None}
 
 
+def generate_small(runs: int = 3) -> dict:
+    """``specgen generate --profile small`` into a new SQLite file, wall clock of the whole command
+    (interpreter start-up and imports included), the best of ``runs``; its peak RSS is the
+    command's (``RUSAGE_CHILDREN``)."""
+    import resource
+    import sys
+
+    specgen = Path(sys.executable).parent / "specgen"
+    work = DUMPS / "generate-small"
+    best = None
+    for _ in range(runs):
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        t = time.perf_counter()
+        subprocess.run([str(specgen), "generate", "--profile", "small", "--url", f"sqlite:///{work / 'mcp.db'}",
+                        "--out", str(work / "dump"), "--report", str(work / "report.json")],
+                       check=True, capture_output=True, cwd=work)
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    report = json.loads((work / "report.json").read_text())
+    size = sum((work / "dump" / f["path"]).stat().st_size
+               for e in json.loads((work / "dump" / "manifest.json").read_text())["tables"].values() for f in e["files"])
+    shutil.rmtree(work, ignore_errors=True)
+    return {"rows": report["total_rows"], "seconds": best, "bytes": size, "columns": None,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
 def stages() -> dict:
-    out = {}
+    out = {"generate/small into SQLite, wall (best of 3)": (generate_small, {}, 0)}
     for d in ("postgres", "mysql", "sqlite"):
         tool = {"postgres": "psql \\copy", "mysql": "LOAD DATA", "sqlite": "sqlite3 .import"}[d]
         out[f"load/{d} raw {tool}"] = (raw, {"dialect": d}, 1)
