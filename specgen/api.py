@@ -178,13 +178,14 @@ def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: s
     return loader.load(dump_dir, dburl.parse(url), options, progress)
 
 
-def verify(dump_dir: str | Path, url: str | None = None):
-    """Run every check of ``dump_dir/verify.sql`` against the database; returns the checks."""
+def verify(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1):
+    """Run every check of ``dump_dir/verify.sql`` against the database (in ``jobs`` parallel
+    sessions where it takes them); returns the checks."""
     from specgen import dburl
     from specgen import verify as verifier
     from specgen.destination import require_local
 
-    return verifier.run(require_local(dump_dir, "verify"), dburl.parse(url))
+    return verifier.run(require_local(dump_dir, "verify"), dburl.parse(url), jobs=jobs)
 
 
 def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,

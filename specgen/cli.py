@@ -270,7 +270,8 @@ def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_le
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the checks and their results as JSON.")
 @click.option("--all", "show_all", is_flag=True, help="List every check, not only failures.")
-def verify(dump_dir, url, report_path, show_all) -> None:
+@jobs_option
+def verify(dump_dir, url, report_path, show_all, jobs) -> None:
     """Prove a load: row counts, NULLs, sums vs the manifest, orphans, duplicates, domains.
 
     Runs the checks in DUMP_DIR/verify.sql against the database; exit code 1 if any fails.
@@ -282,7 +283,7 @@ def verify(dump_dir, url, report_path, show_all) -> None:
     from specgen import verify as verifier
     from specgen.report import VerificationFailed
 
-    checks = api.verify(dump_dir, url)
+    checks = api.verify(dump_dir, url, jobs=jobs)
     if report_path:
         with open(report_path, "w") as f:
             json.dump(verifier.report(checks), f, indent=2)

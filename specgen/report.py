@@ -42,7 +42,7 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         stages[f"load.{name}"] = {"seconds": round(secs, 3)}
 
     t = time.perf_counter()
-    checks = verifier.run(out_dir, target)
+    checks = verifier.run(out_dir, target, jobs=jobs)
     stages["verify"] = _stage(time.perf_counter() - t, None)
 
     failed = [c for c in checks if not c.ok]

@@ -3,12 +3,14 @@
 ``verify.sql`` (written by compile from ``checks.build``, see ``ddl.verify_sql``) holds every check: each statement is
 preceded by one ``-- specgen-check: {json}`` line per result column naming the check and its
 expected value, and by ``-- specgen-sql: "<statement as a JSON string>"``. The file also runs as is in the native client, for a human look. Verification
-runs all statements in one client session, compares, and fails naming every failed check.
+runs the statements in one client session (or shares them among ``--jobs`` sessions), compares,
+and fails naming every failed check.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -38,8 +40,11 @@ def parse(text: str) -> list[tuple[str, list[Check]]]:
     return statements
 
 
-def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
-    """Execute every check of ``dump_dir/verify.sql`` against ``url``; returns them with results."""
+def run(dump_dir: Path, url: DatabaseUrl, jobs: int = 1) -> list[Check]:
+    """Execute every check of ``dump_dir/verify.sql`` against ``url``; returns them with results.
+
+    With ``jobs`` > 1 (and a database that takes parallel sessions) the statements are shared
+    among that many client sessions, the costliest first; results keep the file's order."""
     path = Path(dump_dir) / "verify.sql"
     if not path.is_file():
         raise SpecgenError(f"{path}: not found (is {dump_dir} a specgen dump directory?)")
@@ -50,7 +55,21 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     if not statements:
         raise SpecgenError(f"{path}: holds no checks; was it written by another specgen version? Compile again.")
     client = client_for(url, cwd=Path(dump_dir))
-    results = client.query_many([sql for sql, _ in statements], prefix=_session(dump_dir))
+    manifest, dialect = _dump(dump_dir)
+    prefix = _session(dialect)
+    sessions = _share(statements, manifest, jobs if dialect.load_parallel else 1)
+    results: list = [None] * len(statements)
+    if len(sessions) == 1:
+        results = client.query_many([sql for sql, _ in statements], prefix=prefix)
+    else:
+        def one(positions: list[int]) -> None:
+            rows = client.query_many([statements[i][0] for i in positions], prefix=prefix)
+            for i, row in zip(positions, rows, strict=True):
+                results[i] = row
+
+        with ThreadPoolExecutor(len(sessions)) as pool:
+            for f in [pool.submit(one, positions) for positions in sessions]:
+                f.result()
     checks: list[Check] = []
     for (_, cs), row in zip(statements, results, strict=True):
         if len(row) != len(cs):
@@ -61,13 +80,39 @@ def run(dump_dir: Path, url: DatabaseUrl) -> list[Check]:
     return checks
 
 
-def _session(dump_dir) -> str:
-    """The dialect's session statements (MySQL: UTC time zone for the epoch of DATETIMEs)."""
-    from specgen import ddl
+def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int) -> list[list[int]]:
+    """Statement positions for each of at most ``jobs`` sessions: longest first onto the least
+    loaded session, a statement's cost being the rows of the tables its checks read."""
+    if jobs <= 1 or len(statements) <= 1:
+        return [list(range(len(statements)))]
+    rows = {t: e["rows"] for t, e in manifest["tables"].items()}
+
+    def cost(checks: list[Check]) -> int:
+        tables = {c.table for c in checks} | {t for c in checks for t in rows if f" {t}." in f" {c.name}"}
+        return sum(rows.get(t, 0) for t in tables) + 1
+
+    load = [0] * min(jobs, len(statements))
+    shares: list[list[int]] = [[] for _ in load]
+    for i in sorted(range(len(statements)), key=lambda i: -cost(statements[i][1])):
+        k = load.index(min(load))
+        shares[k].append(i)
+        load[k] += cost(statements[i][1])
+    return [sorted(s) for s in shares if s]
+
+
+def _dump(dump_dir):
     from specgen import dialect as dialects
     from specgen.load import read_manifest
 
-    return ddl.Templates(dialects.load(read_manifest(Path(dump_dir))["dialect"])).render("load_session.sql")
+    manifest = read_manifest(Path(dump_dir))
+    return manifest, dialects.load(manifest["dialect"])
+
+
+def _session(dialect) -> str:
+    """The dialect's session statements (MySQL: UTC time zone for the epoch of DATETIMEs)."""
+    from specgen import ddl
+
+    return ddl.Templates(dialect).render("load_session.sql")
 
 
 def report(checks: list[Check]) -> dict:

@@ -33,8 +33,8 @@ def q(db, name: str) -> str:
     return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
 
 
-def failed_checks(db, dump) -> list[str]:
-    proc = run_cli("verify", str(dump), "--url", db.url)
+def failed_checks(db, dump, jobs: int = 1) -> list[str]:
+    proc = run_cli("verify", str(dump), "--url", db.url, "--jobs", str(jobs))
     text = proc.stderr.decode()
     assert "Traceback" not in text
     if proc.returncode == 0:
@@ -50,6 +50,9 @@ def test_load_then_verify(db, dump):
     for t, e in m["tables"].items():
         assert int(db.query(f"SELECT COUNT(*) FROM {q(db, t)}")[0][0]) == e["rows"]
     assert failed_checks(db, dump) == []
+    # Shared among parallel sessions, the checks come back in the same order with the same values.
+    serial = [(c.name, c.actual) for c in api.verify(dump, db.url)]
+    assert [(c.name, c.actual) for c in api.verify(dump, db.url, jobs=3)] == serial
     # The ledger is gone after a complete load; the constraints are in.
     tables = [r[0] for r in db.query(_tables_sql(db))]
     assert "specgen_load_ledger" not in tables
@@ -114,7 +117,7 @@ def test_verify_names_each_fault(db, dump, fault):
     if fault == "duplicate a row":
         db.execute(_relax(db, "page_views"))
     db.execute(_unguarded(db, sql.format(**names)))
-    failed = failed_checks(db, dump)
+    failed = failed_checks(db, dump, jobs=2)
     assert check in failed, failed
 
 
