@@ -13,7 +13,8 @@ Stages (``load``):
    ``specgen_load_ledger``, in ``jobs`` parallel client sessions. A load killed halfway and rerun
    with ``--resume`` skips exactly the committed parts;
 5. SQLite: turn the ``\\N`` markers into NULL (once per table, recorded in the ledger too);
-6. constraints after the data, statistics (``ANALYZE``), then drop the ledger.
+6. constraints after the data (with ``--jobs``: tables' keys and indexes in parallel sessions, then
+   the foreign keys), statistics (``ANALYZE``), then drop the ledger.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +135,7 @@ class Loader:
                 self.null_fixups()
         if fresh:
             with stage("constraints"):
-                self.script(self.read("post_data"))
+                self.constraints()
                 self.script(f"DELETE FROM {self.dialect.quote(LEDGER)} WHERE {self.dialect.quote('part')} = '{_SCHEMA_MARK}';")
         with stage("analyze"):
             self.analyze()
@@ -355,6 +357,26 @@ class Loader:
         if steps:
             self.script("\n".join(steps))
 
+    def constraints(self) -> None:
+        """post_data.sql: as one script, or with ``--jobs`` N (where the database takes parallel
+        sessions) each table's keys and indexes in one of N sessions, biggest tables first, then
+        the foreign keys in one session (adding one locks its parent table too)."""
+        text = self.read("post_data")
+        jobs = self.options.jobs if self.dialect.load_parallel else 1
+        steps = post_data_steps(text)
+        if jobs <= 1 or steps is None:
+            self.script(text)
+            return
+        prelude, keys, foreign_keys, end = steps
+        size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
+        order = sorted(keys, key=lambda t: -size.get(t, 0))
+        with ThreadPoolExecutor(min(jobs, len(order)) or 1) as pool:
+            futures = [pool.submit(self.script, prelude + "".join(keys[t])) for t in order]
+            errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise errors[0]
+        self.script(prelude + "".join(foreign_keys) + end)
+
     def analyze(self) -> None:
         self.script(self.tpl.render("load_analyze.sql", tables=[self.dialect.quote(t) for t in self.tables]))
 
@@ -373,6 +395,34 @@ class Loader:
     def log(self, message: str) -> None:
         if self.progress:
             self.progress.note(message)
+
+
+STEP_PREFIX = "-- specgen-step: "
+
+
+def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], list[str], str] | None:
+    """post_data.sql cut at its ``-- specgen-step:`` lines: (what precedes the first step, each
+    table's key and index statements, the foreign-key statements, what follows the last step);
+    None for a file without steps (written by a template that does not mark them)."""
+    prelude: list[str] = []
+    keys: dict[str, list[str]] = {}
+    foreign_keys: list[str] = []
+    end: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines(keepends=True):
+        if line.startswith(STEP_PREFIX):
+            step = parse_json(line[len(STEP_PREFIX):], "post_data.sql")
+            phase = step.get("phase")
+            if phase == "keys":
+                current = keys.setdefault(step["table"], [])
+            elif phase == "foreign_keys":
+                current = foreign_keys
+            else:
+                current = end
+        (prelude if current is None else current).append(line)
+    if current is None:
+        return None
+    return "".join(prelude), keys, foreign_keys, "".join(end)
 
 
 class _Session:
