@@ -359,8 +359,13 @@ class Loader:
 
     def constraints(self) -> None:
         """post_data.sql: as one script, or with ``--jobs`` N (where the database takes parallel
-        sessions) each table's keys and indexes in one of N sessions, biggest tables first, then
-        the foreign keys in one session (adding one locks its parent table too)."""
+        sessions) its key and index steps shared among N sessions, then the foreign keys in one
+        session (adding one locks its parent table too).
+
+        The steps of a big table are tasks of their own, biggest table first, so several sessions
+        build its indexes at once (the database's locks order what cannot overlap, such as a
+        primary key and an index of the same table; a step holds one table's lock, so they never
+        deadlock); small tables go in at most N bundles, saving client start-ups."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
         steps = post_data_steps(text)
@@ -369,13 +374,24 @@ class Loader:
             return
         prelude, keys, foreign_keys, end = steps
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
-        order = sorted(keys, key=lambda t: -size.get(t, 0))
-        with ThreadPoolExecutor(min(jobs, len(order)) or 1) as pool:
-            futures = [pool.submit(self.script, prelude + "".join(keys[t])) for t in order]
+        tasks: list[tuple[int, str]] = []
+        bundles: list[list[str]] = [[] for _ in range(jobs)]
+        weight = [0] * jobs
+        for t in sorted(keys, key=lambda t: -size.get(t, 0)):
+            if size.get(t, 0) >= BIG_TABLE_BYTES:
+                tasks += [(size[t], step) for step in keys[t]]
+            else:
+                k = weight.index(min(weight))
+                bundles[k] += keys[t]
+                weight[k] += size.get(t, 0)
+        tasks += [(w, "".join(b)) for w, b in zip(weight, bundles, strict=True) if b]
+        tasks.sort(key=lambda task: -task[0])  # stable: a table's steps keep their order
+        with ThreadPoolExecutor(min(jobs, len(tasks))) as pool:
+            futures = [pool.submit(self.script, prelude + sql) for _, sql in tasks]
             errors = [f.exception() for f in futures if f.exception() is not None]
         if errors:
             raise errors[0]
-        self.script(prelude + "".join(foreign_keys) + end)
+        self.script(prelude + foreign_keys + end)
 
     def analyze(self) -> None:
         self.script(self.tpl.render("load_analyze.sql", tables=[self.dialect.quote(t) for t in self.tables]))
@@ -398,14 +414,17 @@ class Loader:
 
 
 STEP_PREFIX = "-- specgen-step: "
+# With --jobs, a table with at least this much data has its key and index steps run as separate
+# tasks (parallel index builds); smaller tables are bundled.
+BIG_TABLE_BYTES = 64 << 20
 
 
-def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], list[str], str] | None:
+def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], str, str] | None:
     """post_data.sql cut at its ``-- specgen-step:`` lines: (what precedes the first step, each
-    table's key and index statements, the foreign-key statements, what follows the last step);
-    None for a file without steps (written by a template that does not mark them)."""
+    table's key and index steps in file order, the foreign-key steps, what follows the last
+    step); None for a file without steps (written by a template that does not mark them)."""
     prelude: list[str] = []
-    keys: dict[str, list[str]] = {}
+    keys: dict[str, list[list[str]]] = {}
     foreign_keys: list[str] = []
     end: list[str] = []
     current: list[str] | None = None
@@ -414,7 +433,8 @@ def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], list[str], st
             step = parse_json(line[len(STEP_PREFIX):], "post_data.sql")
             phase = step.get("phase")
             if phase == "keys":
-                current = keys.setdefault(step["table"], [])
+                current = []
+                keys.setdefault(step["table"], []).append(current)
             elif phase == "foreign_keys":
                 current = foreign_keys
             else:
@@ -422,7 +442,8 @@ def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], list[str], st
         (prelude if current is None else current).append(line)
     if current is None:
         return None
-    return "".join(prelude), keys, foreign_keys, "".join(end)
+    return ("".join(prelude), {t: ["".join(step) for step in steps] for t, steps in keys.items()},
+            "".join(foreign_keys), "".join(end))
 
 
 class _Session:

@@ -307,24 +307,32 @@ def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
     api.compile(None, "tiny", dialect, out=tmp_path, workers=1)  # the gateway specs: keys, indexes, FKs
     text = (tmp_path / "post_data.sql").read_text()
     prelude, keys, foreign_keys, end = post_data_steps(text)
-    pieces = prelude + "".join(line for lines in keys.values() for line in lines) + "".join(foreign_keys) + end
+    pieces = prelude + "".join(step for steps in keys.values() for step in steps) + foreign_keys + end
     assert sorted(pieces.splitlines()) == sorted(text.splitlines())
     statements = [line for line in text.splitlines() if line and not line.startswith("--")]
     assert not any(line in prelude for line in statements if line.startswith(("ALTER", "CREATE")))
     q = dialects.load(dialect).quote
-    for table, lines in keys.items():
-        for line in lines:
-            if not line.startswith("--"):
-                assert f"TABLE {q(table)} " in line or f" ON {q(table)} " in line, line
-    assert all("FOREIGN KEY" in line for line in foreign_keys if not line.startswith("--"))
+    for table, steps in keys.items():
+        for step in steps:
+            assert step.startswith("-- specgen-step: ")
+            for line in step.splitlines()[1:]:
+                if not line.startswith("--"):
+                    assert f"TABLE {q(table)} " in line or f" ON {q(table)} " in line, line
+    assert all("FOREIGN KEY" in line for line in foreign_keys.splitlines() if not line.startswith("--"))
     assert foreign_keys or dialect == "sqlite"  # SQLite declares them in CREATE TABLE
     assert len(keys) > 20
 
 
-def test_parallel_constraints_match_serial(server_db, tmp_path):
+@pytest.mark.parametrize("split", [False, True], ids=["bundled", "split"])
+def test_parallel_constraints_match_serial(server_db, tmp_path, monkeypatch, split):
     """--jobs 3 builds the gateway's keys, indexes and foreign keys in parallel sessions: the
-    database ends with the same constraints as a serial load, and verify passes. (SQLite loads
-    in one session.)"""
+    database ends with the same constraints as a serial load, and verify passes - with tables
+    bundled, and with every step a task of its own (as for big tables: sessions then wait on
+    each other's table locks). SQLite loads in one session."""
+    from specgen import load as loader
+
+    if split:
+        monkeypatch.setattr(loader, "BIG_TABLE_BYTES", 0)
     db = server_db
     out = tmp_path / "o"
     api.compile(None, "tiny", db.dialect, out=out, workers=1)
