@@ -262,6 +262,9 @@ def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_le
     rate = result.rows / result.seconds if result.seconds else 0
     click.echo(f"loaded {result.rows:,} rows into {result.url} in {result.seconds:.2f}s ({rate:,.0f} rows/s)",
                err=True)
+    stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in result.stages.items() if secs >= 0.005)
+    if stages:
+        click.echo(f"  {stages}", err=True)
 
 
 @cli.command()
