@@ -315,9 +315,10 @@ def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
     for table, steps in keys.items():
         for step in steps:
             assert step.startswith("-- specgen-step: ")
-            for line in step.splitlines()[1:]:
-                if not line.startswith("--"):
-                    assert f"TABLE {q(table)} " in line or f" ON {q(table)} " in line, line
+            statement = " ".join(line for line in step.splitlines() if not line.startswith("--"))
+            assert statement.count(";") == 1 and statement.endswith(";"), step
+            assert statement.startswith((f"ALTER TABLE {q(table)} ", "CREATE ")), step
+            assert f"TABLE {q(table)} " in statement or f" ON {q(table)} " in statement, step
     assert all("FOREIGN KEY" in line for line in foreign_keys.splitlines() if not line.startswith("--"))
     assert foreign_keys or dialect == "sqlite"  # SQLite declares them in CREATE TABLE
     assert len(keys) > 20
