@@ -374,17 +374,11 @@ class Loader:
             return
         prelude, keys, foreign_keys, end = steps
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
-        tasks: list[tuple[int, str]] = []
-        bundles: list[list[str]] = [[] for _ in range(jobs)]
-        weight = [0] * jobs
-        for t in sorted(keys, key=lambda t: -size.get(t, 0)):
-            if size.get(t, 0) >= BIG_TABLE_BYTES:
-                tasks += [(size[t], step) for step in keys[t]]
-            else:
-                k = weight.index(min(weight))
-                bundles[k] += keys[t]
-                weight[k] += size.get(t, 0)
-        tasks += [(w, "".join(b)) for w, b in zip(weight, bundles, strict=True) if b]
+        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES]
+        small = [t for t in keys if t not in big]
+        tasks = [(size[t], step) for t in big for step in keys[t]]
+        for group in balance([size.get(t, 0) for t in small], jobs):
+            tasks.append((sum(size.get(small[i], 0) for i in group), "".join(s for i in group for s in keys[small[i]])))
         tasks.sort(key=lambda task: -task[0])  # stable: a table's steps keep their order
         with ThreadPoolExecutor(min(jobs, len(tasks))) as pool:
             futures = [pool.submit(self.script, prelude + sql) for _, sql in tasks]
@@ -411,6 +405,18 @@ class Loader:
     def log(self, message: str) -> None:
         if self.progress:
             self.progress.note(message)
+
+
+def balance(costs: list[int], n: int) -> list[list[int]]:
+    """Positions of ``costs`` in at most ``n`` groups of about equal total: the costliest first,
+    each onto the least loaded group; positions ascend within a group, empty groups are left out."""
+    load = [0] * max(1, n)
+    groups: list[list[int]] = [[] for _ in load]
+    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
+        k = load.index(min(load))
+        groups[k].append(i)
+        load[k] += costs[i]
+    return [sorted(g) for g in groups if g]
 
 
 STEP_PREFIX = "-- specgen-step: "

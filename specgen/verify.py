@@ -81,23 +81,19 @@ def run(dump_dir: Path, url: DatabaseUrl, jobs: int = 1) -> list[Check]:
 
 
 def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int) -> list[list[int]]:
-    """Statement positions for each of at most ``jobs`` sessions: longest first onto the least
-    loaded session, a statement's cost being the rows of the tables its checks read."""
-    if jobs <= 1 or len(statements) <= 1:
-        return [list(range(len(statements)))]
+    """Statement positions for each of at most ``jobs`` sessions, a statement's cost being the
+    rows of the tables its checks read."""
+    from specgen.load import balance
+
     rows = {t: e["rows"] for t, e in manifest["tables"].items()}
 
     def cost(checks: list[Check]) -> int:
         tables = {c.table for c in checks} | {t for c in checks for t in rows if f" {t}." in f" {c.name}"}
         return sum(rows.get(t, 0) for t in tables) + 1
 
-    load = [0] * min(jobs, len(statements))
-    shares: list[list[int]] = [[] for _ in load]
-    for i in sorted(range(len(statements)), key=lambda i: -cost(statements[i][1])):
-        k = load.index(min(load))
-        shares[k].append(i)
-        load[k] += cost(statements[i][1])
-    return [sorted(s) for s in shares if s]
+    if jobs <= 1 or len(statements) <= 1:
+        return [list(range(len(statements)))]
+    return balance([cost(cs) for _, cs in statements], jobs)
 
 
 def _dump(dump_dir):

@@ -364,3 +364,13 @@ def _drop_all_sql(db, tables: list[str]) -> str:
     if db.dialect == "postgres":
         return "DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE;"
     return "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE " + ", ".join(f"`{t}`" for t in tables) + "; SET FOREIGN_KEY_CHECKS = 1;"
+
+
+def test_balance_spreads_costs_longest_first():
+    from specgen.load import balance
+
+    groups = balance([5, 1, 4, 2, 3], 2)
+    assert sorted(i for g in groups for i in g) == [0, 1, 2, 3, 4]
+    assert sorted(sum([5, 1, 4, 2, 3][i] for i in g) for g in groups) == [7, 8]
+    assert balance([3, 1], 5) == [[0], [1]]  # no empty groups
+    assert balance([], 3) == []
