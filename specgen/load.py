@@ -368,8 +368,8 @@ class Loader:
         deadlock); small tables go in at most N bundles, saving client start-ups."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        steps = post_data_steps(text)
-        if jobs <= 1 or steps is None:
+        steps = post_data_steps(text) if jobs > 1 else None
+        if steps is None:
             self.script(text)
             return
         prelude, keys, foreign_keys, end = steps

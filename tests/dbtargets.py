@@ -46,20 +46,31 @@ class Target:
         self.run([*self.query_args(), sql])
 
 
-class Postgres(Target):
+class Server(Target):
+    """A database server, reached with ``program`` and the connection arguments ``conn``."""
+
+    program = ""
+    title = ""
+    conn: list[str] = []
+    ping: list[str] = []  # the client's arguments that run SELECT 1
+
+    @classmethod
+    def probe(cls):
+        if not shutil.which(cls.program):
+            return f"the {cls.program} client is not installed"
+        proc = subprocess.run([cls.program, *cls.conn, *cls.ping], capture_output=True)
+        return None if proc.returncode == 0 else f"{cls.title} not reachable: {proc.stderr.decode().strip()}"
+
+
+class Postgres(Server):
     dialect = "postgres"
+    program, title = "psql", "PostgreSQL"
     conn = ["-X", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
+    ping = ["-d", "postgres", "-Atc", "SELECT 1"]
 
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:5432/{self.name}"
-
-    @classmethod
-    def probe(cls):
-        if not shutil.which("psql"):
-            return "psql is not installed"
-        proc = subprocess.run(["psql", *cls.conn, "-d", "postgres", "-Atc", "SELECT 1"], capture_output=True)
-        return None if proc.returncode == 0 else f"PostgreSQL not reachable: {proc.stderr.decode().strip()}"
 
     def create(self):
         self.run(["psql", *self.conn, "-d", "postgres", "-qc", f'CREATE DATABASE "{self.name}"'])
@@ -89,20 +100,15 @@ class Postgres(Target):
         return f"length({col})"
 
 
-class MariaDB(Target):
+class MariaDB(Server):
     dialect = "mysql"
+    program, title = "mysql", "MariaDB"
     conn = ["-h", "127.0.0.1", "-P", "3306", "-uroot"]
+    ping = ["-e", "SELECT 1"]
 
     @property
     def url(self) -> str:
         return f"mysql://root@127.0.0.1:3306/{self.name}"
-
-    @classmethod
-    def probe(cls):
-        if not shutil.which("mysql"):
-            return "the mysql client is not installed"
-        proc = subprocess.run(["mysql", *cls.conn, "-e", "SELECT 1"], capture_output=True)
-        return None if proc.returncode == 0 else f"MariaDB not reachable: {proc.stderr.decode().strip()}"
 
     def create(self):
         self.run(["mysql", *self.conn, "-e", f"CREATE DATABASE `{self.name}`"])
