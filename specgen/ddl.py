@@ -183,4 +183,4 @@ def load_script(tpl: Templates, plan, tables: list[dict], manifest_tables: dict,
     return tpl.render(tpl.dialect.load_script, tables=loads, format=fmt, decompress=decompress,
                       part_template=tpl.find("load_part.sql").name,
                       fixup_template=tpl.find("load_fixups.sql").name if tpl.has("load_fixups.sql") else "",
-                      compressed=bool(suffix), header=header(plan, "load script"))
+                      compressed=bool(suffix), staged=False, header=header(plan, "load script"))

@@ -105,6 +105,7 @@ class Loader:
             raise SpecgenError(f"{dump_dir} was compiled for {self.dialect.name} but the URL is {url.dialect} "
                                f"({url.redacted()}): compile with --dialect {url.dialect}")
         self.tpl = ddl.Templates(self.dialect)
+        self.staged = False  # set by run(): see there
         self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
@@ -124,13 +125,17 @@ class Loader:
             self.ensure_ledger()
             done = self.ledger_parts()
             fresh = self.prepare_schema(existing, result, done)
+            # Into a schema specgen did not just create, its constraints are live during the load:
+            # a dialect whose bulk format needs fix-ups afterwards (SQLite's NULL marker) must
+            # fix each part on its way in instead (the load_part template's staging path).
+            self.staged = not fresh
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k == _SCHEMA_MARK}
             self.check_empty({k for k in done if k != _SCHEMA_MARK}, fresh)
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh)
-        if self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv":
+        if self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv" and not self.staged:
             with stage("null fix-ups"):
                 self.null_fixups()
         if fresh:
@@ -336,7 +341,7 @@ class Loader:
 
     def part_statements(self, table: str, path: str) -> str:
         return self.tpl.render("load_part.sql", t=self._context(table), f=path,
-                               format=self.manifest.get("format", "csv"), decompress=None)
+                               format=self.manifest.get("format", "csv"), decompress=None, staged=self.staged)
 
     def _context(self, table: str) -> dict:
         return ddl.load_context(self.dialect, table, self.manifest["tables"][table], self.suffix)

@@ -57,3 +57,16 @@ def test_small_profile_loads_and_holds_the_gateway_rules(db, tmp_path):
     assert count(f"SELECT COUNT(*) FROM {q(db, 'tools')} WHERE integration_type = 'MCP' AND "
                  "request_type NOT IN ('SSE', 'STDIO', 'STREAMABLEHTTP')") == 0
     assert count(f"SELECT COUNT(*) FROM {q(db, 'email_teams')} WHERE visibility NOT IN ('private', 'public')") == 0
+
+
+def test_generate_again_into_its_own_tables(db, tmp_path):
+    """`make generate-small` twice: the second run finds the tables (with their unique indexes,
+    some over columns that are mostly NULL) and loads into them after --truncate."""
+    for _ in range(2):
+        proc = run_cli("generate", "--specs", str(ROOT / "specs"), "--profile", "tiny", "--url", db.url,
+                       "--out", str(tmp_path / "dump"), "--report", str(tmp_path / "r.json"), "--truncate")
+        assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    assert "existing schema" in proc.stderr.decode()
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["ok"] and all(c["ok"] for c in doc["verification"]["checks"])
+    assert int(db.query(f"SELECT COUNT(*) FROM {q(db, 'prompts')} WHERE gateway_id IS NULL")[0][0]) > 0
