@@ -1,3 +1,3 @@
-from specgen.cli import main
+from specgen.cli import run
 
-main()
+run()

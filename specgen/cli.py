@@ -438,3 +438,36 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", err=True)
         sys.exit(2)
     sys.exit(0)
+
+
+def run() -> None:
+    """Console entry point (``specgen``, ``python -m specgen``): ``main()``, then leave without
+    tearing the interpreter down.
+
+    Freeing every module and object of polars, numpy, pyarrow and jinja2 at exit costs about
+    0.13 s, a tenth of ``generate --profile small``; nothing of it is needed once the command has
+    finished: its files are closed, its threads done. So: the exit handlers run, threads that
+    are not daemons are waited for, the standard streams flushed, then the process ends."""
+    import atexit
+    import threading
+
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    for th in threading.enumerate():
+        if th is not threading.current_thread() and not th.daemon:
+            th.join()
+    atexit._run_exitfuncs()
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or a closed stream
+            code = code or 1
+    os._exit(code)

@@ -61,9 +61,12 @@ class Templates:
 @functools.cache
 def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
     """One environment per template search path: compile, load and verify share its compiled
-    templates (Jinja reloads a template whose file changed)."""
+    templates (Jinja reloads a template whose file changed). Compiled templates are also kept in
+    Jinja's bytecode cache (the user's private directory under the system temp dir), checked
+    against each template's source: a command's first render skips compiling the template."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(roots)),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -71,6 +74,13 @@ def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
         autoescape=False,
         extensions=["jinja2.ext.do"],
     )
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return jinja2.FileSystemBytecodeCache(pattern=f"specgen-{__version__}-%s.cache")
+    except (OSError, RuntimeError):  # no private temp directory: compile every time
+        return None
 
 
 # -- structures the templates frame ---------------------------------------------------------------

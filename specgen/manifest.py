@@ -60,7 +60,8 @@ def column_stats(col: Column, with_length: bool) -> dict:
         if with_length:
             if col.codes is not None and col._values is None:  # lengths of the distinct values, gathered
                 d = col.dictionary
-                lens = (d.str.len_bytes() // 2 if kind == "bytes" else d.str.len_chars()).fill_null(0).to_numpy()
+                lens = d.str.len_bytes() // 2 if kind == "bytes" else d.str.len_chars()
+                lens = (lens.fill_null(0) if lens.null_count() else lens).to_numpy()
                 per_row = lens[col.codes]
                 total = int(per_row.sum() if mask is None else per_row[~mask].sum())
             else:
