@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from specgen import __version__
 from specgen.errors import SpecgenError
-from specgen.resources import data_dir
+from specgen.resources import cache_dir, data_dir
 
 
 class Templates:
@@ -77,10 +77,8 @@ def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    try:
-        return jinja2.FileSystemBytecodeCache(pattern=f"specgen-{__version__}-%s.cache")
-    except (OSError, RuntimeError):  # no private temp directory: compile every time
-        return None
+    where = cache_dir("templates")
+    return None if where is None else jinja2.FileSystemBytecodeCache(str(where), f"specgen-{__version__}-%s.cache")
 
 
 # -- structures the templates frame ---------------------------------------------------------------

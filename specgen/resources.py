@@ -7,6 +7,7 @@ In a checkout they sit at the repository root; in an installed wheel they are pa
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -33,3 +34,22 @@ def default_spec_dir() -> Path:
 def json_schema(name: str) -> dict:
     """``entity`` or ``profile``: the JSON Schema shipped for editors and the validator."""
     return json.loads((PACKAGE / "schema" / f"{name}.schema.json").read_text())
+
+
+def cache_dir(what: str) -> Path | None:
+    """A directory for facts worth keeping between runs (compiled templates, specs known to pass
+    the JSON Schema): ``$SPECGEN_CACHE_DIR/<what>``, else ``$XDG_CACHE_HOME/specgen/<what>``
+    (``~/.cache/specgen/<what>``); None when ``SPECGEN_CACHE_DIR`` is set empty or the directory
+    cannot be made. Everything in it is keyed by the content it stands for: deleting it is safe."""
+    root = os.environ.get("SPECGEN_CACHE_DIR")
+    if root == "":
+        return None
+    if root is None:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(xdg, "specgen")
+    path = Path(root) / what
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return path

@@ -14,6 +14,9 @@ SHOP = ROOT / "specs" / "examples" / "shop"
 CASES = Path(__file__).resolve().parent / "cases"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
+# The suite keeps specgen's caches (compiled templates, specs known valid) to itself.
+os.environ.setdefault("SPECGEN_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"specgen-test-cache-{os.getpid()}"))
+
 DEFAULT_PROFILE = 'window: {end: "2026-01-01T00:00:00Z", days: 30}\nseed: 1\n'
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,25 @@ def test_child_of_a_broken_parent_reports_instead_of_crashing(tmp_path: Path):
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "internal error" not in err, err
     assert "specs/p.yaml:5:" in err
+
+
+def test_a_spec_known_valid_is_not_validated_again_until_it_changes(tmp_path: Path):
+    cache = tmp_path / "cache"
+    env = {"SPECGEN_CACHE_DIR": str(cache)}
+    good = "table: a\nrows: 3\ncolumns:\n  x: {type: integer, gen: sequence}\n"
+    write_spec_set(tmp_path, {"a.yaml": good})
+    assert run_cli("validate", "--specs", "specs", cwd=tmp_path, env=env).returncode == 0
+    remembered = set((cache / "valid").iterdir())
+    assert len(remembered) == 2  # the entity and the profile
+    # Valid again, without importing the validator; nothing new is remembered.
+    probe = ("import sys; from specgen import api; assert not api.validate('specs'); "
+             "assert 'jsonschema' not in sys.modules, 'validated again'")
+    subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, check=True, env={**os.environ, **env})
+    assert set((cache / "valid").iterdir()) == remembered
+    # A change the schema rejects is caught: the cache knows content, not file names.
+    (tmp_path / "specs" / "a.yaml").write_text(good.replace("rows: 3", "rows: 3\nrowz: 4"))
+    proc = run_cli("validate", "--specs", "specs", cwd=tmp_path, env=env)
+    assert proc.returncode == 1 and "rowz" in proc.stderr.decode()
+    # No cache at all: still validates.
+    (tmp_path / "specs" / "a.yaml").write_text(good)
+    assert run_cli("validate", "--specs", "specs", cwd=tmp_path, env={"SPECGEN_CACHE_DIR": ""}).returncode == 0
