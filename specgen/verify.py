@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 from specgen.checks import Check, parse_number
@@ -113,10 +113,12 @@ def _session(dialect) -> str:
 
 def report(checks: list[Check]) -> dict:
     failed = [c for c in checks if not c.ok]
+    names = [f.name for f in fields(Check)]
     return {
         "passed": len(checks) - len(failed),
         "failed": len(failed),
-        "checks": [{**asdict(c), "ok": c.ok} for c in checks],
+        # Shallow (the fields are scalars): dataclasses.asdict deep-copies, ~30 us a check.
+        "checks": [{**{f: getattr(c, f) for f in names}, "ok": c.ok} for c in checks],
     }
 
 
