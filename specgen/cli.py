@@ -323,18 +323,12 @@ def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, workers, jobs, t
       specgen generate --profile small                       # into sqlite:///./mcp.db
       DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile small --truncate
     """
-    import contextlib
-
     from specgen.progress import Progress
     from specgen.report import summary
 
-    with contextlib.ExitStack() as stack:
-        def progress(verb, totals):
-            return stack.enter_context(Progress(verb, totals))
-
-        doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
-                           workers=workers, jobs=jobs, mode=_mode(truncate, append),
-                           existing_schema=existing_schema, report=report_path, progress=progress)
+    doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
+                       workers=workers, jobs=jobs, mode=_mode(truncate, append),
+                       existing_schema=existing_schema, report=report_path, progress=Progress)
     click.echo(summary(doc), err=True)
 
 

@@ -19,7 +19,8 @@ REPORT_DIR = Path("reports")
 
 def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, chunk_rows=None, workers=None,
              jobs: int = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None) -> dict:
-    """``progress``: a factory ``(verb, totals) -> Progress`` (one per stage), or None."""
+    """``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
+    stage only: one live display at a time), or None."""
     from specgen import api
     from specgen import load as loader
     from specgen import verify as verifier
@@ -29,14 +30,16 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
     stages: dict[str, dict] = {}
 
     t = time.perf_counter()
-    manifest = api.compile(spec_dir, profile, target.dialect, out=out_dir, seed=seed, chunk_rows=chunk_rows,
-                           workers=workers, progress=progress("write", {}) if progress else None)
+    with _stage_progress(progress, "write", {}) as bars:
+        manifest = api.compile(spec_dir, profile, target.dialect, out=out_dir, seed=seed, chunk_rows=chunk_rows,
+                               workers=workers, progress=bars)
     rows = sum(e["rows"] for e in manifest["tables"].values())
     stages["compile"] = _stage(time.perf_counter() - t, rows)
 
     t = time.perf_counter()
-    result = loader.load(out_dir, target, loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema),
-                         progress("load", {t: e["rows"] for t, e in manifest["tables"].items()}) if progress else None)
+    with _stage_progress(progress, "load", {t: e["rows"] for t, e in manifest["tables"].items()}) as bars:
+        result = loader.load(out_dir, target, loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema),
+                             bars)
     stages["load"] = _stage(time.perf_counter() - t, result.rows)
     for name, secs in result.stages.items():
         stages[f"load.{name}"] = {"seconds": round(secs, 3)}
@@ -69,6 +72,12 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
     if failed:
         raise VerificationFailed(checks, str(path))
     return doc
+
+
+def _stage_progress(factory, verb: str, totals: dict):
+    import contextlib
+
+    return factory(verb, totals) if factory else contextlib.nullcontext()
 
 
 def _stage(seconds: float, rows: int | None) -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -317,3 +319,30 @@ def test_every_knob_of_the_base_dialect_is_documented():
     assert len(knobs) > 20
     for i, knob in knobs:
         assert lines[i - 1].startswith("# "), f"knob '{knob}' has no comment line above it"
+
+
+def test_progress_bars_on_a_terminal(tmp_path):
+    """On a terminal, generate draws a bar per table (rich), one stage's bars at a time."""
+    import pty
+
+    def read_all(fd: int) -> bytes:
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return out
+            if not chunk:
+                return out
+            out += chunk
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: specgen with the terminal as stdin, stdout and stderr
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "specgen", "generate", "--specs", str(SHOP), "--profile",
+                                  "tiny", "--url", f"sqlite:///{tmp_path / 'p.db'}"])
+    text = read_all(fd).decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert "━" in text and "write customers" in text and "load customers" in text, text[-2000:]
+    assert "error" not in text.lower(), text[-2000:]
