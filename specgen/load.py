@@ -106,6 +106,7 @@ class Loader:
                                f"({url.redacted()}): compile with --dialect {url.dialect}")
         self.tpl = ddl.Templates(self.dialect)
         self.staged = False  # set by run(): see there
+        self.created = False  # this load created the tables (so they are empty)
         self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
@@ -125,6 +126,8 @@ class Loader:
             self.ensure_ledger()
             done = self.ledger_parts()
             fresh = self.prepare_schema(existing, result, done)
+            # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
+            self.check_empty({k for k in done if k != _SCHEMA_MARK})
             # Into a schema specgen did not just create, its constraints are live during the load:
             # a dialect whose bulk format needs fix-ups afterwards (SQLite's NULL marker) must
             # fix each part on its way in instead (the load_part template's staging path).
@@ -132,7 +135,6 @@ class Loader:
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k == _SCHEMA_MARK}
-            self.check_empty({k for k in done if k != _SCHEMA_MARK}, fresh)
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh)
         if self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv" and not self.staged:
@@ -180,6 +182,7 @@ class Loader:
         if not existing and want is not True:
             q = self.dialect.quote
             self.script(self.read("schema") + f"\nINSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{_SCHEMA_MARK}', 0);")
+            self.created = True
             return True
         if existing and _SCHEMA_MARK in ledger and want is not True and len(existing) == len(self.tables):
             return True
@@ -222,8 +225,10 @@ class Loader:
         q = self.dialect.quote
         self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_SCHEMA_MARK}';")
 
-    def check_empty(self, done: set[str], fresh: bool) -> None:
-        if fresh and not done:
+    def check_empty(self, done: set[str]) -> None:
+        """Tables that hold rows: refused, emptied (--truncate) or added to (--append); with
+        --resume, rows must come from this dump's ledger. ``done``: parts the ledger has."""
+        if self.created:  # made by this load: empty
             return
         q = self.dialect.quote
         mode = self.options.mode
@@ -241,9 +246,11 @@ class Loader:
             return
         if mode == "fail":
             shown = ", ".join(busy[:6])
+            stopped = (f"a load of this dump stopped after {len(done)} part(s): finish it with --resume, "
+                       "or " if done else "")
             raise SpecgenError(f"refusing to load into tables that already hold rows: {shown}"
-                               f"{' ...' if len(busy) > 6 else ''}; use --truncate to empty them first, "
-                               "or --append to add to them")
+                               f"{' ...' if len(busy) > 6 else ''}; {stopped}use --truncate to empty them "
+                               "first, or --append to add to them")
         if mode == "truncate":
             self.script(self.tpl.render("load_truncate.sql", tables=[q(t) for t in reversed(self.tables)]))
             self.log(f"emptied {len(busy)} table(s)")
