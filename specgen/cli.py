@@ -423,6 +423,12 @@ def main(argv: list[str] | None = None) -> None:
         # The reader went away (e.g. `| head`): not an error of ours.
         sys.stderr.close()
         sys.exit(1)
+    except OSError as exc:  # the machine said no: a path that cannot be made, no space, no permission
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"{exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(1)

@@ -639,6 +639,20 @@ class _Stopwatch:
         return timed()
 
 
+def check_reachable(url: DatabaseUrl) -> None:
+    """Fail early (``generate``: before a compile that may take minutes) when the server cannot be
+    reached or refuses the login; a database that does not exist yet is fine (the load makes it)."""
+    if not dialects.load(url.dialect).admin_database:  # a file: nothing to reach
+        return
+    client = client_for(url)
+    client.prepare()
+    try:
+        client.query("SELECT 1")
+    except ClientError as exc:
+        if not client.missing_database(exc):
+            raise
+
+
 def load(dump_dir: str | Path, url: DatabaseUrl, options: Options | None = None, progress=None) -> Result:
     options = options or Options()
     if options.mode not in MODES:

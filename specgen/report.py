@@ -28,6 +28,7 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
     target = dburl.parse(url)
     out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
     stages: dict[str, dict] = {}
+    loader.check_reachable(target)
 
     t = time.perf_counter()
     with _stage_progress(progress, "write", {}) as bars:

@@ -346,3 +346,22 @@ def test_progress_bars_on_a_terminal(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
     assert "━" in text and "write customers" in text and "load customers" in text, text[-2000:]
     assert "error" not in text.lower(), text[-2000:]
+
+
+def test_an_output_path_that_cannot_be_made_is_a_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    proc = run_cli("compile", "--specs", str(SHOP), "--profile", "tiny", "--dialect", "sqlite",
+                   "--out", str(blocker / "out"))
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert str(blocker) in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_generate_fails_before_compiling_when_the_server_is_unreachable(tmp_path):
+    proc = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--out", str(tmp_path / "dump"),
+                   "--url", "postgresql://postgres@127.0.0.1:1/nowhere")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "127.0.0.1" in err and "Traceback" not in err
+    assert not (tmp_path / "dump").exists()  # nothing compiled for a load that cannot happen
