@@ -298,7 +298,7 @@ class Pool(Generator):
 
     def filtered(self, rows, key, filters) -> pl.Series:
         """Values with template filters applied to the (small) pool before gathering."""
-        values = rows.pools.filtered(self.name, tuple(filters), lambda s: apply_filters(s, filters))
+        values = rows.pools.through(self.name, filters, apply_filters)
         return values.gather(self.ranks(rows, key))
 
 
@@ -402,7 +402,7 @@ class Template(Generator):
             if len(values) >= n:
                 return None
             if filters:
-                values = rows.pools.filtered(pool.name, tuple(filters), lambda s: apply_filters(s, filters))
+                values = rows.pools.through(pool.name, filters, apply_filters)
             codes = pool.ranks(rows, pool_key)
         else:
             if name in self.parts:

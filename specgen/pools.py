@@ -74,6 +74,15 @@ class PoolStore:
             self._derived[key] = fn(self.get(name).values)
         return self._derived[key]
 
+    def through(self, name: str, filters, apply) -> pl.Series:
+        """A pool's values through template filters, ``apply(values, [filter])`` one at a time,
+        every prefix of the chain cached: ``{p|get:name|slug}`` reuses the ``get:name`` that
+        validation computed (parsing each pooled JSON record once)."""
+        values = self.get(name).values
+        for i, f in enumerate(filters):
+            values = self.filtered(name, tuple(filters[: i + 1]), lambda _, v=values, f=f: apply(v, [f]))
+        return values
+
     def __getstate__(self):
         return {"dirs": self.dirs, "_cache": {}, "_derived": {}}
 

@@ -758,7 +758,7 @@ class _Checker:
             for pool in pools:
                 if self.pools.path_of(pool.name) is None:
                     continue
-                values = self.pools.filtered(pool.name, tuple(upto), lambda s, f=upto: gens.apply_filters(s, f))
+                values = self.pools.through(pool.name, upto, gens.apply_filters)
                 if values.null_count():
                     key = [f[1] for f in upto if f[0] == "get"][-1]
                     self.error(doc, (*gpath, "template"), f"{values.null_count()} of the {len(values)} records of "
@@ -949,7 +949,7 @@ class _Checker:
             return True
         if self.pools.path_of(name) is None:
             return False
-        values = self.pools.filtered(name, tuple(filters), lambda s: gens.apply_filters(s, filters))
+        values = self.pools.through(name, filters, gens.apply_filters)
         return values.null_count() == 0 and values.n_unique() == len(values)
 
     def _never_null(self, table: TableSpec, col: ColumnSpec, depth: int = 0) -> bool:
