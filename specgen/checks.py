@@ -67,8 +67,7 @@ def build(model: Model, manifest: dict, dialect) -> list[Query]:
             continue
         queries.append(_table_scan(sp, table, info, model))
         queries += _keys(sp, table)
-        queries += _foreign_keys(sp, table, manifest["tables"])
-        queries += _not_before(sp, table, model)
+        queries += _parent_joins(sp, table, model, manifest["tables"])
     return queries
 
 
@@ -88,6 +87,7 @@ class _Sql:
         self.int_sum = dialect.verify_int_sum
         self.int_sum_tolerance = float(dialect.verify_int_sum_tolerance)
         self.true_count = "CASE WHEN {x} THEN 1 ELSE 0 END"
+        self.join_select = dialect.verify_join_select
         self._literal = literal
 
     def lit(self, value) -> str:
@@ -210,20 +210,39 @@ def _keys(sp: _Sql, table: TableSpec) -> list[Query]:
     return out
 
 
-def _foreign_keys(sp: _Sql, table: TableSpec, loaded: dict) -> list[Query]:
+def _parent_joins(sp: _Sql, table: TableSpec, model: Model, loaded: dict) -> list[Query]:
+    """Orphans of every foreign key, and timestamps generated ``after`` a parent's column that are
+    older than it: one pass over the child per foreign key, the not-before checks riding along on
+    the foreign key they join through (or on a join of their own)."""
+    fks = [(col, ref_table, ref_col) for col, ref_table, ref_col, _ in table.foreign_keys()
+           if ref_table in loaded]  # a --tables subset without the parent: nothing to join
+    later = _not_before(table, model)
     out = []
-    for col, ref_table, ref_col, _ in table.foreign_keys():
-        if ref_table not in loaded:  # a --tables subset without the parent: nothing to join
-            continue
+    for col, ref_table, ref_col in fks:
+        riding = [nb for nb in later if nb[:3] == (col, ref_table, ref_col)]
+        later = [nb for nb in later if nb not in riding]
         c, p = sp.ident(col), sp.ident(ref_col)
-        sql = (f"SELECT COUNT(*) FROM {sp.ident(table.name)} c WHERE c.{c} IS NOT NULL AND NOT EXISTS "
-               f"(SELECT 1 FROM {sp.ident(ref_table)} p WHERE p.{p} = c.{c})")
-        out.append(Query(sql, [Check(f"fk {table.name}.{col} -> {ref_table}.{ref_col}", "fk", table.name, 0)]))
+        cols = [f"COALESCE(SUM(CASE WHEN p.{p} IS NULL THEN 1 ELSE 0 END), 0)"]
+        checks = [Check(f"fk {table.name}.{col} -> {ref_table}.{ref_col}", "fk", table.name, 0)]
+        for _, _, _, ts, pcol in riding:
+            cols.append(f"COALESCE(SUM(CASE WHEN c.{sp.ident(ts)} < p.{sp.ident(pcol)} THEN 1 ELSE 0 END), 0)")
+            checks.append(_not_before_check(table.name, ts, ref_table, pcol))
+        out.append(Query(f"{sp.join_select} {', '.join(cols)} FROM {sp.ident(table.name)} c LEFT JOIN "
+                         f"{sp.ident(ref_table)} p ON p.{p} = c.{c} WHERE c.{c} IS NOT NULL", checks))
+    for key, parent, parent_key, ts, pcol in later:
+        out.append(Query(f"{sp.join_select} COUNT(*) FROM {sp.ident(table.name)} c JOIN {sp.ident(parent)} p "
+                         f"ON p.{sp.ident(parent_key)} = c.{sp.ident(key)} WHERE c.{sp.ident(ts)} < p.{sp.ident(pcol)}",
+                         [_not_before_check(table.name, ts, parent, pcol)]))
     return out
 
 
-def _not_before(sp: _Sql, table: TableSpec, model: Model) -> list[Query]:
-    """Timestamps generated ``after`` a parent's column, joined through the key copied from it."""
+def _not_before_check(table: str, column: str, parent: str, pcol: str) -> Check:
+    return Check(f"not_before {table}.{column} >= {parent}.{pcol}", "not_before", table, 0)
+
+
+def _not_before(table: TableSpec, model: Model) -> list[tuple[str, str, str, str, str]]:
+    """(child key, parent, parent key, timestamp column, parent column) for each timestamp
+    generated ``after`` a parent's column, joined through the key copied from the parent."""
     if table.parent is None:
         return []
     parent = model.tables[table.parent.table]
@@ -240,10 +259,7 @@ def _not_before(sp: _Sql, table: TableSpec, model: Model) -> list[Query]:
             pcol = after.split(".", 1)[1] if after.startswith("parent.") else ""
             if not pcol or "." in pcol or pcol not in parent.columns or parent.columns[pcol].virtual:
                 continue
-            sql = (f"SELECT COUNT(*) FROM {sp.ident(table.name)} c JOIN {sp.ident(parent.name)} p "
-                   f"ON p.{sp.ident(parent_key)} = c.{sp.ident(child_key)} WHERE c.{sp.ident(c.name)} < p.{sp.ident(pcol)}")
-            out.append(Query(sql, [Check(f"not_before {table.name}.{c.name} >= {parent.name}.{pcol}", "not_before",
-                                         table.name, 0)]))
+            out.append((child_key, parent.name, parent_key, c.name, pcol))
     return out
 
 

@@ -98,6 +98,8 @@ FAULTS = {
     "NULL a required value": ("UPDATE {reviews} SET rating = NULL WHERE id = 1", "nulls reviews.rating"),
     "duplicate a row": ("INSERT INTO {page_views} SELECT * FROM {page_views} WHERE id = 1",
                         "unique page_views(id) [primary key]"),
+    "date a child before its parent": ("UPDATE {orders} SET created_at = '1990-01-01 00:00:00'",
+                                       "not_before orders.created_at >= customers.created_at"),
     "change a value": ("UPDATE {page_views} SET duration_ms = duration_ms + 1 WHERE id = 7",
                        "sum page_views.duration_ms"),
 }
