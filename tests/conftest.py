@@ -14,8 +14,17 @@ SHOP = ROOT / "specs" / "examples" / "shop"
 CASES = Path(__file__).resolve().parent / "cases"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-# The suite keeps specgen's caches (compiled templates, specs known valid) to itself.
+# The suite keeps specgen's caches (compiled templates, specs known valid) to itself, and removes
+# them when it ends (pytest_sessionfinish).
+_OWN_CACHE = "SPECGEN_CACHE_DIR" not in os.environ
 os.environ.setdefault("SPECGEN_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"specgen-test-cache-{os.getpid()}"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _OWN_CACHE:
+        import shutil
+
+        shutil.rmtree(os.environ["SPECGEN_CACHE_DIR"], ignore_errors=True)
 
 DEFAULT_PROFILE = 'window: {end: "2026-01-01T00:00:00Z", days: 30}\nseed: 1\n'
 
