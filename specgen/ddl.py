@@ -76,9 +76,20 @@ def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
     )
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates, for which a failed write (a full disk, a
+    directory made read-only) only means compiling again next time."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     where = cache_dir("templates")
-    return None if where is None else jinja2.FileSystemBytecodeCache(str(where), f"specgen-{__version__}-%s.cache")
+    return None if where is None else _BytecodeCache(str(where), f"specgen-{__version__}-%s.cache")
 
 
 # -- structures the templates frame ---------------------------------------------------------------

@@ -52,4 +52,4 @@ def cache_dir(what: str) -> Path | None:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         return None
-    return path
+    return path if os.access(path, os.W_OK | os.X_OK) else None

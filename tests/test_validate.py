@@ -97,3 +97,22 @@ def test_a_spec_known_valid_is_not_validated_again_until_it_changes(tmp_path: Pa
     # No cache at all: still validates.
     (tmp_path / "specs" / "a.yaml").write_text(good)
     assert run_cli("validate", "--specs", "specs", cwd=tmp_path, env={"SPECGEN_CACHE_DIR": ""}).returncode == 0
+
+
+def test_a_cache_that_cannot_be_written_is_done_without(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory would go")
+    write_spec_set(tmp_path, {"a.yaml": "table: a\nrows: 3\ncolumns:\n  x: {type: integer, gen: sequence}\n"})
+    proc = run_cli("compile", "--specs", "specs", "--profile", "default", "--dialect", "sqlite", "--out", "o",
+                   cwd=tmp_path, env={"SPECGEN_CACHE_DIR": str(blocker / "cache")})
+    assert proc.returncode == 0, proc.stderr.decode()
+    # Jinja's cache: a write that fails (here: its directory is gone) is skipped, not raised.
+    from specgen import ddl
+
+    class Bucket:
+        key = "k"
+
+        def write_bytecode(self, f):
+            f.write(b"x")
+
+    ddl._BytecodeCache(str(tmp_path / "gone"), "t-%s").dump_bytecode(Bucket())
