@@ -12,7 +12,8 @@ Stages (``load``):
 4. load every part in its own transaction together with a row in the ledger table
    ``specgen_load_ledger``, in ``jobs`` parallel client sessions. A load killed halfway and rerun
    with ``--resume`` skips exactly the committed parts;
-5. SQLite: turn the ``\\N`` markers into NULL (once per table, recorded in the ledger too);
+5. SQLite: turn the ``\\N`` markers into NULL (once per table, recorded in the ledger too; into
+   an existing schema, whose unique indexes are live, each part on its way in instead);
 6. constraints after the data (with ``--jobs``: tables' keys and indexes in parallel sessions, then
    the foreign keys), statistics (``ANALYZE``), then drop the ledger.
 """
