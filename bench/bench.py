@@ -103,6 +103,7 @@ STAGES = {
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load_stages  # noqa: E402
 import scale_stages  # noqa: E402
 from load_stages import stages as _load_stages  # noqa: E402
 
@@ -146,7 +147,7 @@ def main(argv: list[str]) -> None:
         results[name] = {**r, "rows_per_s": rps, "mb_per_s": mbs}
         print(f"{name:<44} {r['rows']:>12,} {r['seconds']:>8.2f} {rps:>12,.0f} {mbs:>8.1f} {r['peak_rss_mb']:>7.0f}MB",
               flush=True)
-    for line in scale_stages.summary(results):
+    for line in load_stages.summary(results) + scale_stages.summary(results):
         print(line)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
