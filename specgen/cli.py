@@ -445,7 +445,7 @@ def run() -> None:
     tearing the interpreter down.
 
     Freeing every module and object of polars, numpy, pyarrow and jinja2 at exit costs about
-    0.13 s, a tenth of ``generate --profile small``; nothing of it is needed once the command has
+    0.1 s, a tenth of ``generate --profile small``; nothing of it is needed once the command has
     finished: its files are closed, its threads done. So: the exit handlers run, threads that
     are not daemons are waited for, the standard streams flushed, then the process ends."""
     import atexit
@@ -459,7 +459,7 @@ def run() -> None:
     for th in threading.enumerate():
         if th is not threading.current_thread() and not th.daemon:
             th.join()
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what the interpreter's own exit would run (temporary files...)
     if code is None:
         code = 0
     elif not isinstance(code, int):

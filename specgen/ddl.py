@@ -62,8 +62,8 @@ class Templates:
 def _environment(roots: tuple[str, ...]) -> jinja2.Environment:
     """One environment per template search path: compile, load and verify share its compiled
     templates (Jinja reloads a template whose file changed). Compiled templates are also kept in
-    Jinja's bytecode cache (the user's private directory under the system temp dir), checked
-    against each template's source: a command's first render skips compiling the template."""
+    Jinja's bytecode cache (``resources.cache_dir``), checked against each template's source: a
+    command's first render skips compiling the template."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(roots)),
         bytecode_cache=_bytecode_cache(),
