@@ -247,8 +247,8 @@ class Loader:
             return
         if mode == "fail":
             shown = ", ".join(busy[:6])
-            stopped = (f"a load of this dump stopped after {len(done)} part(s): finish it with --resume, "
-                       "or " if done else "")
+            stopped = (f"a load of this dump stopped after {len(done)} part(s): 'specgen load {self.dir} "
+                       "--resume' (same URL) finishes it, or " if done else "")
             raise SpecgenError(f"refusing to load into tables that already hold rows: {shown}"
                                f"{' ...' if len(busy) > 6 else ''}; {stopped}use --truncate to empty them "
                                "first, or --append to add to them")

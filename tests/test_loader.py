@@ -150,7 +150,7 @@ def test_killed_load_resumes_exactly(db, tmp_path):
     assert 30 <= loaded < parts
     # Without --resume the rows left behind are refused (not loaded again on top), naming --resume.
     plain = run_cli("load", str(out), "--url", db.url)
-    assert plain.returncode == 1 and "finish it with --resume" in plain.stderr.decode(), plain.stderr.decode()
+    assert plain.returncode == 1 and f"'specgen load {out} --resume'" in plain.stderr.decode(), plain.stderr.decode()
     again = run_cli("load", str(out), "--url", db.url, "--resume")
     assert again.returncode == 0, again.stderr.decode()
     assert failed_checks(db, out) == []  # exact counts, NULLs and sums: nothing lost, nothing twice
