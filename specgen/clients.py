@@ -101,6 +101,11 @@ class Client:
         """Whether ``error`` says the database does not exist (so it can be created)."""
         return False
 
+    def transient(self, error: ClientError) -> bool:
+        """Whether the database rolled the transaction back for another's sake (a deadlock
+        victim, a lock wait that timed out): the same work, tried again, can succeed."""
+        return False
+
     def session_preamble(self) -> str:
         """Client commands a long-lived loading session starts with (not SQL)."""
         return ""
@@ -160,6 +165,9 @@ class PsqlClient(Client):
     def missing_database(self, error):
         return "does not exist" in str(error)
 
+    def transient(self, error):
+        return "deadlock detected" in str(error)
+
 
 class MysqlClient(Client):
     program = "mysql"
@@ -185,6 +193,10 @@ class MysqlClient(Client):
 
     def missing_database(self, error):
         return "Unknown database" in str(error)
+
+    def transient(self, error):
+        # ERROR 1213 (40001) Deadlock found...; ERROR 1205 Lock wait timeout exceeded
+        return "ERROR 1213" in str(error) or "ERROR 1205" in str(error)
 
 
 class SqliteClient(Client):

@@ -36,6 +36,8 @@ from specgen.dburl import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
 
 LEDGER = "specgen_load_ledger"
+# A part whose transaction the database rolls back for another session's sake is tried this often.
+PART_ATTEMPTS = 5
 _SCHEMA_MARK = "schema:created"  # ledger row: specgen made the schema, its constraints are still to come
 MODES = ("fail", "truncate", "append")
 
@@ -318,25 +320,45 @@ class Loader:
         lock = threading.Lock()
 
         def worker() -> None:
+            session = None
             try:
-                with _Session(self) as session:
-                    while not errors:
+                session = _Session(self).__enter__()
+                while not errors:
+                    try:
+                        table, f = todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    t0 = time.perf_counter()
+                    if self.progress:
+                        self.progress.start(table)
+                    for attempt in range(1, PART_ATTEMPTS + 1):
                         try:
-                            table, f = todo.get_nowait()
-                        except queue.Empty:
-                            return
-                        t0 = time.perf_counter()
-                        if self.progress:
-                            self.progress.start(table)
-                        session.load(table, f)
-                        with lock:
-                            r = result.tables[table]
-                            r.rows += f["rows"]
-                            r.parts += 1
-                            r.seconds += time.perf_counter() - t0
-                        if self.progress:
-                            self.progress.advance(table, f["rows"], self.manifest["tables"][table]["rows"])
+                            session.load(table, f)
+                            break
+                        except ClientError as exc:
+                            # Sessions loading one table can deadlock (InnoDB): the victim's
+                            # transaction - the part and its ledger row - was rolled back and its
+                            # client has exited; the part is loaded again in a new session.
+                            if attempt == PART_ATTEMPTS or not self.client.transient(exc):
+                                raise
+                            session, failed = None, session
+                            failed.abandon()
+                            self.log(f"{f['path']}: rolled back by the database (deadlock or lock wait); "
+                                     "loading it again")
+                            time.sleep(0.05 * attempt)
+                            session = _Session(self).__enter__()
+                    with lock:
+                        r = result.tables[table]
+                        r.rows += f["rows"]
+                        r.parts += 1
+                        r.seconds += time.perf_counter() - t0
+                    if self.progress:
+                        self.progress.advance(table, f["rows"], self.manifest["tables"][table]["rows"])
+                session, done = None, session
+                done.__exit__(None, None, None)  # raises if the client failed at the end
             except BaseException as exc:  # noqa: BLE001 - reported by the caller
+                if session is not None:
+                    session.abandon()
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(jobs, len(work)))]
@@ -561,6 +583,10 @@ class _Session:
         err = self.client.clean("".join(self.stderr))
         raise ClientError(f"{self.client.program} failed while loading into {self.loader.url.redacted()}: "
                           f"{err or f'exit code {rc}'}")
+
+    def abandon(self) -> None:
+        """Close a session whose client failed (or that is given up), without raising again."""
+        self.__exit__(ClientError, None, None)
 
     def __exit__(self, *exc):
         try:

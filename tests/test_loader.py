@@ -379,3 +379,45 @@ def test_balance_spreads_costs_longest_first():
     assert sorted(sum([5, 1, 4, 2, 3][i] for i in g) for g in groups) == [7, 8]
     assert balance([3, 1], 5) == [[0], [1]]  # no empty groups
     assert balance([], 3) == []
+
+
+# -- a part the database rolls back for another session's sake is loaded again -------------------
+
+
+@pytest.fixture
+def mariadb(tmp_path):
+    from conftest import _fresh_db
+
+    yield from _fresh_db("mysql", tmp_path)
+
+
+def test_a_part_rolled_back_by_a_lock_wait_is_loaded_again(mariadb, tmp_path):
+    """Another session holds the first customer's key (uncommitted) for 3 s; with a 1 s lock
+    wait the part's LOAD DATA is rolled back (ERROR 1205, as a deadlock victim's would be with
+    1213) and its client exits: the loader must load the part again, not fail."""
+    db = mariadb
+    out = tmp_path / "dump"
+    api.compile(SHOP, "tiny", "mysql", out=out, workers=1, chunk_rows=100)
+    db.execute("SET FOREIGN_KEY_CHECKS=0; " + (out / "schema.sql").read_text())
+    first = (out / "data" / "customers" / "part-00000.tsv").read_text().split("\n", 1)[0]
+    row = tmp_path / "row.tsv"
+    row.write_text(first + "\n")
+    old = db.query("SELECT @@GLOBAL.innodb_lock_wait_timeout")[0][0]
+    db.execute("SET GLOBAL innodb_lock_wait_timeout = 1")
+    blocker = subprocess.Popen(
+        [*db.client(), "-N", "-B", "--unbuffered"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path)
+    try:
+        blocker.stdin.write(f"SET time_zone = '+00:00'; BEGIN; LOAD DATA LOCAL INFILE '{row.name}' INTO TABLE customers "
+                            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'; "
+                            "SELECT 'held'; SELECT SLEEP(3); ROLLBACK;\n")
+        blocker.stdin.close()
+        assert blocker.stdout.readline().strip() == "held", blocker.stderr.read()
+        proc = run_cli("load", str(out), "--url", db.url)
+    finally:
+        blocker.wait()
+        db.execute(f"SET GLOBAL innodb_lock_wait_timeout = {int(old)}")
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "rolled back by the database" in err and "loading it again" in err
+    assert failed_checks(db, out) == []
