@@ -228,18 +228,19 @@ def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
     if col.kind in TEXT_KINDS and _coded(col):
         # Quote and escape each distinct value once, then gather.
         field, hit = _csv_text(spelled(_dictionary_column(col), dialect), dialect)
-        escaped = 0
-        if hit is not None:
-            hit = hit[col.codes]
-            escaped = int((hit & ~mask).sum() if mask is not None else hit.sum())
-        return _nulled(field.gather(col.codes), mask), escaped
+        return _nulled(field.gather(col.codes), mask), _escaped(None if hit is None else hit[col.codes], mask)
     s = spelled(col, dialect)
-    escaped = 0
+    hit = None
     if col.kind in TEXT_KINDS:
         s, hit = _csv_text(s, dialect)
-        if hit is not None:
-            escaped = int((hit & ~mask).sum() if mask is not None else hit.sum())
-    return _nulled(s, mask), escaped
+    return _nulled(s, mask), _escaped(hit, mask)
+
+
+def _escaped(hit: np.ndarray | None, mask: np.ndarray | None) -> int:
+    """Values (not NULL) that took the extra marker backslash."""
+    if hit is None:
+        return 0
+    return int((hit & ~mask).sum() if mask is not None else hit.sum())
 
 
 def _csv_text(s: pl.Series, dialect) -> tuple[pl.Series, np.ndarray | None]:
@@ -267,11 +268,12 @@ def _csv_text(s: pl.Series, dialect) -> tuple[pl.Series, np.ndarray | None]:
 
 _TEXT_SPECIALS = ["\\", "\t", "\n", "\r"]
 _TEXT_ESCAPES = ["\\\\", "\\t", "\\n", "\\r"]
+_TEXT_SPECIAL = r"[\\\t\n\r\x00]"  # the same characters and NUL, as one regex class (see _CSV_SPECIAL)
 
 
 def text_escape(s: pl.Series, escape_nul: bool) -> pl.Series:
     """Backslash escapes of COPY text / LOAD DATA: ``\\\\ \\t \\n \\r`` (and NUL as ``\\0``)."""
-    if not s.str.contains(r"[\\\t\n\r\x00]").any():
+    if not s.str.contains(_TEXT_SPECIAL).any():
         return s
     specials = _TEXT_SPECIALS + (["\x00"] if escape_nul else [])
     escapes = _TEXT_ESCAPES + (["\\0"] if escape_nul else [])

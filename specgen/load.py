@@ -156,14 +156,7 @@ class Loader:
 
     def ensure_database(self) -> None:
         """Create the database when the URL names one that does not exist yet."""
-        self.client.prepare()
-        if not self.dialect.admin_database:  # a database file: it appears when first opened
-            return
-        try:
-            self.client.query("SELECT 1")
-        except ClientError as exc:
-            if not self.client.missing_database(exc):
-                raise
+        if _database_missing(self.client, self.dialect):
             admin = client_for(self.url.with_database(self.dialect.admin_database), cwd=self.dir)
             admin.run_script(self.dialect.create_database_sql.format(name=self.dialect.quote(self.url.database)) + "\n")
             self.log(f"created database {self.url.database}")
@@ -669,15 +662,22 @@ class _Stopwatch:
 def check_reachable(url: DatabaseUrl) -> None:
     """Fail early (``generate``: before a compile that may take minutes) when the server cannot be
     reached or refuses the login; a database that does not exist yet is fine (the load makes it)."""
-    if not dialects.load(url.dialect).admin_database:  # a file: nothing to reach
-        return
-    client = client_for(url)
+    _database_missing(client_for(url), dialects.load(url.dialect))
+
+
+def _database_missing(client: Client, dialect) -> bool:
+    """Whether the URL's database is still to be created; any other failure to reach it raises.
+    A database file (no admin database) appears when first opened: never missing."""
     client.prepare()
+    if not dialect.admin_database:
+        return False
     try:
         client.query("SELECT 1")
     except ClientError as exc:
         if not client.missing_database(exc):
             raise
+        return True
+    return False
 
 
 def load(dump_dir: str | Path, url: DatabaseUrl, options: Options | None = None, progress=None) -> Result:
