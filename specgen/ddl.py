@@ -12,10 +12,8 @@ from __future__ import annotations
 import functools
 
 import jinja2
-import sqlglot
-from sqlglot import exp
 
-from specgen import __version__
+from specgen import __version__, spelling
 from specgen.errors import SpecgenError
 from specgen.resources import cache_dir, data_dir
 
@@ -101,12 +99,24 @@ def literal(value, dialect) -> str:
         import json
 
         value = json.dumps(value, ensure_ascii=False)
-    return exp.convert(value).sql(dialect=dialect.sqlglot or None)
+
+    def answer() -> str:
+        from sqlglot import exp
+
+        return exp.convert(value).sql(dialect=dialect.sqlglot or None)
+
+    # The question names the type: 1, 1.0, '1' and True are different literals.
+    return spelling.ask("literal", dialect.sqlglot, f"{type(value).__name__}:{value!r}", answer)
 
 
 def predicate(sql: str, dialect) -> str:
     """A partial-index predicate from the spec, re-spelled for the dialect."""
-    return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
+    def answer() -> str:
+        import sqlglot
+
+        return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
+
+    return spelling.ask("predicate", dialect.sqlglot, sql, answer)
 
 
 def table_context(plan, dialect, name: str, included: set[str]) -> dict:

@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from sqlglot import exp
 
+from specgen import spelling
 from specgen.errors import SpecgenError, did_you_mean
 from specgen.model import SqlType
 from specgen.resources import data_dir
@@ -70,7 +70,7 @@ class Dialect:
         override = self.types.get(t.base)
         if override is not None:
             return override.replace("{args}", arg_text)
-        return exp.DataType.build(f"{t.base}{arg_text}").sql(dialect=self.sqlglot)
+        return _type(self.sqlglot, f"{t.base}{arg_text}")
 
     def short_name(self, name: str) -> str:
         """A constraint or index name that fits ``max_identifier_length`` (stable hash suffix)."""
@@ -85,7 +85,22 @@ class Dialect:
 
 @cache
 def _quote(sqlglot_dialect: str, name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql(dialect=sqlglot_dialect or None)
+    def answer() -> str:
+        from sqlglot import exp
+
+        return exp.to_identifier(name, quoted=True).sql(dialect=sqlglot_dialect or None)
+
+    return spelling.ask("quote", sqlglot_dialect, name, answer)
+
+
+@cache
+def _type(sqlglot_dialect: str, spelled: str) -> str:
+    def answer() -> str:
+        from sqlglot import exp
+
+        return exp.DataType.build(spelled).sql(dialect=sqlglot_dialect)
+
+    return spelling.ask("type", sqlglot_dialect, spelled, answer)
 
 
 # -- loading ------------------------------------------------------------------------------------

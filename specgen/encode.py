@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from specgen.column import TEXT_KINDS, Column, text_from_bytes
+from specgen.column import TEXT_KINDS, Column, from_arrow, text_from_bytes
 
 NULL_MARKER = r"^\\+N$"  # SQLite CSV: text that a loader could take for the \N NULL marker
 # A field holding one of these is quoted. A regex character class: polars scans with it about 3x
@@ -183,7 +183,7 @@ def _nulled(s: pl.Series, mask: np.ndarray | None) -> pl.Series:
     if mask is None:
         return s
     if s.dtype in (pl.Int64, pl.Float64):
-        return pl.Series(pa.array(s.to_numpy(), mask=mask))
+        return from_arrow(pa.array(s.to_numpy(), mask=mask))
     return pl.select(pl.when(pl.lit(pl.Series(mask))).then(pl.lit(None, dtype=s.dtype)).otherwise(pl.lit(s))).to_series()
 
 

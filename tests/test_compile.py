@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -365,3 +366,31 @@ def test_generate_fails_before_compiling_when_the_server_is_unreachable(tmp_path
     assert proc.returncode == 1, err
     assert "127.0.0.1" in err and "Traceback" not in err
     assert not (tmp_path / "dump").exists()  # nothing compiled for a load that cannot happen
+
+
+def test_sqlglot_answers_are_remembered_and_the_same(tmp_path: Path):
+    """Identifiers, types, literals and partial-index predicates come from sqlglot once, then from
+    the cache (without importing sqlglot); the SQL files are byte-identical either way, and
+    with the cache turned off."""
+    probe = ("import sys; from specgen import api\n"
+             "for d in ('postgres', 'mysql', 'sqlite'):\n"
+             "    api.compile(None, 'tiny', d, out=f'{sys.argv[1]}/{d}', tables=['email_users', 'prompts'])\n"
+             "print('sqlglot' in sys.modules)")
+    cache = tmp_path / "cache"
+
+    def run(out: str, cache_dir: str) -> bool:
+        env = {**os.environ, "SPECGEN_CACHE_DIR": cache_dir}
+        proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path / out)], env=env, capture_output=True,
+                              text=True, check=True)
+        return proc.stdout.strip() == "True"
+
+    assert run("cold", str(cache))  # asked sqlglot, and remembered
+    assert len(list((cache / "sqlglot").iterdir())) == 1
+    assert not run("warm", str(cache))  # every answer from the cache
+    assert run("none", "")
+    for d in ("postgres", "mysql", "sqlite"):
+        for name in ("schema.sql", "post_data.sql", "verify.sql"):
+            cold = (tmp_path / "cold" / d / name).read_bytes()
+            assert (tmp_path / "warm" / d / name).read_bytes() == cold, (d, name)
+            assert (tmp_path / "none" / d / name).read_bytes() == cold, (d, name)
+    assert "WHERE" in (tmp_path / "cold" / "postgres" / "post_data.sql").read_text()  # a predicate was asked
