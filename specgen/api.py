@@ -74,7 +74,7 @@ def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: l
 def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", *, fmt: str | None = None,
             out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
             workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
-            executor=None, scheduler: str | None = None, shard=None, progress=None) -> dict | None:
+            executor=None, scheduler: str | None = None, shard=None, progress=None, watch=None) -> dict | None:
     """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
     (a binary file object) one SQL stream (returns None).
 
@@ -84,7 +84,8 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     ``workers``, default: the machine's cores), ``"dask"`` (a local Dask cluster of ``workers``
     processes), or any ``concurrent.futures``-style executor; ``scheduler`` (``tcp://host:port``)
     runs on an existing Dask cluster. ``shard`` (``"K/N"`` or ``(K, N)``) writes only shard K of N
-    and returns its shard manifest (``merge_shards`` completes the directory).
+    and returns its shard manifest (``merge_shards`` completes the directory). ``watch`` follows a
+    compile that runs in this process table by table (``compile.compile_dir``).
     Every option is checked before anything is written.
     """
     from specgen import cluster, shards
@@ -145,7 +146,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             comp.compile_stream(p, d, stream, options, progress=progress)
             return None
         out_dir = dest.url if dest is not None else default_out_dir(p.model.profile.name, d.name)
-        return comp.compile_dir(p, d, out_dir, options, progress=progress)
+        return comp.compile_dir(p, d, out_dir, options, progress=progress, watch=watch)
 
 
 def default_out_dir(profile: str, dialect: str) -> str:

@@ -164,12 +164,17 @@ def _templates(dialect) -> ddl.Templates:
     return tpl
 
 
-def compile_dir(plan, dialect, out_dir, options: Options, progress=None) -> dict:
+def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=None) -> dict:
     """Write the dump directory (a path or fsspec URL); return the manifest (also written as
-    ``manifest.json``), or for a shard its shard manifest."""
+    ``manifest.json``), or for a shard its shard manifest.
+
+    ``watch`` (optional) follows a compile that runs in this process, so a load can keep pace:
+    ``watch.started(manifest)`` once ``schema.sql`` and ``post_data.sql`` are written (the
+    manifest as it will be, without files and statistics), then ``watch.table_done(table, entry)``
+    as each table's parts are complete, with its manifest entry."""
     dest = Destination.of(out_dir)
     tables = options.tables or list(plan.model.tables)
-    _templates(dialect)  # fail before anything is written
+    tpl = _templates(dialect)  # fail before anything is written
     dest.makedirs()
     dest.remove(manifest.MANIFEST)  # present again only once complete
     job = make_job(plan, dialect, options, dest.url, options.fmt)
@@ -181,6 +186,22 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None) -> dict
         tasks = shards.select(tasks, *options.shard)
     results: dict[str, dict[int, dict]] = {t: {} for t in tables}
     with executor_for(options, len(tasks), job, plan) as executor:
+        if executor is not None or options.shard is not None:
+            watch = None
+        if watch is not None:
+            # The load keeps pace table by table: the biggest tables first, so the database is
+            # busy with them while the compile writes the many small ones (any order gives the
+            # same bytes: every value is a function of its row index).
+            size = {t: plan.rows[t] * len(plan.model.tables[t].stored) for t in tables}
+            tasks.sort(key=lambda task: -size[task[0]])
+            contexts = _contexts(plan, dialect, tables)
+            _write_ddl(tpl, plan, dest, contexts)
+            watch.started(manifest.build(plan, dialect, fmt=options.fmt, compression=options.compression,
+                                         files=_files(dialect),
+                                         tables={t: _entry(plan, dialect, t, []) for t in tables}))
+            for t in tables:
+                if plan.tables[t].chunks == 0:
+                    watch.table_done(t, _entry(plan, dialect, t, []))
         sent = _for_executor(executor, job, plan)
         calls = [(sent, t, part) for t, part in tasks]
         for (table, part), result in zip(tasks, run_ordered(executor, write.write_part, calls,
@@ -188,6 +209,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None) -> dict
             results[table][part] = result
             if progress:
                 progress(table, result["rows"])
+            if watch is not None and part == plan.tables[table].chunks - 1:
+                watch.table_done(table, _entry(plan, dialect, table, [results[table][p] for p in sorted(results[table])]))
 
     # 2. a shard: its own manifest; the merge does the rest
     if options.shard is not None:
@@ -205,7 +228,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None) -> dict
 
     # 4, 5. SQL files, then the manifest
     ordered = {t: [results[t][p] for p in sorted(results[t])] for t in tables}
-    return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered)
+    return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered,
+                  ddl_written=watch is not None)
 
 
 def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
@@ -217,25 +241,40 @@ def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
                 dest.remove(f"data/{t}/{name}")
 
 
-def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, results: dict[str, list[dict]]) -> dict:
-    """The files that need the whole picture - schema, post-data, load script, verify.sql - and
-    ``manifest.json`` last, from every part's result (``results[table]`` in part order)."""
-    tables = list(results)
-    tpl = _templates(dialect)
-    entries = {}
-    for t in tables:
-        stats: dict[str, dict] = {}
-        for r in results[t]:
-            for name, s in r["stats"].items():
-                stats[name] = manifest.combine(stats.get(name), s)
-        files = [{k: r[k] for k in ("path", "rows", "bytes", "sha256")} for r in results[t]]
-        entries[t] = manifest.table_entry(plan, dialect, t, files, stats)
-    contexts = _contexts(plan, dialect, tables)
-    suffix, decompress = write.COMPRESSION[compression]
-    files = {"schema": "schema.sql", "post_data": "post_data.sql", "load_script": dialect.load_script,
-             "verify": "verify.sql"}
+def _entry(plan, dialect, table: str, results: list[dict]) -> dict:
+    """A table's manifest entry from its parts' results (in part order)."""
+    stats: dict[str, dict] = {}
+    for r in results:
+        for name, s in r["stats"].items():
+            stats[name] = manifest.combine(stats.get(name), s)
+    files = [{k: r[k] for k in ("path", "rows", "bytes", "sha256")} for r in results]
+    return manifest.table_entry(plan, dialect, table, files, stats)
+
+
+def _files(dialect) -> dict[str, str]:
+    return {"schema": "schema.sql", "post_data": "post_data.sql", "load_script": dialect.load_script,
+            "verify": "verify.sql"}
+
+
+def _write_ddl(tpl, plan, dest: Destination, contexts: list[dict]) -> None:
+    files = _files(tpl.dialect)
     dest.write_text(files["schema"], ddl.schema_sql(tpl, plan, contexts))
     dest.write_text(files["post_data"], ddl.post_data_sql(tpl, plan, contexts))
+
+
+def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, results: dict[str, list[dict]],
+           ddl_written: bool = False) -> dict:
+    """The files that need the whole picture - schema and post-data (unless ``ddl_written``),
+    load script, verify.sql - and ``manifest.json`` last, from every part's result
+    (``results[table]`` in part order)."""
+    tables = list(results)
+    tpl = _templates(dialect)
+    entries = {t: _entry(plan, dialect, t, results[t]) for t in tables}
+    contexts = _contexts(plan, dialect, tables)
+    suffix, decompress = write.COMPRESSION[compression]
+    files = _files(dialect)
+    if not ddl_written:
+        _write_ddl(tpl, plan, dest, contexts)
     dest.write_text(files["load_script"], ddl.load_script(tpl, plan, contexts, entries, fmt=fmt,
                                                           decompress=decompress, suffix=suffix))
     dest.write_text(files["verify"], ddl.verify_sql(tpl, plan, entries))

@@ -20,7 +20,6 @@ Stages (``load``):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import threading
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from specgen import ddl, write
 from specgen import dialect as dialects
+from specgen import manifest as manifests
 from specgen.clients import MARKER, Client, ClientError, client_for
 from specgen.dburl import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
@@ -97,28 +97,33 @@ def read_manifest(dump_dir: Path) -> dict:
 class Loader:
     """One load of one dump directory into one database."""
 
-    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None):
+    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None, manifest: dict | None = None):
+        """``manifest``: the dump's manifest as the compile will write it, for a load that starts
+        while the compile runs (``run(ready=...)``); else ``manifest.json`` is read."""
         self.dir = Path(dump_dir).resolve()
         self.url = url
         self.options = options
         self.progress = progress
-        self.manifest = read_manifest(self.dir)
+        self.manifest = read_manifest(self.dir) if manifest is None else manifest
         self.dialect = dialects.load(self.manifest["dialect"])
         if self.dialect.name != url.dialect and url.dialect not in self.dialect.chain:
             raise SpecgenError(f"{dump_dir} was compiled for {self.dialect.name} but the URL is {url.dialect} "
                                f"({url.redacted()}): compile with --dialect {url.dialect}")
         self.tpl = ddl.Templates(self.dialect)
         self.staged = False  # set by run(): see there
+        self.finishing = None  # set by run(): see there
         self.created = False  # this load created the tables (so they are empty)
         self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
-        self.dump_id = hashlib.sha256((self.dir / "manifest.json").read_bytes()).hexdigest()[:16]
+        self.dump_id = manifests.dump_id(self.manifest)
         self.suffix = write.COMPRESSION[self.manifest.get("compression", "none")][0]
 
     # -- the stages ------------------------------------------------------------------------------
 
-    def run(self) -> Result:
+    def run(self, ready=None) -> Result:
+        """The whole load. ``ready``: the dump's tables in load order, each given once its parts
+        and manifest entry are complete (a load that keeps pace with the compile); None: all are."""
         t0 = time.perf_counter()
         result = Result(self.url.redacted(), self.url.dialect, existing_schema=False)
         stage = _Stopwatch(result.stages)
@@ -138,9 +143,13 @@ class Loader:
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k == _SCHEMA_MARK}
+        # Keeping pace with the compile, into the schema it created: each table's fix-ups and
+        # keys follow its last part in the same session while the compile writes the next table
+        # (recorded in the ledger like the parts, so the stages below skip them).
+        self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
-            self.load_parts(done, result, ordered=not fresh)
-        if self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv" and not self.staged:
+            self.load_parts(done, result, ordered=not fresh, ready=ready)
+        if self._fixups_apply():
             with stage("null fix-ups"):
                 self.null_fixups()
         if fresh:
@@ -260,33 +269,55 @@ class Loader:
 
     # -- data ---------------------------------------------------------------------------------------
 
-    def parts(self, done: set[str]) -> list[tuple[str, dict]]:
-        out = []
+    def load_parts(self, done: set[str], result: Result, ordered: bool, ready=None) -> None:
+        """Every part not in ``done``, in ``jobs`` sessions; tables in ``ready``'s order as it gives them."""
         for t in self.tables:
-            for f in self.manifest["tables"][t]["files"]:
-                if f["path"] not in done:
-                    out.append((t, f))
-        return out
-
-    def load_parts(self, done: set[str], result: Result, ordered: bool) -> None:
-        for t in self.tables:
-            entry = self.manifest["tables"][t]
-            skipped = [f for f in entry["files"] if f["path"] in done]
-            result.tables[t] = TableResult(rows=sum(f["rows"] for f in skipped), skipped_parts=len(skipped))
-            if self.progress and skipped:
-                self.progress.advance(t, sum(f["rows"] for f in skipped), entry["rows"])
-        work = self.parts(done)
-        if not work:
-            return
+            result.tables[t] = TableResult()
+        self._pending: dict[str, int] = {}
         jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
         if ordered and self.dialect.load_enforces_foreign_keys:
-            # An existing schema keeps its foreign keys: parents must be complete before children.
+            # An existing schema keeps its foreign keys: parents must be complete before children,
+            # in the order of the database's keys (once every table is ready).
+            if ready is not None:
+                for _ in ready:
+                    pass
+            work = list(self._parts(self.tables, done, result))
             for level in self._levels():
                 batch = [w for w in work if w[0] in level]
                 if batch:
                     self._run_sessions(batch, result, jobs)
-        else:
-            self._run_sessions(work, result, jobs)
+            return
+        self._run_sessions(self._parts(self.tables if ready is None else ready, done, result), result, jobs)
+
+    def _parts(self, tables, done: set[str], result: Result):
+        """(table, file) of each part still to load, table by table as ``tables`` yields them."""
+        for t in tables:
+            entry = self.manifest["tables"][t]
+            skipped = [f for f in entry["files"] if f["path"] in done]
+            r = result.tables[t]
+            r.rows, r.skipped_parts = sum(f["rows"] for f in skipped), len(skipped)
+            if self.progress and skipped:
+                self.progress.advance(t, r.rows, entry["rows"])
+            todo = [f for f in entry["files"] if f["path"] not in done]
+            self._pending[t] = len(todo)
+            if not todo and self.finishing is not None:
+                yield t, None  # nothing to load: straight to its fix-ups and keys
+            for f in todo:
+                yield t, f
+
+    def _finish_table_sql(self, table: str) -> str:
+        """A loaded table's fix-ups and keys (``finishing``), committed with their ledger rows."""
+        q = self.dialect.quote
+        prelude, keys, _, _ = self.finishing
+        body, marks = "", []
+        if self._fixups_apply():
+            body += self.tpl.render("load_fixups.sql", t=self._context(table))
+            marks.append(f"fixup:{table}")
+        if table in keys:
+            body += prelude + "".join(keys[table])
+            marks.append(f"keys:{table}")
+        ledger = "".join(f"INSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{m}', 0);\n" for m in marks)
+        return f"{self.dialect.load_begin}\n{body}{ledger}COMMIT;\n" if marks else ""
 
     def _levels(self) -> list[set[str]]:
         """Tables grouped so each group references (by the database's foreign keys) only earlier ones."""
@@ -305,22 +336,40 @@ class Loader:
             placed |= level
         return levels
 
-    def _run_sessions(self, work: list[tuple[str, dict]], result: Result, jobs: int) -> None:
+    def _run_sessions(self, work, result: Result, jobs: int) -> None:
+        """Load the (table, file) pairs of ``work`` in ``jobs`` sessions; ``work`` may be a
+        generator that waits for parts still being written (read by one feeder thread)."""
         todo: queue.Queue = queue.Queue()
-        for w in work:
-            todo.put(w)
         errors: list[BaseException] = []
         lock = threading.Lock()
+        end = object()
+
+        stopped: list[BaseException] = []  # ``work`` failed: the parts given so far are loaded first
+
+        def feed() -> None:
+            try:
+                for w in work:
+                    if errors:
+                        break
+                    todo.put(w)
+            except BaseException as exc:  # noqa: BLE001 - reported by the caller
+                stopped.append(exc)
+            finally:
+                for _ in range(jobs):
+                    todo.put(end)
 
         def worker() -> None:
             session = None
             try:
                 session = _Session(self).__enter__()
                 while not errors:
-                    try:
-                        table, f = todo.get_nowait()
-                    except queue.Empty:
+                    item = todo.get()
+                    if item is end:
                         break
+                    table, f = item
+                    if f is None:
+                        session.run(self._finish_table_sql(table), f"finished {table}")
+                        continue
                     t0 = time.perf_counter()
                     if self.progress:
                         self.progress.start(table)
@@ -345,8 +394,12 @@ class Loader:
                         r.rows += f["rows"]
                         r.parts += 1
                         r.seconds += time.perf_counter() - t0
+                        self._pending[table] -= 1
+                        last = self._pending[table] == 0
                     if self.progress:
                         self.progress.advance(table, f["rows"], self.manifest["tables"][table]["rows"])
+                    if last and self.finishing is not None:
+                        session.run(self._finish_table_sql(table), f"finished {table}")
                 session, done = None, session
                 done.__exit__(None, None, None)  # raises if the client failed at the end
             except BaseException as exc:  # noqa: BLE001 - reported by the caller
@@ -354,13 +407,17 @@ class Loader:
                     session.abandon()
                 errors.append(exc)
 
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(jobs, len(work)))]
+        if isinstance(work, list):
+            if not work:
+                return
+            jobs = min(jobs, len(work))
+        threads = [threading.Thread(target=fn, daemon=True) for fn in [feed] + [worker] * jobs]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
-        if errors:
-            raise errors[0]
+        if errors or stopped:
+            raise (errors or stopped)[0]
 
     def part_statements(self, table: str, path: str) -> str:
         return self.tpl.render("load_part.sql", t=self._context(table), f=path,
@@ -368,6 +425,10 @@ class Loader:
 
     def _context(self, table: str) -> dict:
         return ddl.load_context(self.dialect, table, self.manifest["tables"][table], self.suffix)
+
+    def _fixups_apply(self) -> bool:
+        """The dialect's bulk format needs fix-ups after the data (SQLite's \\N), not on the way in."""
+        return self.tpl.has("load_fixups.sql") and self.manifest.get("format") == "csv" and not self.staged
 
     def null_fixups(self) -> None:
         """The dialect's NULL-marker fix-ups (SQLite: \\N -> NULL), once per table, recorded in the
@@ -396,11 +457,13 @@ class Loader:
         deadlock); small tables go in at most N bundles, saving client start-ups."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        steps = post_data_steps(text) if jobs > 1 else None
+        built = {p.split(":", 1)[1] for p in self.ledger_parts() if p.startswith("keys:")}  # see ``finishing``
+        steps = post_data_steps(text) if jobs > 1 or built else None
         if steps is None:
             self.script(text)
             return
         prelude, keys, foreign_keys, end = steps
+        keys = {t: s for t, s in keys.items() if t not in built}
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
         big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES]
         small = [t for t in keys if t not in big]
@@ -408,12 +471,14 @@ class Loader:
         for group in balance([size.get(t, 0) for t in small], jobs):
             tasks.append((sum(size.get(small[i], 0) for i in group), "".join(s for i in group for s in keys[small[i]])))
         tasks.sort(key=lambda task: -task[0])  # stable: a table's steps keep their order
-        with ThreadPoolExecutor(min(jobs, len(tasks))) as pool:
-            futures = [pool.submit(self.script, prelude + sql) for _, sql in tasks]
-            errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            raise errors[0]
-        self.script(prelude + foreign_keys + end)
+        if len(tasks) > 1:
+            with ThreadPoolExecutor(min(jobs, len(tasks))) as pool:
+                futures = [pool.submit(self.script, prelude + sql) for _, sql in tasks]
+                errors = [f.exception() for f in futures if f.exception() is not None]
+            if errors:
+                raise errors[0]
+            tasks = []
+        self.script(prelude + "".join(sql for _, sql in tasks) + foreign_keys + end)
 
     def analyze(self) -> None:
         self.script(self.tpl.render("load_analyze.sql", tables=[self.dialect.quote(t) for t in self.tables]))
@@ -517,6 +582,12 @@ class _Session:
             self.proc.stdin.flush()
         except BrokenPipeError:
             self._fail()
+
+    def run(self, sql: str, tag: str) -> None:
+        """SQL in this session, waited for."""
+        if sql:
+            self.send(f"{sql}{self.client.marker(tag)}\n")
+            self._wait(tag)
 
     def load(self, table: str, f: dict) -> None:
         """One part in one transaction, committed together with its ledger row."""

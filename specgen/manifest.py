@@ -150,6 +150,17 @@ def header(plan, dialect, *, fmt: str, compression: str) -> dict:
     }
 
 
+def dump_id(doc: dict) -> str:
+    """What the loader's ledger calls a dump: its header and tables. Output is byte-reproducible,
+    so they decide every part file - and they are known before the first part is written (a load
+    can start while the compile runs; ``specgen load --resume`` later finds the same id)."""
+    import hashlib
+
+    keys = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows")
+    ident = json.dumps([[doc.get(k) for k in keys], list(doc["tables"])], sort_keys=True)
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
+
+
 def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict]) -> dict:
     return {**header(plan, dialect, fmt=fmt, compression=compression), "files": files, "tables": tables}
 

@@ -25,9 +25,17 @@ class Progress:
         self._rich = None
         self._tasks: dict[str, int] = {}
         self._last = time.perf_counter()  # work reported without start() began at the previous event
+        self._shared = False
+
+    def alongside(self, verb: str, totals: dict[str, int]) -> Progress:
+        """Another stage's progress in this one's display, for stages that run at the same time
+        (a load keeping pace with the compile): its own bars or lines, one live display."""
+        other = Progress(verb, totals, live=False, stream=self.stream)
+        other.live, other.lock, other._rich, other._shared = self.live, self.lock, self._rich, True
+        return other
 
     def __enter__(self):
-        if self.live:
+        if self.live and not self._shared:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as Bars
@@ -41,7 +49,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc):
-        if self._rich is not None:
+        if self._rich is not None and not self._shared:
             self._rich.stop()
         return False
 

@@ -116,3 +116,38 @@ def test_a_cache_that_cannot_be_written_is_done_without(tmp_path: Path):
             f.write(b"x")
 
     ddl._BytecodeCache(str(tmp_path / "gone"), "t-%s").dump_bytecode(Bucket())
+
+
+def test_a_model_is_read_back_only_for_the_same_inputs(tmp_path: Path, monkeypatch):
+    """Models are cached by the content of every file they are built from: an edited entity or
+    pool builds anew; unchanged files give back the same model (same hash, same values)."""
+    from specgen import api, spec
+
+    monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))
+    files = {"a.yaml": "table: a\nrows: 5\ncolumns:\n  x: {type: integer, gen: sequence}\n"
+                       "  c: {type: varchar(10), gen: {pool: colors}}\n",
+             "pools/colors.txt": "red\ngreen\nblue\n"}
+    specs = write_spec_set(tmp_path, files)
+
+    def values() -> tuple[str, list]:
+        plan = api.plan(specs, "default")
+        return plan.model.spec_hash, api.generate_table(plan, "a")["c"].to_list()
+
+    first = values()
+    entries = list((tmp_path / "cache" / "models").iterdir())
+    assert len(entries) == 1
+    calls = []
+    monkeypatch.setattr(spec, "_build_model", lambda *a: calls.append(a) or pytest.fail("built again"))
+    assert values() == first  # read back
+    monkeypatch.undo()
+    monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))
+    (specs / "pools" / "colors.txt").write_text("cyan\nmagenta\n")  # a pool the model holds
+    hashed, colors = values()
+    assert hashed != first[0] and set(colors) <= {"cyan", "magenta"}
+    (specs / "a.yaml").write_text(files["a.yaml"].replace("rows: 5", "rows: 7"))
+    assert len(values()[1]) == 7
+    assert len(list((tmp_path / "cache" / "models").iterdir())) == 3
+    # An entry that cannot be read is built again, not an error.
+    for p in (tmp_path / "cache" / "models").iterdir():
+        p.write_bytes(b"not a pickle")
+    assert len(values()[1]) == 7
