@@ -230,7 +230,35 @@ class SqliteClient(Client):
         return super().run_script(script, on_marker, tabular)
 
     def query_many(self, statements, prefix=""):
-        # In-process, on one connection, with REGEXP from Python (see query).
+        """In-process, with REGEXP from Python (see query). Statements that call REGEXP run on a
+        second connection in a thread: their per-row callbacks hold Python's lock, while SQLite
+        scans the others with it released (verify of the gateway's small profile: 0.15 -> 0.08 s)."""
+        calls = [i for i, sql in enumerate(statements) if "REGEXP" in sql]
+        if not calls or len(calls) == len(statements):
+            return self._query_all(statements)
+        import threading
+
+        other: list = []
+
+        def run() -> None:
+            try:
+                other.append(self._query_all([statements[i] for i in calls]))
+            except BaseException as exc:  # noqa: BLE001 - raised below
+                other.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            answered_there = set(calls)
+            rest = iter(self._query_all([sql for i, sql in enumerate(statements) if i not in answered_there]))
+        finally:
+            thread.join()
+        if isinstance(other[0], BaseException):
+            raise other[0]
+        answered = dict(zip(calls, other[0], strict=True))
+        return [answered[i] if i in answered else next(rest) for i in range(len(statements))]
+
+    def _query_all(self, statements) -> list:
         con = self._connect()
         try:
             return [self._fetch(con, sql.rstrip().rstrip(";"))[0] for sql in statements]
