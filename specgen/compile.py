@@ -4,7 +4,10 @@ Directory output, stage by stage (``compile_dir``):
 
 1. the part tasks - one per (table, part), or this shard's share of them (``--shard K/N``) - run
    on an executor (``write.write_part``); results are taken in table and part order, so
-   statistics combine deterministically;
+   statistics combine deterministically. A compile in this process can be followed by a
+   ``watch`` (``generate`` loads while it compiles): the schema and post-data files are then
+   written first, the biggest tables' parts come first, and the watch hears of each table as
+   its parts are complete;
 2. a shard stops here: it writes ``manifest.shard-K-of-N.json`` (its parts and their statistics)
    and ``specgen manifest merge`` finishes the directory later (``shards.merge``);
 3. part files left over from an earlier run with other settings are removed;

@@ -457,7 +457,9 @@ class Loader:
         deadlock); small tables go in at most N bundles, saving client start-ups."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        built = {p.split(":", 1)[1] for p in self.ledger_parts() if p.startswith("keys:")}  # see ``finishing``
+        built = set()  # tables whose keys followed their data (``finishing``, now or in a stopped load)
+        if self.finishing is not None or self.options.resume:
+            built = {p.split(":", 1)[1] for p in self.ledger_parts() if p.startswith("keys:")}
         steps = post_data_steps(text) if jobs > 1 or built else None
         if steps is None:
             self.script(text)

@@ -1,5 +1,8 @@
 """``specgen generate``: compile + load + verify, and the load report.
 
+When the compile runs in this process (small plans), the load keeps pace with it table by table
+(``_LoadAlong``); otherwise it follows the compile.
+
 The report (``reports/<profile>_load_report.json``) records what was produced and proven: rows
 per table, time and rows/s per stage, every check with its result, the specgen version, seed and
 spec hash. The database URL appears with its password redacted.
@@ -22,7 +25,8 @@ REPORT_DIR = Path("reports")
 def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, chunk_rows=None, workers=None,
              jobs: int = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None) -> dict:
     """``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
-    stage only: one live display at a time), or None."""
+    stage only: one live display at a time; a load that keeps pace with the compile shows its
+    bars in the compile's display, ``Progress.alongside``), or None."""
     from specgen import api
     from specgen import load as loader
     from specgen import verify as verifier
@@ -140,7 +144,7 @@ class _LoadAlong:
             self.error = exc
 
     def _ready(self):
-        # The compile's order (dependency order); tables without rows come first.
+        # The compile's order: tables without parts at once, then the biggest first.
         for _ in self.tables:
             table = self.ready.get()
             if table is None:
