@@ -187,6 +187,7 @@ def summary(doc: dict) -> str:
     for name in ("compile", "load", "verify"):
         s = doc["stages"][name]
         rate = f", {s['rows_per_s']:,} rows/s" if s.get("rows_per_s") else ""
-        lines.append(f"  {name:<8} {s['seconds']:>7.2f}s{rate}")
+        along = f" ({s['during_compile']:.2f}s of it during the compile)" if s.get("during_compile") else ""
+        lines.append(f"  {name:<8} {s['seconds']:>7.2f}s{rate}{along}")
     lines.append(f"  report   {doc.get('report_path', '')}")
     return "\n".join(lines)
