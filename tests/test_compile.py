@@ -394,3 +394,21 @@ def test_sqlglot_answers_are_remembered_and_the_same(tmp_path: Path):
             assert (tmp_path / "warm" / d / name).read_bytes() == cold, (d, name)
             assert (tmp_path / "none" / d / name).read_bytes() == cold, (d, name)
     assert "WHERE" in (tmp_path / "cold" / "postgres" / "post_data.sql").read_text()  # a predicate was asked
+
+
+def test_a_warm_generate_imports_nothing_it_does_not_need(tmp_path: Path):
+    """Start-up is a third of `generate --profile small`: once the caches know the specs, the
+    JSON Schema validator and sqlglot are not imported at all, nor pyarrow.compute (polars'
+    conversion helper would import it for Arrow text)."""
+    probe = ("import sys\nfrom specgen import cli\n"
+             "try:\n    cli.main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+             "print(sorted(m for m in ('jsonschema', 'sqlglot', 'pyarrow.compute') if m in sys.modules))")
+    env = {**os.environ, "SPECGEN_CACHE_DIR": str(tmp_path / "cache")}
+    seen = []
+    for run in ("cold", "warm"):
+        args = ["generate", "--specs", str(SHOP), "--profile", "tiny", "--url", f"sqlite:///{tmp_path / run}.db",
+                "--out", str(tmp_path / run), "--report", str(tmp_path / f"{run}.json")]
+        proc = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        seen.append(proc.stdout.strip().splitlines()[-1])
+    assert seen == ["['jsonschema', 'sqlglot']", "[]"]
