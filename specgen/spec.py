@@ -1151,7 +1151,8 @@ def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
     Its name is a digest of everything the model is built from - every entity and profile file
     and every file of the pool directories (their content), the profile's name, the spec
     directory as given, specgen's version and its source files (size and time: an edited
-    checkout builds anew) - so an entry is only ever found for identical inputs. Reading the
+    checkout builds anew), numpy's and polars' versions - so an entry is only ever found for
+    identical inputs. Reading the
     gateway's spec set and hashing it takes about 3 ms; building its model about 0.1 s."""
     where = cache_dir("models")
     d = Path(spec_dir)
@@ -1173,8 +1174,12 @@ def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
 
 @functools.cache
 def _source_stamp() -> str:
+    """specgen's sources, and the versions of the libraries whose objects a model holds."""
+    import numpy
+    import polars
+
     here = Path(__file__).parent
-    return f"{here};" + ";".join(f"{p.name}:{st.st_size}:{st.st_mtime_ns}" for p in sorted(here.glob("*.py")) if (st := p.stat()))
+    return f"{here};numpy {numpy.__version__};polars {polars.__version__};" + ";".join(f"{p.name}:{st.st_size}:{st.st_mtime_ns}" for p in sorted(here.glob("*.py")) if (st := p.stat()))
 
 
 def _remember_model(entry: Path, model: Model) -> None:
