@@ -1152,8 +1152,8 @@ def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
     and every file of the pool directories (their content), the profile's name, the spec
     directory as given, specgen's version and its source files (size and time: an edited
     checkout builds anew), numpy's and polars' versions - so an entry is only ever found for
-    identical inputs. Reading the
-    gateway's spec set and hashing it takes about 3 ms; building its model about 0.1 s."""
+    identical inputs. Reading the gateway's spec set and hashing it takes about 3 ms; building
+    its model about 0.1 s."""
     where = cache_dir("models")
     d = Path(spec_dir)
     if where is None or not d.is_dir():
