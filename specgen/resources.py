@@ -53,3 +53,19 @@ def cache_dir(what: str) -> Path | None:
     except OSError:
         return None
     return path if os.access(path, os.W_OK | os.X_OK) else None
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically (concurrent processes each leave a whole file); a cache
+    never fails a command, so a write that fails is dropped."""
+    import tempfile
+
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -44,7 +44,7 @@ from specgen.model import (
     UniqueSpec,
 )
 from specgen.pools import PoolStore
-from specgen.resources import cache_dir, data_dir, json_schema
+from specgen.resources import cache_dir, data_dir, json_schema, write_cache_file
 
 if TYPE_CHECKING:  # imported when a spec is validated, not by every command
     import jsonschema
@@ -1183,22 +1183,18 @@ def _source_stamp() -> str:
 
 
 def _remember_model(entry: Path, model: Model) -> None:
-    """Write the entry atomically, and keep only the ``MODELS_KEPT`` most recent ones."""
-    import tempfile
-
+    """Write the entry, and keep only the ``MODELS_KEPT`` most recent ones."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".model-")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
+        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return  # something pickle cannot write: the model is built each time
+    write_cache_file(entry, data)
+    try:
         entries = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[MODELS_KEPT:]:
             old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        try:  # a cache never fails a command
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+    except OSError:
+        pass
 
 
 def _build_model(spec_dir: str | Path, profile: str) -> Model:

@@ -16,12 +16,11 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from specgen import __version__
-from specgen.resources import cache_dir
+from specgen.resources import cache_dir, write_cache_file
 
 _answers: dict[str, str] | None = None  # question -> answer, once read
 _file: Path | None = None
@@ -75,15 +74,5 @@ def _identity() -> str:
 
 
 def _write() -> None:
-    if _file is None or _answers is None:
-        return
-    try:
-        fd, tmp = tempfile.mkstemp(dir=_file.parent, prefix=".spellings-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_answers, f, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, _file)
-    except OSError:  # a cache never fails a command
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+    if _file is not None and _answers is not None:
+        write_cache_file(_file, json.dumps(_answers, ensure_ascii=False, separators=(",", ":")).encode())
