@@ -103,6 +103,8 @@ class _LoadAlong:
     def __init__(self, out_dir: Path, target, options):
         self.out_dir, self.target, self.options = out_dir, target, options
         self.progress = None
+        self.manifest: dict = {}  # as the compile will write it; entries filled as tables are done
+        self.tables: list[str] = []
         self.thread: threading.Thread | None = None
         self.started_at = 0.0
         self.ready: queue.Queue = queue.Queue()
