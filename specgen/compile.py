@@ -188,6 +188,7 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     if options.shard is not None:
         tasks = shards.select(tasks, *options.shard)
     results: dict[str, dict[int, dict]] = {t: {} for t in tables}
+    done: dict[str, dict] = {}  # manifest entries the watch was given
     with executor_for(options, len(tasks), job, plan) as executor:
         if executor is not None or options.shard is not None:
             watch = None
@@ -204,7 +205,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
                                          tables={t: _entry(plan, dialect, t, []) for t in tables}))
             for t in tables:
                 if plan.tables[t].chunks == 0:
-                    watch.table_done(t, _entry(plan, dialect, t, []))
+                    done[t] = _entry(plan, dialect, t, [])
+                    watch.table_done(t, done[t])
         sent = _for_executor(executor, job, plan)
         calls = [(sent, t, part) for t, part in tasks]
         for (table, part), result in zip(tasks, run_ordered(executor, write.write_part, calls,
@@ -213,7 +215,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
             if progress:
                 progress(table, result["rows"])
             if watch is not None and part == plan.tables[table].chunks - 1:
-                watch.table_done(table, _entry(plan, dialect, table, [results[table][p] for p in sorted(results[table])]))
+                done[table] = _entry(plan, dialect, table, [results[table][p] for p in sorted(results[table])])
+                watch.table_done(table, done[table])
 
     # 2. a shard: its own manifest; the merge does the rest
     if options.shard is not None:
@@ -232,7 +235,7 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     # 4, 5. SQL files, then the manifest
     ordered = {t: [results[t][p] for p in sorted(results[t])] for t in tables}
     return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered,
-                  ddl_written=watch is not None)
+                  ddl_written=watch is not None, entries=done)
 
 
 def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
@@ -266,13 +269,13 @@ def _write_ddl(tpl, plan, dest: Destination, contexts: list[dict]) -> None:
 
 
 def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, results: dict[str, list[dict]],
-           ddl_written: bool = False) -> dict:
+           ddl_written: bool = False, entries: dict[str, dict] | None = None) -> dict:
     """The files that need the whole picture - schema and post-data (unless ``ddl_written``),
     load script, verify.sql - and ``manifest.json`` last, from every part's result
-    (``results[table]`` in part order)."""
+    (``results[table]`` in part order; ``entries``: tables' manifest entries already made)."""
     tables = list(results)
     tpl = _templates(dialect)
-    entries = {t: _entry(plan, dialect, t, results[t]) for t in tables}
+    entries = {t: (entries or {}).get(t) or _entry(plan, dialect, t, results[t]) for t in tables}
     contexts = _contexts(plan, dialect, tables)
     suffix, decompress = write.COMPRESSION[compression]
     files = _files(dialect)

@@ -185,8 +185,7 @@ class Loader:
         marked in the ledger, so a rerun still adds them after the data."""
         want = self.options.existing_schema
         if not existing and want is not True:
-            q = self.dialect.quote
-            self.script(self.read("schema") + f"\nINSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{_SCHEMA_MARK}', 0);")
+            self.script(self.read("schema") + "\n" + self.ledger_row(_SCHEMA_MARK))
             self.created = True
             return True
         if existing and _SCHEMA_MARK in ledger and want is not True and len(existing) == len(self.tables):
@@ -307,17 +306,15 @@ class Loader:
 
     def _finish_table_sql(self, table: str) -> str:
         """A loaded table's fix-ups and keys (``finishing``), committed with their ledger rows."""
-        q = self.dialect.quote
         prelude, keys, _, _ = self.finishing
         body, marks = "", []
         if self._fixups_apply():
-            body += self.tpl.render("load_fixups.sql", t=self._context(table))
+            body += self._fixups_sql(table)
             marks.append(f"fixup:{table}")
         if table in keys:
             body += prelude + "".join(keys[table])
             marks.append(f"keys:{table}")
-        ledger = "".join(f"INSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{m}', 0);\n" for m in marks)
-        return f"{self.dialect.load_begin}\n{body}{ledger}COMMIT;\n" if marks else ""
+        return self.ledgered(body, marks) if marks else ""
 
     def _levels(self) -> list[set[str]]:
         """Tables grouped so each group references (by the database's foreign keys) only earlier ones."""
@@ -434,17 +431,12 @@ class Loader:
         """The dialect's NULL-marker fix-ups (SQLite: \\N -> NULL), once per table, recorded in the
         ledger with the same commit so a resumed load never runs them twice."""
         done = self.ledger_parts()
-        q = self.dialect.quote
-        steps = []
-        for t in self.tables:
-            key = f"fixup:{t}"
-            if key in done:
-                continue
-            body = self.tpl.render("load_fixups.sql", t=self._context(t))
-            # Each table's fix-ups commit with their ledger row: they run exactly once.
-            steps.append(f"BEGIN;\n{body}INSERT INTO {q(LEDGER)} VALUES ('{self.dump_id}', '{key}', 0);\nCOMMIT;")
+        steps = [self.ledgered(self._fixups_sql(t), [f"fixup:{t}"]) for t in self.tables if f"fixup:{t}" not in done]
         if steps:
             self.script("\n".join(steps))
+
+    def _fixups_sql(self, table: str) -> str:
+        return self.tpl.render("load_fixups.sql", t=self._context(table))
 
     def constraints(self) -> None:
         """post_data.sql: as one script, or with ``--jobs`` N (where the database takes parallel
@@ -500,6 +492,15 @@ class Loader:
     def log(self, message: str) -> None:
         if self.progress:
             self.progress.note(message)
+
+    def ledger_row(self, mark: str, rows: int = 0) -> str:
+        """The statement that records ``mark`` (a part's path, ``fixup:T``, ...) as done."""
+        return f"INSERT INTO {self.dialect.quote(LEDGER)} VALUES ('{self.dump_id}', '{mark}', {int(rows)});\n"
+
+    def ledgered(self, body: str, marks: list[str]) -> str:
+        """``body`` in one transaction with the ledger rows of ``marks``: it runs exactly once."""
+        rows = "".join(self.ledger_row(m) for m in marks)
+        return f"{self.dialect.load_begin}\n{body}{rows}COMMIT;\n"
 
 
 def balance(costs: list[int], n: int) -> list[list[int]]:
@@ -594,13 +595,12 @@ class _Session:
     def load(self, table: str, f: dict) -> None:
         """One part in one transaction, committed together with its ledger row."""
         lo = self.loader
-        q = lo.dialect.quote
         path, feeder = self._source(f)
         body = lo.part_statements(table, path)
-        ledger = f"INSERT INTO {q(LEDGER)} VALUES ('{lo.dump_id}', '{f['path']}', {int(f['rows'])});"
+        ledger = lo.ledger_row(f["path"], f["rows"])
         begin = lo.dialect.load_begin
         if feeder is None:
-            self.send(f"{begin}\n{body}{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
+            self.send(f"{begin}\n{body}{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
             self._wait(f["path"])
             return
         # Through a pipe the client sees a short read as the end of the file: commit only once the
@@ -613,7 +613,7 @@ class _Session:
             self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
             self._wait("rolled back")
             raise SpecgenError(f"cannot decompress {f['path']}: {feeder.error}")
-        self.send(f"{ledger}\nCOMMIT;\n{self.client.marker(f['path'])}\n")
+        self.send(f"{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
         self._wait(f["path"])
 
     def _source(self, f: dict):

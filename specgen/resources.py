@@ -69,3 +69,22 @@ def write_cache_file(path: Path, data: bytes) -> None:
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def installed_stamp(package: str, files: tuple[str, ...]) -> str:
+    """Where ``package`` is installed and the size and time of some of its files: changes when it
+    is upgraded, found without importing it (for cache keys)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return ""
+    stamp = []
+    for name in files:
+        path = Path(spec.origin).with_name(name)
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamp.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return ";".join(stamp)

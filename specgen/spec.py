@@ -44,7 +44,7 @@ from specgen.model import (
     UniqueSpec,
 )
 from specgen.pools import PoolStore
-from specgen.resources import cache_dir, data_dir, json_schema, write_cache_file
+from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema, write_cache_file
 
 if TYPE_CHECKING:  # imported when a spec is validated, not by every command
     import jsonschema
@@ -158,13 +158,7 @@ def _validity_cache() -> Path | None:
 @functools.cache
 def _validator_identity(schema_name: str) -> str:
     """The schema's text and the installed jsonschema (its files change when it is upgraded)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("jsonschema")
-    stamp = ""
-    if spec is not None and spec.origin:
-        st = os.stat(Path(spec.origin).with_name("validators.py"))
-        stamp = f"{spec.origin}:{st.st_size}:{st.st_mtime_ns}"
+    stamp = installed_stamp("jsonschema", ("validators.py",))
     schema = json.dumps(json_schema(schema_name), sort_keys=True)
     return f"{__version__}\0{stamp}\0{schema_name}\0{schema}"
 

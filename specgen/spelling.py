@@ -13,37 +13,36 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib.util
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from specgen import __version__
-from specgen.resources import cache_dir, write_cache_file
+from specgen.resources import cache_dir, installed_stamp, write_cache_file
 
 _answers: dict[str, str] | None = None  # question -> answer, once read
 _file: Path | None = None
-_asked = 0  # answers in the file when it was read
+_new = False  # answers not in the file yet
 
 
 def ask(kind: str, dialect: str, question: str, answer: Callable[[], str]) -> str:
     """The remembered answer to ``question`` of ``kind`` for sqlglot ``dialect``, else ``answer()``."""
-    global _answers
+    global _answers, _new
     if _answers is None:
         _answers = _read()
     key = f"{kind}\0{dialect}\0{question}"
     found = _answers.get(key)
     if found is None:
         found = answer()
-        if _file is not None and len(_answers) == _asked:
+        if _file is not None and not _new:
             atexit.register(_write)  # once, at the first new answer
+            _new = True
         _answers[key] = found
     return found
 
 
 def _read() -> dict[str, str]:
-    global _file, _asked
+    global _file
     where = cache_dir("sqlglot")
     if where is None:
         return {}
@@ -52,24 +51,12 @@ def _read() -> dict[str, str]:
         answers = json.loads(_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         answers = {}
-    if not isinstance(answers, dict):
-        answers = {}
-    _asked = len(answers)
-    return answers
+    return answers if isinstance(answers, dict) else {}
 
 
 def _identity() -> str:
     """specgen's version and the installed sqlglot (its files change when it is upgraded)."""
-    stamp = ""
-    spec = importlib.util.find_spec("sqlglot")
-    if spec is not None and spec.origin:
-        origin = Path(spec.origin)
-        for name in ("__init__.py", "_version.py"):
-            try:
-                st = os.stat(origin.with_name(name))
-            except OSError:
-                continue
-            stamp += f"{origin.with_name(name)}:{st.st_size}:{st.st_mtime_ns}\0"
+    stamp = installed_stamp("sqlglot", ("__init__.py", "_version.py"))
     return hashlib.sha256(f"{__version__}\0{stamp}".encode()).hexdigest()[:16]
 
 
