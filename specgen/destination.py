@@ -8,6 +8,14 @@ Every file appears complete or not at all:
   the file is opened with ``autocommit=False`` and committed after the last byte, or discarded;
 * any other filesystem (``memory://``, SFTP, ...): a temporary name, then ``mv``.
 
+Bulk files written locally (``atomic(..., drop_behind=True)``: the data parts) leave the page cache
+as they are written: every ``DROP_STEP`` bytes the kernel is asked to start writing the file back
+and to forget its clean pages (``posix_fadvise(DONTNEED)``), and the previous such file is forgotten
+when the next is complete. A compile of tens or hundreds of GB then neither evicts what else the
+machine caches (a database server on the same host) nor keeps asking for fresh memory: on a VM
+whose host backs guest memory lazily (free page reporting), growing the page cache by 10 GB cost
+15-23 s of kernel time against 3 s when the same pages are recycled.
+
 A ``Destination`` is rebuilt from its URL in each worker process (``Destination.of``), so tasks
 only carry a string. Cluster workers need a destination they all reach: an object store, or a
 path on shared storage.
@@ -40,6 +48,53 @@ def require_local(target: str | os.PathLike, command: str) -> Path:
                            f"local files). Copy the dump to this machine first (e.g. `aws s3 sync s3://... ./dump`, "
                            f"`gcloud storage rsync -r gs://... ./dump`), then run `specgen {command} ./dump`.")
     return Path(s)
+
+
+DROP_STEP = 32 << 20
+_DROP = getattr(os, "POSIX_FADV_DONTNEED", None)
+
+
+def _forget(path) -> None:
+    """Ask the kernel to drop a file's clean cached pages (and start writing back dirty ones)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, _DROP)
+        finally:
+            os.close(fd)
+
+
+class _DropBehind:
+    """A local file that leaves the page cache as it is written (see the module's docstring)."""
+
+    last: Path | None = None  # the previous file written this way in this process, to forget later
+
+    def __init__(self, f):
+        self.f = f
+        self.since = 0
+        self.dropped = False
+
+    def write(self, data) -> int:
+        n = self.f.write(data)
+        self.since += len(data)
+        if self.since >= DROP_STEP:
+            self.f.flush()
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(self.f.fileno(), 0, 0, _DROP)
+            self.since, self.dropped = 0, True
+        return n
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def finished(self, path: Path) -> None:
+        """The file is complete under ``path``: start its write-back, forget the previous file."""
+        if not self.dropped:  # small files stay cached: not worth a system call
+            return
+        _forget(path)
+        if _DropBehind.last is not None:
+            _forget(_DropBehind.last)
+        _DropBehind.last = path
 
 
 class Destination:
@@ -103,8 +158,9 @@ class Destination:
             self.fs.makedirs(self._path(rel), exist_ok=True)
 
     @contextlib.contextmanager
-    def atomic(self, rel: str):
-        """A binary file to write ``rel`` through; it appears under its name only after a clean exit."""
+    def atomic(self, rel: str, drop_behind: bool = False):
+        """A binary file to write ``rel`` through; it appears under its name only after a clean exit.
+        ``drop_behind``: a bulk file, kept out of the page cache (local files; see the module doc)."""
         parent, _, name = rel.rpartition("/")
         tmp_name = f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         tmp_rel = f"{parent}/{tmp_name}" if parent else tmp_name
@@ -113,8 +169,11 @@ class Destination:
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with open(tmp, "wb") as f:
-                    yield f
+                    w = _DropBehind(f) if drop_behind and _DROP is not None else None
+                    yield w or f
                 os.replace(tmp, path)
+                if w is not None:
+                    w.finished(path)
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise

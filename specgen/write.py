@@ -171,7 +171,7 @@ def write_part(job: Job, table: str, part: int) -> dict:
     rel = part_path(job, table, part)
     with_length = set(job.stats_length.get(table, ()))
     stats: dict[str, dict] = {}
-    with Destination.of(job.out_dir).atomic(rel) as f:
+    with Destination.of(job.out_dir).atomic(rel, drop_behind=True) as f:
         sink = _Sink(f)
         packer = _compressor(sink, job.compression)
         behind = _Behind(packer or sink)

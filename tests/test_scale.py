@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import fsspec
 import pytest
 
 from conftest import ROOT, SHOP, run_cli
-from specgen import api, specbundle, write
+from specgen import api, destination, specbundle, write
 from specgen.destination import Destination
 from specgen.errors import SpecgenError
 
@@ -153,6 +154,51 @@ def test_a_failed_write_leaves_nothing(tmp_path, target):
     assert dest.listdir("data/t") == ["part-00000.csv"]
     dest.remove("data/t/part-00000.csv")
     assert dest.listdir("data/t") == []
+
+
+def _cached_pages(path: Path) -> tuple[int, int]:
+    """(pages of ``path`` in the page cache, pages in all), read with mincore(2)."""
+    import ctypes
+    import mmap
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = path.stat().st_size
+    pages = -(-size // mmap.PAGESIZE)
+    with open(path, "rb") as f:
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, f.fileno(), 0)
+        assert addr not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
+        try:
+            vec = ctypes.create_string_buffer(pages)
+            assert libc.mincore(addr, size, vec) == 0, ctypes.get_errno()
+        finally:
+            libc.munmap(addr, size)
+    return sum(b & 1 for b in vec.raw), pages
+
+
+def test_bulk_parts_leave_the_page_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(destination, "DROP_STEP", 64 << 10)
+    monkeypatch.setattr(destination._DropBehind, "last", None)
+    dest = Destination(tmp_path)
+    chunks = [os.urandom(48 << 10) for _ in range(24)]
+    for name, drop in (("plain.bin", False), ("a.bin", True)):
+        with dest.atomic(name, drop_behind=drop) as f:
+            for c in chunks:
+                f.write(c)
+    os.sync()  # written back: clean pages the next part's completion can drop
+    with dest.atomic("b.bin", drop_behind=True) as f:
+        f.write(b"".join(chunks))
+    plain, pages = _cached_pages(tmp_path / "plain.bin")
+    assert plain == pages  # this filesystem caches what is written...
+    assert _cached_pages(tmp_path / "a.bin") == (0, pages)  # ...but a bulk part leaves once the next is done
+    with dest.atomic("small.bin", drop_behind=True) as f:  # below one step: not worth a system call
+        f.write(b"x" * 1000)
+    assert _cached_pages(tmp_path / "small.bin") == (1, 1)
+    for name in ("plain.bin", "a.bin", "b.bin"):
+        assert (tmp_path / name).read_bytes() == b"".join(chunks)
 
 
 # -- errors: exit 1, a clear message, no traceback --------------------------------------------------
