@@ -125,17 +125,19 @@ class _Behind:
         self.thread.start()
 
     def _run(self) -> None:
-        while (data := self.queue.get()) is not None:
+        while (chunks := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.out.write(data)
+                    for data in chunks:
+                        self.out.write(data)
                 except BaseException as exc:  # noqa: BLE001 - handed to the producing thread
                     self.error = exc
 
-    def write(self, data) -> None:
+    def write(self, chunks: list) -> None:
+        """Queue one batch's pieces."""
         if self.error is not None:
             raise self.error
-        self.queue.put(data)
+        self.queue.put(chunks)
 
     def close(self) -> None:
         self.queue.put(None)
@@ -178,7 +180,7 @@ def write_part(job: Job, table: str, part: int) -> dict:
         try:
             for chunk in engine.batches(plan, table, lo, hi):
                 enc = encode_batch(job, plan, table, chunk, lo, hi)
-                behind.write(enc.data)
+                behind.write(enc.chunks)
                 for name, col in chunk.columns.items():
                     s = column_stats(col, name in with_length)
                     if name in enc.escaped:
@@ -201,5 +203,5 @@ def stream_rows(job: Job, table: str, start: int, stop: int) -> bytes:
             enc = encode_batch(job, plan, table, chunk, 0, plan.rows[table])
         else:  # COPY ... FROM stdin: PostgreSQL's text format
             enc = encode.encode_delimited(chunk.columns, d, "escaped_text")
-        out.append(bytes(enc.data))
+        out.extend(enc.chunks)
     return b"".join(out)
