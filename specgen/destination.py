@@ -174,6 +174,11 @@ class Destination:
                 os.replace(tmp, path)
                 if w is not None:
                     w.finished(path)
+            except OSError as exc:  # a full disk or a file size limit: say which file
+                tmp.unlink(missing_ok=True)
+                if exc.filename is None:
+                    raise OSError(exc.errno, exc.strerror, str(path)) from exc
+                raise
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise

@@ -359,6 +359,29 @@ def test_an_output_path_that_cannot_be_made_is_a_user_error(tmp_path):
     assert str(blocker) in err and "Traceback" not in err and "internal error" not in err
 
 
+def test_a_write_the_machine_refuses_names_the_file_and_leaves_no_part_behind(tmp_path):
+    # A full disk, as a file size limit (RLIMIT_FSIZE: writes past it fail with EFBIG).
+    import resource
+    import signal
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "specgen", "compile", "--specs", str(SHOP), "--profile", "small",
+                           "--dialect", "postgres", "--out", str(out), "--workers", "1"],
+                          capture_output=True, preexec_fn=limit)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "internal error" not in err
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("File too large: ") and "/data/" in line and line.endswith(".csv"), line
+    assert not (out / "manifest.json").exists()
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
+    assert all(p.stat().st_size <= 50_000 for p in out.rglob("*") if p.is_file())
+
+
 def test_generate_fails_before_compiling_when_the_server_is_unreachable(tmp_path):
     proc = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--out", str(tmp_path / "dump"),
                    "--url", "postgresql://postgres@127.0.0.1:1/nowhere")
