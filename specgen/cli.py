@@ -14,6 +14,7 @@ import click
 
 from specgen import __version__, api
 from specgen.errors import SpecErrors, SpecgenError
+from specgen.plan import human_size
 
 spec_option = click.option(
     "--specs", "spec_dir", type=click.Path(file_okay=False), default=None,
@@ -79,16 +80,16 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
         click.echo("| table | rows | chunks | est. size | parent | per parent |")
         click.echo("|---|---:|---:|---:|---|---:|")
         for name, r, c, b, par, pp in rows:
-            click.echo(f"| `{name}` | {r:,} | {c} | {_size(b)} | {par} | {'' if pp is None else pp} |")
-        click.echo(f"| **total** | **{d['total_rows']:,}** | {d['total_chunks']} | {_size(d['est_bytes'])} | | |")
+            click.echo(f"| `{name}` | {r:,} | {c} | {human_size(b)} | {par} | {'' if pp is None else pp} |")
+        click.echo(f"| **total** | **{d['total_rows']:,}** | {d['total_chunks']} | {human_size(d['est_bytes'])} | | |")
         return
     w = max(len(n) for n, *_ in rows) if rows else 5
     click.echo(f"profile {d['profile']}  seed {d['seed']}  window {d['window']['start']} .. {d['window']['end']}")
     click.echo(f"{'table':<{w}}  {'rows':>14}  {'chunks':>6}  {'est. size':>10}  parent")
     for name, r, c, b, par, pp in rows:
         extra = (f"{par} (x{pp:g})" if pp is not None else par) if par else ""
-        click.echo(f"{name:<{w}}  {r:>14,}  {c:>6}  {_size(b):>10}  {extra}")
-    click.echo(f"{'total':<{w}}  {d['total_rows']:>14,}  {d['total_chunks']:>6}  {_size(d['est_bytes']):>10}")
+        click.echo(f"{name:<{w}}  {r:>14,}  {c:>6}  {human_size(b):>10}  {extra}")
+    click.echo(f"{'total':<{w}}  {d['total_rows']:>14,}  {d['total_chunks']:>6}  {human_size(d['est_bytes']):>10}")
 
 
 @cli.command("compile")
@@ -156,10 +157,10 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     secs = time.perf_counter() - started
     if "shard" in m:
         k, n = m["shard"]["index"], m["shard"]["count"]
-        click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({_size(size)}) in "
+        click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({human_size(size)}) in "
                    f"{secs:.1f}s; when all {n} shards are done: specgen manifest merge DIR...", err=True)
         return
-    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({_size(size)}) "
+    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({human_size(size)}) "
                f"in {secs:.1f}s", err=True)
 
 
@@ -390,14 +391,6 @@ def schema(kind) -> None:
     from specgen.spec import schema_document
 
     click.echo(schema_document(kind))
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)  # pragma: no cover
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,8 @@ from dataclasses import dataclass, replace
 from specgen import __version__, ddl, manifest, shards, write
 from specgen.destination import Destination
 from specgen.engine import BATCH_ROWS
+from specgen.errors import SpecgenError
+from specgen.plan import human_size
 
 FORMATS = ("csv", "sql")
 COMPRESSIONS = tuple(write.COMPRESSION)
@@ -178,15 +180,16 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     dest = Destination.of(out_dir)
     tables = options.tables or list(plan.model.tables)
     tpl = _templates(dialect)  # fail before anything is written
+    tasks = [(t, part) for t in tables for part in range(plan.tables[t].chunks)]
+    if options.shard is not None:
+        tasks = shards.select(tasks, *options.shard)
+    check_space(plan, dest, tasks, options)
     dest.makedirs()
     dest.remove(manifest.MANIFEST)  # present again only once complete
     job = make_job(plan, dialect, options, dest.url, options.fmt)
     write.remember_plan(job, plan)
 
     # 1. parts (all of them, or this shard's)
-    tasks = [(t, part) for t in tables for part in range(plan.tables[t].chunks)]
-    if options.shard is not None:
-        tasks = shards.select(tasks, *options.shard)
     results: dict[str, dict[int, dict]] = {t: {} for t in tables}
     done: dict[str, dict] = {}  # manifest entries the watch was given
     with executor_for(options, len(tasks), job, plan) as executor:
@@ -236,6 +239,44 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     ordered = {t: [results[t][p] for p in sorted(results[t])] for t in tables}
     return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered,
                   ddl_written=watch is not None, entries=done)
+
+
+# A row of the gateway's widest tables is about 240 bytes as CSV: with this much free space per row
+# the disk is certainly big enough and the plan's size estimate (~0.3 s for 29 tables) is skipped.
+_ROOMY_BYTES_PER_ROW = 1024
+_SQL_OVER_CSV = 1.2  # INSERT files are about 17% bigger than CSV (shop medium, all dialects)
+
+
+def check_space(plan, dest: Destination, tasks: list[tuple[str, int]], options: Options) -> None:
+    """Refuse, before writing anything, a compile whose parts would not fit on a local disk: a
+    full disk fails the compile late, and whatever else writes there (a database server) with it."""
+    if dest.local is None or options.compression != "none" or not tasks:
+        return
+    rows: dict[str, int] = {}
+    for t, part in tasks:
+        lo = part * plan.chunk_rows
+        rows[t] = rows.get(t, 0) + min(plan.rows[t], lo + plan.chunk_rows) - lo
+    where = dest.local
+    while not where.exists():
+        where = where.parent
+    free = _free_bytes(where)
+    old = sum(f.stat().st_size for f in (dest.local / "data").rglob("part-*") if f.is_file()) \
+        if (dest.local / "data").is_dir() else 0  # replaced part by part
+    if free + old >= sum(rows.values()) * _ROOMY_BYTES_PER_ROW:
+        return
+    need = sum(plan.row_bytes(t) * n for t, n in rows.items()) * (_SQL_OVER_CSV if options.fmt == "sql" else 1.0)
+    if need > free + old:
+        replaced = f" (counting the {human_size(old)} of the dump it replaces)" if old else ""
+        raise SpecgenError(
+            f"{dest}: these parts need about {human_size(need)} (the plan's estimate) and {human_size(free + old)} are free "
+            f"there{replaced}. Free some space, write elsewhere (--out), compress the parts (--compress zstd, "
+            f"several times smaller) or write a part of the dump (--tables, --shard K/N).")
+
+
+def _free_bytes(path) -> int:
+    import shutil
+
+    return shutil.disk_usage(path).free
 
 
 def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:

@@ -143,6 +143,15 @@ class Plan:
         }
 
 
+def human_size(n: float) -> str:
+    """Bytes for people: ``512 B``, ``10.2 GB`` (binary units, as ``ls -h`` and ``df -h``)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)  # pragma: no cover
+
+
 def _iso(epoch: int) -> str:
     import datetime as dt
 

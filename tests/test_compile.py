@@ -382,6 +382,33 @@ def test_a_write_the_machine_refuses_names_the_file_and_leaves_no_part_behind(tm
     assert all(p.stat().st_size <= 50_000 for p in out.rglob("*") if p.is_file())
 
 
+def test_a_dump_that_would_not_fit_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    from specgen import compile as comp
+
+    plan = api.plan(SHOP, "small", estimate=False)
+    need = sum(plan.row_bytes(t) * plan.rows[t] for t in plan.rows)
+    monkeypatch.setattr(comp, "_free_bytes", lambda path: int(need * 0.9))
+    out = tmp_path / "deep" / "out"
+    with pytest.raises(SpecgenError) as err:
+        api.compile(SHOP, "small", "postgres", out=out, workers=1)
+    msg = str(err.value)
+    assert msg.startswith(f"{out}: these parts need about ") and "--compress zstd" in msg and "--shard" in msg, msg
+    assert not (tmp_path / "deep").exists()
+    with pytest.raises(SpecgenError, match="need about"):  # INSERT files are bigger still
+        api.compile(SHOP, "small", "postgres", fmt="sql", out=out, workers=1)
+    # What fits: a part of it, a compressed dump (size unknown: not refused), a dump replacing its
+    # earlier self (its parts are replaced one by one).
+    api.compile(SHOP, "small", "postgres", out=out, workers=1, tables=["customers", "products"])
+    api.compile(SHOP, "small", "postgres", out=tmp_path / "z", workers=1, compress="zstd")
+    monkeypatch.setattr(comp, "_free_bytes", lambda path: 0)
+    with pytest.raises(SpecgenError, match=r"counting the .* of the dump it replaces"):
+        api.compile(SHOP, "small", "postgres", out=out, workers=1)
+    monkeypatch.setattr(comp, "_free_bytes", lambda path: int(need * 0.9))
+    api.compile(SHOP, "small", "postgres", out=tmp_path / "full", workers=1, tables=["page_views"])
+    monkeypatch.setattr(comp, "_free_bytes", lambda path: int(need * 0.2))
+    api.compile(SHOP, "small", "postgres", out=tmp_path / "full", workers=1, tables=["page_views"])
+
+
 def test_generate_fails_before_compiling_when_the_server_is_unreachable(tmp_path):
     proc = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--out", str(tmp_path / "dump"),
                    "--url", "postgresql://postgres@127.0.0.1:1/nowhere")
