@@ -297,3 +297,22 @@ class TestCopyStreamPostgres(Conformance):
         m = re.search(rf'^COPY "{table}" \("v"\) FROM stdin;\n(.*?)\n\\\.\n', stream, re.M | re.S)
         assert m, table
         return m.group(1)
+
+
+# -- the quick "does any value need escaping?" scan ------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ['"', "\r", "\n", ",", "\\", "\t", "\x00"])
+def test_the_buffer_scan_never_misses_a_character_to_escape(char):
+    import polars as pl
+
+    from specgen import encode
+
+    wanted = encode._CSV_SPECIAL_BYTES if char in '"\r\n,\\' else encode._TEXT_SPECIAL_BYTES
+    plain = [f"value {i}" for i in range(40)] + ["x" * 30, "", None]
+    assert not encode._holds_any(pl.Series(plain), wanted)
+    for value in (f"a{char}b", char, "y" * 20 + char):  # short values (inline in view arrays) and long
+        for at in (0, 21, 42):
+            s = pl.Series(plain[:at] + [value] + plain[at:])
+            assert encode._holds_any(s, wanted), (value, at)
+            assert encode._holds_any(s[at:], wanted) and encode._holds_any(s.gather([at]), wanted)
