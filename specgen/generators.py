@@ -922,7 +922,21 @@ def _assemble(kind: str, n: int, pieces: list[tuple[np.ndarray, Column]]) -> Col
     order = np.argsort(positions, kind="stable")
     nulls = np.concatenate([c.null_mask() for _, c in pieces])[order] if any(c.nulls is not None for _, c in pieces) else None
     if kind in ("text", "json", "bytes"):
-        values = pl.concat([c.values for _, c in pieces]).gather(order)
+        # Coded: the pieces' dictionaries one after another (a plain piece is its own dictionary),
+        # so text drawn from small sets (refs, categoricals, pools) is escaped once per value.
+        dictionaries, codes, base = [], [], 0
+        for _, c in pieces:
+            if c._values is None and c.codes is not None:
+                d, k = c.dictionary, np.asarray(c.codes, dtype=np.int64)
+            elif c.nulls is not None and c.nulls.all():  # rows no case covers: NULL, whatever the value
+                d, k = pl.Series([""], dtype=pl.String), np.zeros(len(c), dtype=np.int64)
+            else:
+                d = c.values if isinstance(c.values, pl.Series) else pl.Series(c.values, dtype=pl.String)
+                k = np.arange(len(d), dtype=np.int64)
+            dictionaries.append(d)
+            codes.append(k + base if base else k)
+            base += len(d)
+        return Column.coded(kind, pl.concat(dictionaries), np.concatenate(codes)[order], nulls)
     else:
         values = np.concatenate([np.asarray(c.values) for _, c in pieces])[order]
     return Column(kind, values, nulls)

@@ -95,3 +95,22 @@ def test_json_arrays_of_pooled_documents_embed_the_documents(tmp_path):
         assert 1 <= len(items) <= 3 and all(isinstance(i, dict) for i in items)
         assert len({json.dumps(i) for i in items}) == len(items)  # distinct within one array
     assert all(len(set(json.loads(t))) == 2 and all(isinstance(w, str) for w in json.loads(t)) for t in df["tags"])
+
+
+def test_a_switch_over_small_sets_stays_coded_and_holds_the_same_values():
+    # permission_audit_log: roles_checked switches between a const and a categorical, resource_id
+    # between three refs and NULL; both stay dictionary + codes, so encoders escape each distinct
+    # value once.
+    from conftest import ROOT
+
+    plan = api.plan(ROOT / "specs", "small", estimate=False)
+    rows = engine.Rows(plan, "permission_audit_log", np.arange(plan.rows["permission_audit_log"]))
+    roles, resource = rows.column("roles_checked"), rows.column("resource_id")
+    assert roles.codes is not None and len(roles.dictionary) <= 5
+    assert resource.codes is not None and len(resource.dictionary) < len(resource)
+    assert set(roles.values.to_list()) == {'["team_admin"]', '["viewer"]', '["developer"]', '["developer", "viewer"]'}
+    kinds = rows.column("resource_type").values.to_numpy()
+    ids = resource.values.to_numpy()
+    assert (resource.nulls == ~np.isin(kinds, ["tool", "server", "team"])).all()  # no case: NULL
+    tools = set(rows.path("tool.id").values.to_list())
+    assert {i for i, k in zip(ids, kinds, strict=True) if k == "tool"} <= tools
