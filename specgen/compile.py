@@ -72,8 +72,8 @@ def default_workers() -> int:
 @contextlib.contextmanager
 def executor_for(options: Options, tasks: int, job: write.Job | None = None, plan=None):
     """The executor ``tasks`` tasks run on, or None to run them in this process. A process pool
-    receives ``plan`` once per worker (unpickling it takes milliseconds; building it again takes
-    about a second for ``medium`` and ten for ``massive``)."""
+    receives ``plan`` once per worker, through a temporary file (unpickling it takes
+    milliseconds; building it again takes about a second for ``medium`` and ten for ``massive``)."""
     if options.executor is not None:
         yield options.executor
         return
@@ -86,12 +86,25 @@ def executor_for(options: Options, tasks: int, job: write.Job | None = None, pla
     # does not survive a fork.
     saved = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = "1"
-    ship = {"initializer": write.remember_plan, "initargs": (job, plan)} if plan is not None else {}
+    shipped, ship = None, {}
+    if plan is not None:
+        ship = {"initializer": write.remember_plan, "initargs": (job, plan)}
+        with contextlib.suppress(OSError):  # no writable temporary directory: through the pipes
+            import pickle
+            import tempfile
+
+            fd, shipped = tempfile.mkstemp(prefix="specgen-plan-", suffix=".pickle")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((job, plan), f, protocol=pickle.HIGHEST_PROTOCOL)
+            ship = {"initializer": write.remember_plan_from, "initargs": (shipped,)}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **ship)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if shipped:
+            with contextlib.suppress(OSError):
+                os.unlink(shipped)
         if saved is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
         else:

@@ -26,9 +26,9 @@ def _digests(d: Path) -> dict[str, str]:
             for p in sorted(d.rglob("*")) if p.is_file()}
 
 
-def _compile(*args, cwd=None):
+def _compile(*args, cwd=None, env=None):
     return run_cli("compile", "--specs", str(GATEWAY), "-p", "tiny", "-d", "postgres", "--chunk-rows", CHUNK,
-                   *args, cwd=cwd)
+                   *args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,27 @@ def one_worker(tmp_path_factory):
 def test_two_workers_write_the_same_files(tmp_path, one_worker):
     proc = _compile("--workers", "2", "--out", str(tmp_path / "w2"))
     assert proc.returncode == 0, proc.stderr.decode()
+    assert _digests(tmp_path / "w2") == one_worker[1]
+
+
+def test_workers_receive_the_plan_through_a_file_that_is_removed(tmp_path, one_worker):
+    # The pool's workers read the pickled plan from a temporary file, so they all start at once.
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = _compile("--workers", "2", "--out", str(tmp_path / "w2"), env={"TMPDIR": str(tmpdir)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert _digests(tmp_path / "w2") == one_worker[1]
+    assert list(tmpdir.iterdir()) == []
+
+
+def test_without_a_temporary_file_the_plan_goes_through_the_pipes(tmp_path, one_worker, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    api.compile(GATEWAY, "tiny", "postgres", out=tmp_path / "w2", workers=2, chunk_rows=int(CHUNK))
     assert _digests(tmp_path / "w2") == one_worker[1]
 
 
