@@ -273,8 +273,7 @@ def check_space(plan, dest: Destination, tasks: list[tuple[str, int]], options: 
     while not where.exists():
         where = where.parent
     free = _free_bytes(where)
-    old = sum(f.stat().st_size for f in (dest.local / "data").rglob("part-*") if f.is_file()) \
-        if (dest.local / "data").is_dir() else 0  # replaced part by part
+    old = sum(f.stat().st_size for f in (dest.local / "data").glob("*/part-*") if f.is_file())  # replaced one by one
     if free + old >= sum(rows.values()) * _ROOMY_BYTES_PER_ROW:
         return
     need = sum(plan.row_bytes(t) * n for t, n in rows.items()) * (_SQL_OVER_CSV if options.fmt == "sql" else 1.0)

@@ -174,13 +174,10 @@ class Destination:
                 os.replace(tmp, path)
                 if w is not None:
                     w.finished(path)
-            except OSError as exc:  # a full disk or a file size limit: say which file
+            except BaseException as exc:
                 tmp.unlink(missing_ok=True)
-                if exc.filename is None:
+                if isinstance(exc, OSError) and exc.filename is None:  # a full disk, a size limit: say which file
                     raise OSError(exc.errno, exc.strerror, str(path)) from exc
-                raise
-            except BaseException:
-                tmp.unlink(missing_ok=True)
                 raise
             return
         if self.protocol in OBJECT_STORES:

@@ -53,7 +53,7 @@ def _holds_any(s: pl.Series, chars: bytes) -> bool:
     if data is None:
         return False
     raw = data.to_pybytes()
-    return any(raw.find(c) >= 0 for c in (chars[i:i + 1] for i in range(len(chars))))
+    return any(raw.find(c) >= 0 for c in chars)  # bytes.find takes a byte value
 
 
 @dataclass
