@@ -136,7 +136,12 @@ class Rows:
             else:
                 spec = self.spec.links[name]
                 table = spec.table
-                idx = self._pick_distinct(spec) if spec.pick == "distinct" else self._pick_random(spec)
+                if spec.pick == "match":
+                    idx = self._pick_match(spec)
+                elif spec.pick == "distinct":
+                    idx = self._pick_distinct(spec)
+                else:
+                    idx = self._pick_random(spec)
             self._links[name] = _dedupe(self.plan, table, idx)
         return self._links[name]
 
@@ -150,6 +155,8 @@ class Rows:
         col = c.gen.evaluate(self, self.key(name), c.kind)
         if col.kind != c.kind:
             col = _convert(col, c.kind)
+        if c.type.scale is not None and col.kind == "float":
+            col = Column("float", np.round(col.values, c.type.scale), col.nulls)
         if c.null_rate:
             col = col.with_nulls(counter.uniform(self.key(name, "__null"), self.idx) < c.null_rate)
         if c.null_when is not None:
@@ -162,15 +169,37 @@ class Rows:
 
     # -- links ------------------------------------------------------------------------------------
 
+    def _pick_match(self, spec) -> np.ndarray:
+        """The row of a literal-rows table whose columns equal this row's ``match`` expressions."""
+        target = self.plan.model.tables[spec.table]
+        cols = list(spec.match)
+        literal = [target.columns[c].gen.values for c in cols]
+        lookup = {"\x1f".join(_case_text(vals[i]) for vals in literal): i for i in range(target.rows)}
+        here = [spec.match[c].evaluate(self, self.key("__link", spec.name)) for c in cols]
+        text = pl.select(pl.concat_str([as_text(c) for c in here], separator="\x1f")).to_series()
+        idx = text.replace_strict(lookup, default=-1, return_dtype=pl.Int64).to_numpy()
+        missing = idx < 0
+        for c in here:
+            if c.nulls is not None:
+                missing |= c.nulls
+        if missing.any():
+            from specgen.errors import SpecgenError
+
+            i = int(np.flatnonzero(missing)[0])
+            wanted = ", ".join(f"{c} = {text[i].split(chr(31))[j]!r}" for j, c in enumerate(cols))
+            raise SpecgenError(f"{self.spec.file}: links.{spec.name}: no row of '{spec.table}' has {wanted} "
+                               f"(row {int(self.idx[i])} of '{self.table}')")
+        return idx
+
     def _pick_random(self, spec) -> np.ndarray:
-        n_target = self.plan.rows[spec.table]
+        n_target = self.plan.space[spec.table]
         u = counter.uniform(self.key("__link", spec.name), self.idx)
         rank = skewed_rank(u, n_target, spec.zipf)
         return self.plan.affine(self.table, spec.name, n_target)(rank)
 
     def _pick_distinct(self, spec) -> np.ndarray:
         """Pairwise different targets for the children of each parent (see module doc)."""
-        n_target = self.plan.rows[spec.table]
+        n_target = self.plan.space[spec.table]
         has_first = spec.first is not None
         n_pool = n_target - 1 if has_first else n_target
         r, up, inv, seg_start = self._sibling_draws(self.key("__link", spec.name), n_pool, spec.zipf, has_first)
@@ -231,6 +260,13 @@ class Rows:
         return r, up, inv, seg_start
 
 
+def _case_text(v) -> str:
+    """A literal as ``as_text`` writes the same value."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
 def _dedupe(plan, table: str, idx: np.ndarray) -> tuple[Rows, np.ndarray | None]:
     """Rows at the distinct indices, plus positions to expand back, when that saves work."""
     n = len(idx)
@@ -242,7 +278,7 @@ def _dedupe(plan, table: str, idx: np.ndarray) -> tuple[Rows, np.ndarray | None]
         if len(uniq) == n:
             return Rows(plan, table, idx), None
         return Rows(plan, table, uniq), np.cumsum(keep) - 1
-    if n > 64 and plan.rows[table] < n // 2:
+    if n > 64 and plan.space[table] < n // 2:
         uniq, inverse = np.unique(idx, return_inverse=True)
         return Rows(plan, table, uniq), inverse
     return Rows(plan, table, idx), None
@@ -292,7 +328,7 @@ def generate(plan, table: str, start: int = 0, stop: int | None = None) -> Chunk
     total = plan.rows[table]
     stop = total if stop is None else min(stop, total)
     start = max(0, min(start, stop))
-    rows = Rows(plan, table, np.arange(start, stop, dtype=np.int64))
+    rows = Rows(plan, table, plan.row_index(table, np.arange(start, stop, dtype=np.int64)))
     return Chunk(table, start, stop, {c.name: rows.column(c.name) for c in plan.model.tables[table].stored})
 
 
@@ -307,6 +343,7 @@ def batches(plan, table: str, start: int = 0, stop: int | None = None, batch_row
 
 
 def generate_at(plan, table: str, idx: np.ndarray) -> Chunk:
-    """All columns of ``table`` for arbitrary row indices."""
+    """All columns of ``table`` for arbitrary row indices (not output positions: see
+    ``Plan.row_index``)."""
     rows = Rows(plan, table, np.asarray(idx, dtype=np.int64))
     return Chunk(table, -1, -1, {c.name: rows.column(c.name) for c in plan.model.tables[table].stored})

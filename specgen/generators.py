@@ -12,6 +12,7 @@ schema cannot see (kinds, ranges, pools, paths) after.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import math
@@ -26,11 +27,11 @@ from specgen import counter
 from specgen.column import Column, as_text, matches, text_from_bytes
 from specgen.distributions import skewed_rank
 from specgen.errors import did_you_mean
+from specgen.expr import DURATION_UNITS
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
 
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def seconds(duration: float | str) -> int:
@@ -41,11 +42,17 @@ def seconds(duration: float | str) -> int:
 
 
 class GenError(ValueError):
-    """A generator spec that cannot work; ``where`` is the spec path relative to the generator."""
+    """A generator spec that cannot work; ``where`` is the spec path relative to the generator and
+    ``offset`` a character position inside the text at that path (an expression), or -1."""
 
-    def __init__(self, message: str, where: tuple = ()):
+    def __init__(self, message: str, where: tuple = (), offset: int = -1):
         super().__init__(message)
         self.where = where
+        self.offset = offset
+
+
+# The profile's parameters while a spec's generators are built: expressions may use `$name`.
+PARAMS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("specgen_params", default=None)
 
 
 @dataclass
@@ -629,6 +636,13 @@ class Timestamp(Generator):
     the earliest of the ``before`` values bound the time (NULL values are ignored), so a child can
     be kept after both of its parents. Without an offset the time never passes the window's end;
     with one it may (expiry dates), unless ``bounded`` or a ``before`` is given ("soon after").
+
+    With ``slots`` (``distinct: 1h``) the children of one parent get pairwise different slot
+    starts (whole hours since the epoch, say) from the slot holding ``after`` to the last slot
+    starting before the end, in child order, weighted by ``recency``: child ``j`` (counted from
+    the last) is ``j`` slots plus a non-decreasing share of the free slots back from the end, so
+    the slots are distinct by construction. The fan-out gives a parent no more children than it
+    has slots (``slot_cap``).
     """
 
     after: tuple[str, ...] = ()
@@ -636,6 +650,7 @@ class Timestamp(Generator):
     half_life_days: float | None = None
     offset: tuple[int, int] | None = None
     bounded: bool = False  # offset results kept before `before` and the window's end
+    slots: int | None = None  # seconds per slot: children of a parent get distinct slots
     kind = "timestamp"
 
     def accepts(self, kind):
@@ -645,8 +660,41 @@ class Timestamp(Generator):
         yield from self.after
         yield from self.before
 
+    def _slot_range(self, rows, paths_after, paths_before, n):
+        lo = _bound(rows, paths_after, rows.window_start, n, latest=True)
+        hi = np.minimum(_bound(rows, paths_before, rows.window_end, n, latest=False), rows.window_end)
+        first = lo // self.slots
+        last = (hi - 1) // self.slots
+        return first, last
+
+    def slot_cap(self, parent_rows) -> np.ndarray:
+        """How many distinct slots each parent offers its children."""
+        strip = [p.split(".", 1)[1] for p in self.after]
+        before = [p.split(".", 1)[1] for p in self.before]
+        first, last = self._slot_range(parent_rows, strip, before, len(parent_rows.idx))
+        return np.maximum(last - first + 1, 0)
+
+    def _slotted(self, rows, key, n) -> np.ndarray:
+        first, last = self._slot_range(rows, self.after, self.before, n)
+        parent, ordinal = rows.located()
+        k = rows.plan.fanouts[rows.table].counts(parent)
+        free = np.maximum(last - first + 1 - k, 0)
+        j = k - 1 - ordinal  # counted from the last child: j = 0 is the most recent slot
+        x = (j + counter.uniform(key, rows.idx)) / np.maximum(k, 1)
+        if self.half_life_days:
+            lam = math.log(2.0) * self.slots / (self.half_life_days * 86400.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = -np.log1p(-x * -np.expm1(-lam * free)) / lam
+        else:
+            q = x * free
+        share = np.clip(np.floor(q), 0, free).astype(np.int64)
+        return (last - j - share) * self.slots
+
     def evaluate(self, rows, key, kind):
         n = len(rows.idx)
+        if self.slots:
+            t = self._slotted(rows, key, n)
+            return Column("date", t // 86400) if kind == "date" else Column("timestamp", t)
         lo = _bound(rows, self.after, rows.window_start, n, latest=True)
         u = counter.uniform(key, rows.idx)
         if self.offset is not None:
@@ -941,13 +989,87 @@ def _assemble(kind: str, n: int, pieces: list[tuple[np.ndarray, Column]]) -> Col
         values = np.concatenate([np.asarray(c.values) for _, c in pieces])[order]
     return Column(kind, values, nulls)
 
+# -- expressions and aggregates -------------------------------------------------------------------
+
+
+@dataclass
+class Expression(Generator):
+    """``{expr: "quantity * part.retail_price * (1 - discount)"}`` (see ``specgen.expr``). The
+    spec checker infers its kind against the model (``compiled.kind``)."""
+
+    compiled: object = None  # expr.Expr
+
+    def deps(self):
+        yield from self.compiled.paths()
+
+    def accepts(self, kind):
+        return True  # the checker compares the inferred kind with the column's
+
+    def evaluate(self, rows, key, kind):
+        col = self.compiled.evaluate(rows, key)
+        if col.kind == "null":
+            n = len(rows.idx)
+            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        if col.kind == "duration":
+            col = Column("int", col.values, col.nulls)
+        return col
+
+
+AGGREGATES = ("count", "sum", "min", "max", "avg", "any", "all", "quantile", "first", "last")
+
+
+@dataclass
+class Aggregate(Generator):
+    """A parent's value computed from its children (``{aggregate: {from: lines, fn: sum, of:
+    "price * qty"}}``): the children's values are recomputed from their row range, so the parent
+    stays a pure function of its row and the child table is never materialised. Costs about as
+    much as generating the children's columns the aggregate reads."""
+
+    table: str = ""  # the child table (its parent is this table)
+    fn: str = "count"
+    of: object = None  # expr.Expr over a child row (None for count)
+    where: object = None  # expr.Expr condition over a child row
+    q: float = 0.5
+    order_by: object = None  # expr.Expr over a child row (first / last)
+    kind = None
+
+    def accepts(self, kind):
+        return True  # the checker compares the result kind with the column's
+
+    def result_kind(self, of_kind: str | None) -> str:
+        if self.fn == "count":
+            return "int"
+        if self.fn in ("any", "all"):
+            return "bool"
+        if self.fn in ("avg", "quantile"):
+            return "float"
+        return of_kind
+
+    def evaluate(self, rows, key, kind):
+        from specgen.aggregate import aggregate
+
+        return aggregate(self, rows, kind)
+
+
+@dataclass
+class Literal(Generator):
+    """The values of a reference table's literal rows, by row index."""
+
+    values: list = field(default_factory=list)
+
+    def accepts(self, kind):
+        return all(Const(v).accepts(kind) for v in self.values)
+
+    def evaluate(self, rows, key, kind):
+        return literal_column(kind, self.values, rows.idx)
+
 
 # -- building from the spec form ---------------------------------------------------------------
 
 
 NAMES = ("sequence", "index", "ordinal", "uuid", "hex", "sha256", "token", "const", "pool", "template",
          "uniform", "normal", "lognormal", "exponential", "powerlaw", "zipf", "categorical", "bernoulli",
-         "percent", "timestamp", "ipv4", "json", "ref", "switch")
+         "percent", "timestamp", "ipv4", "json", "ref", "switch", "expr", "aggregate")
 
 
 def build(spec) -> Generator:
@@ -960,14 +1082,14 @@ def build(spec) -> Generator:
     try:
         return _BUILDERS[name](params, p)
     except GenError as exc:
-        raise GenError(str(exc), (name, *exc.where)) from None
+        raise GenError(str(exc), (name, *exc.where), exc.offset) from None
 
 
 def _sub(value, *where):
     try:
         return build(value)
     except GenError as exc:
-        raise GenError(str(exc), (*where, *exc.where)) from None
+        raise GenError(str(exc), (*where, *exc.where), exc.offset) from None
 
 
 def _numeric(cls, p, **extra):
@@ -989,6 +1111,7 @@ def _timestamp(params, p):
         half_life_days=(p.get("recency") or {}).get("half_life_days"),
         offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
         bounded=bool(p.get("bounded", False)),
+        slots=seconds(p["distinct"]) if p.get("distinct") else None,
     )
 
 
@@ -1003,6 +1126,28 @@ def _template(params, p):
     if isinstance(params, str):
         return Template(params)
     return Template(p["text"], {k: _sub(v, "template", "parts", k) for k, v in (p.get("parts") or {}).items()})
+
+
+def _expression(source, where=()):
+    from specgen import expr
+
+    if source is None:
+        return None
+    try:
+        return expr.parse(source, PARAMS.get() or {})
+    except expr.ExprError as exc:
+        raise GenError(str(exc), where, exc.offset) from None
+
+
+def _aggregate(params, p):
+    fn = next((f for f in AGGREGATES if f in p), None) if "fn" not in p else p["fn"]
+    return Aggregate(
+        table=p["from"], fn=fn,
+        of=_expression(p.get("of"), ("of",)),
+        where=_expression(p.get("where"), ("where",)),
+        q=float(p.get("q", 0.5)),
+        order_by=_expression(p.get("order_by"), ("order_by",)),
+    )
 
 
 def _pool(params, p):
@@ -1035,6 +1180,8 @@ _BUILDERS = {
     "ipv4": lambda params, p: Ipv4(p.get("private", False)),
     "json": _json,
     "ref": lambda params, p: Ref(params),
+    "expr": lambda params, p: Expression(_expression(params)),
+    "aggregate": _aggregate,
     "switch": lambda params, p: Switch(
         p["on"],
         {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},

@@ -24,6 +24,9 @@ class Marks:
     file: str
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # Scalars written on one line (plain or quoted): the quote character ('' when plain), so that
+    # a position inside the text (an expression's error) can be given as a column.
+    inline: dict[Path_, str] = field(default_factory=dict)
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Position of ``path``; the nearest enclosing node when the path itself is absent."""
@@ -41,6 +44,17 @@ class Marks:
         from specgen.errors import format_path
 
         line, col = self.at(path, key)
+        return Diagnostic(self.file, line, col, format_path(path), message)
+
+    def diag_in(self, path: Path_, offset: int, message: str) -> Diagnostic:
+        """A diagnostic at character ``offset`` of the one-line scalar at ``path`` (else at the
+        scalar itself)."""
+        from specgen.errors import format_path
+
+        line, col = self.at(path)
+        quote = self.inline.get(tuple(path))
+        if quote is not None and offset >= 0:
+            col += offset + (1 if quote else 0)
         return Diagnostic(self.file, line, col, format_path(path), message)
 
 
@@ -107,6 +121,8 @@ def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Dia
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), marks, ctor, errors) for i, item in enumerate(node.value)]
+    if node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"'):
+        marks.inline[path] = node.style or ""
     value = ctor.construct_object(node, deep=True)
     if isinstance(value, bytes):
         value = value.decode("latin-1")

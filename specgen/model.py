@@ -43,6 +43,11 @@ class SqlType:
     def length(self) -> int | None:
         return self.args[0] if self.base in ("varchar", "char") and self.args else None
 
+    @property
+    def scale(self) -> int | None:
+        """Digits after the point of ``numeric(p, s)``: generated values are rounded to them."""
+        return self.args[1] if self.base in ("numeric", "decimal") and len(self.args) == 2 else None
+
     def __str__(self) -> str:
         return f"{self.base}({', '.join(map(str, self.args))})" if self.args else self.base
 
@@ -90,12 +95,15 @@ class ColumnSpec:
 
 @dataclass
 class CountSpec:
-    """Children per parent row: one distribution, or one per value of a parent column."""
+    """Children per parent row: one distribution, one per value of a parent column, or an
+    expression over the parent row (``expr``, bounded by ``expr_max``)."""
 
     dist: CountDistribution | None = None
     switch_on: str | None = None
     cases: dict[str, CountDistribution] = field(default_factory=dict)
     default: CountDistribution | None = None
+    expr: object = None  # expr.Expr over the parent row
+    expr_max: int = 0
 
     def all(self) -> list[CountDistribution]:
         out = [self.dist] if self.dist is not None else list(self.cases.values())
@@ -105,17 +113,20 @@ class CountSpec:
 
     @property
     def max(self) -> int:
-        return max(d.max for d in self.all())
+        return self.expr_max if self.expr is not None else max(d.max for d in self.all())
 
     @property
     def min(self) -> int:
-        return min(d.min for d in self.all())
+        return 0 if self.expr is not None else min(d.min for d in self.all())
 
 
 @dataclass
 class ParentSpec:
     table: str
     count: CountSpec
+    # Children of the parents where this condition (over the parent row) is false exist - other
+    # tables may aggregate them - but are not written: the table holds a subset of its rows.
+    keep_when: object = None  # expr.Expr
 
 
 @dataclass
@@ -124,9 +135,10 @@ class LinkSpec:
 
     name: str
     table: str
-    pick: str = "random"  # random | distinct (different rows for one parent's children)
+    pick: str = "random"  # random | distinct (different rows for one parent's children) | match
     zipf: float | None = None
     first: str | None = None  # distinct: the first child of a parent takes this link path
+    match: dict = field(default_factory=dict)  # match: target column -> expr.Expr over this row
 
 
 @dataclass

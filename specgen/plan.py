@@ -12,6 +12,8 @@ import io
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from specgen import counter
 from specgen.fanout import Fanout
 from specgen.model import Model
@@ -37,18 +39,25 @@ class Plan:
         self.model = model
         self.seed = model.profile.seed if seed is None else int(seed)
         self.chunk_rows = int(chunk_rows or model.profile.chunk_rows)
-        self.rows: dict[str, int] = {}
+        self.rows: dict[str, int] = {}  # rows written
+        self.space: dict[str, int] = {}  # rows that exist (a table with `keep_when` writes a subset)
         self.fanouts: dict[str, Fanout] = {}
+        self.kept: dict[str, Fanout] = {}  # tables with `keep_when`: the written children per parent
         self._affine: dict[tuple, object] = {}
         for name, spec in model.tables.items():
             if spec.parent is None:
-                self.rows[name] = int(spec.rows)
+                self.rows[name] = self.space[name] = int(spec.rows)
                 continue
-            self.fanouts[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec))
-            self.rows[name] = self.fanouts[name].total
+            caps = self._slot_caps(spec)
+            self.fanouts[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec), caps)
+            self.rows[name] = self.space[name] = self.fanouts[name].total
+            if spec.parent.keep_when is not None:
+                self.kept[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec), caps,
+                                         keep=spec.parent.keep_when)
+                self.rows[name] = self.kept[name].total
         for name, spec in model.tables.items():
             for link in spec.links.values():
-                if link.pick == "random" and self.rows[name] and not self.rows[link.table]:
+                if link.pick == "random" and self.rows[name] and not self.space[link.table]:
                     from specgen.errors import SpecgenError
 
                     raise SpecgenError(f"{spec.file}: links.{link.name}: table '{link.table}' has no rows under "
@@ -83,6 +92,22 @@ class Plan:
                 caps += [len(self.model.pools.get(g.name)) for _, g in walk(col.gen)
                          if isinstance(g, Pool) and g.distinct]
         return min(caps) if caps else None
+
+    def _slot_caps(self, spec) -> list:
+        """Per-parent caps from generators that give each child of a parent its own time slot."""
+        from specgen.generators import walk
+
+        return [g.slot_cap for col in spec.columns.values() if col.gen is not None
+                for _, g in walk(col.gen) if getattr(g, "slots", None)]
+
+    def row_index(self, table: str, ranks: np.ndarray) -> np.ndarray:
+        """Row indices of the written rows ``ranks`` (0-based positions in the table's output)."""
+        kept = self.kept.get(table)
+        if kept is None:
+            return ranks
+        parents, ordinal = kept.locate(ranks)
+        first, _ = self.fanouts[table].starts(parents)
+        return first + ordinal
 
     def affine(self, table: str, link: str, n: int):
         """The bijection rank -> row used by a link: ``(a * rank + b) mod n``."""

@@ -51,7 +51,9 @@ if TYPE_CHECKING:  # imported when a spec is validated, not by every command
 
 _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 # Keys whose contents are literal data: a "$x" string there is text, not a parameter.
-_LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals"}
+_LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals",
+                 # expressions: they read `$name` themselves (inside the text)
+                 "expr", "keep_when", "of", "where", "order_by", "match"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
@@ -307,6 +309,43 @@ class _Checker:
     def error(self, doc: Document, path, message: str, key: bool = False) -> None:
         self.errors.append(doc.marks.diag(tuple(path), message, key=key))
 
+    def error_in(self, doc: Document, path, offset: int, message: str) -> None:
+        """An error at a character of the text at ``path`` (an expression)."""
+        self.errors.append(doc.marks.diag_in(tuple(path), offset, message))
+
+    def expression(self, doc: Document, source, path):
+        """Parse an expression of the spec (``$name`` read from the profile), or report why not."""
+        from specgen import expr
+
+        try:
+            return expr.parse(source, self.profile.params)
+        except expr.ExprError as exc:
+            self.error_in(doc, path, exc.offset, str(exc))
+            return None
+
+    def infer(self, doc: Document, e, table: str, path, want: tuple[str, ...] | None = None, what: str = "") -> str | None:
+        """Type-check expression ``e`` against the columns of ``table``; report problems at
+        ``path``. ``want``: the kinds it may have."""
+        from specgen import expr
+
+        def kind_of(p):
+            if p in ("window_start", "window_end") and p not in self.tables[table].columns:
+                return "timestamp"
+            r = self.resolve(table, p)
+            if isinstance(r, str):
+                raise expr.ExprError(r, expr._offset_of(e.root, p))
+            return "int" if r[1] in _SPECIAL_COLUMNS else self.tables[r[0]].columns[r[1]].kind
+
+        try:
+            k = e.infer(kind_of)
+        except expr.ExprError as exc:
+            self.error_in(doc, path, exc.offset, str(exc))
+            return None
+        if want is not None and k not in want and k != "null":
+            self.error(doc, path, f"{what or 'the expression'} must be {' or '.join(want)}, but '{e.source}' is {k}")
+            return None
+        return k
+
     # parameters ------------------------------------------------------------------------------
 
     def substitute(self, doc: Document, value, path=()):
@@ -314,6 +353,7 @@ class _Checker:
             # A column's `default` is DDL text; a switch's `default` (and its cases) are generators or
             # counts whose parameters must be substituted.
             return {k: (v if k in _LITERAL_KEYS or (k == "default" and len(path) == 2 and path[0] == "columns")
+                        or (k == "rows" and not path and isinstance(v, list))  # a reference table's rows
                         else self.substitute(doc, v, (*path, k))) for k, v in value.items()}
         if isinstance(value, list):
             return [self.substitute(doc, v, (*path, i)) for i, v in enumerate(value)]
@@ -363,14 +403,34 @@ class _Checker:
         parent = None
         if has_parent:
             count = self.count(doc, data["parent"]["count"], ("parent", "count"))
-            parent = ParentSpec(data["parent"]["table"], count) if count else None
+            keep = data["parent"].get("keep_when")
+            keep = self.expression(doc, keep, ("parent", "keep_when")) if keep is not None else None
+            parent = ParentSpec(data["parent"]["table"], count, keep) if count else None
         links = {}
         for lname, ldata in (data.get("links") or {}).items():
-            links[lname] = LinkSpec(lname, ldata["table"], ldata.get("pick", "random"),
-                                    (ldata.get("skew") or {}).get("zipf"), ldata.get("first"))
+            match = {}
+            for tcol, source in (ldata.get("match") or {}).items():
+                e = self.expression(doc, source, ("links", lname, "match", tcol))
+                if e is not None:
+                    match[tcol] = e
+            pick = "match" if "match" in ldata else ldata.get("pick", "random")
+            links[lname] = LinkSpec(lname, ldata["table"], pick, (ldata.get("skew") or {}).get("zipf"),
+                                    ldata.get("first"), match)
+        literal = data["rows"] if isinstance(data.get("rows"), list) else None
+        if literal is not None:
+            for i, row in enumerate(literal):
+                for k in row:
+                    if k not in data["columns"]:
+                        self.error(doc, ("rows", i, k), f"unknown column '{k}'." + did_you_mean(k, data["columns"]), key=True)
         columns = {}
         pk = list(data.get("primary_key") or [])
         for cname, cdata in data["columns"].items():
+            if literal is not None and any(cname in row for row in literal):
+                if "gen" in cdata:
+                    self.error(doc, ("columns", cname, "gen"), f"column '{cname}' has values in 'rows' and a generator: "
+                               "give one of the two")
+                    continue
+                cdata = {**cdata, "gen": {"__literal__": [row.get(cname) for row in literal]}}
             col = self.column(doc, cname, cdata)
             if col is not None:
                 columns[cname] = col
@@ -384,12 +444,21 @@ class _Checker:
                    for ix in data.get("indexes") or []]
         checks = [CheckSpec(c["name"], c["column"], list(c["in"])) for c in data.get("checks") or []]
         return TableSpec(
-            name=data["table"], file=doc.name, columns=columns, rows=data.get("rows"), parent=parent,
+            name=data["table"], file=doc.name, columns=columns,
+            rows=len(literal) if literal is not None else data.get("rows"), parent=parent,
             links=links, primary_key=pk, uniques=uniques, indexes=indexes, checks=checks,
             description=data.get("description", ""),
         )
 
     def count(self, doc: Document, c, path) -> CountSpec | None:
+        if isinstance(c, dict) and "expr" in c:
+            e = self.expression(doc, c["expr"], (*path, "expr"))
+            hi = c.get("max")
+            if not isinstance(hi, int) or isinstance(hi, bool) or hi < 0:
+                self.error(doc, (*path, "max"), f"a count expression needs 'max', a whole number >= 0 "
+                           f"(the most children one parent may have), got {hi}")
+                return None
+            return CountSpec(expr=e, expr_max=hi) if e is not None else None
         if isinstance(c, dict) and "switch" in c:
             sw = c["switch"]
             cases = {}
@@ -471,15 +540,20 @@ class _Checker:
             self.error(doc, (*base, "type"), f"unknown SQL type '{c['type']}'." + did_you_mean(word, TYPE_KINDS))
             return None
         gen = None
-        if "gen" in c:
+        if "gen" in c and isinstance(c["gen"], dict) and "__literal__" in c["gen"]:
+            gen = gens.Literal(c["gen"]["__literal__"])
+        elif "gen" in c:
+            token = gens.PARAMS.set(self.profile.params)
             try:
                 gen = gens.build(c["gen"])
             except gens.GenError as exc:
-                self.error(doc, (*base, "gen", *exc.where), str(exc))
+                self.error_in(doc, (*base, "gen", *exc.where), exc.offset, str(exc))
                 return None
             except (KeyError, TypeError, ValueError) as exc:  # parameters the schema let through
                 self.error(doc, (*base, "gen"), f"invalid generator parameters: {exc}")
                 return None
+            finally:
+                gens.PARAMS.reset(token)
         nullable = bool(c.get("nullable", False))
         cond = None
         if "null_when" in c:
@@ -631,8 +705,22 @@ class _Checker:
             r = self.resolve(table.parent.table, table.parent.count.switch_on)
             if isinstance(r, str):
                 self.error(doc, ("parent", "count", "switch", "on"), r)
+        if table.parent and table.parent.table in self.tables:
+            if table.parent.count.expr is not None:
+                self.infer(doc, table.parent.count.expr, table.parent.table, ("parent", "count", "expr"), ("int",),
+                           "a count expression (over the parent row)")
+            if table.parent.keep_when is not None:
+                self.infer(doc, table.parent.keep_when, table.parent.table, ("parent", "keep_when"), ("bool",),
+                           "keep_when (a condition over the parent row)")
         for lname, link in table.links.items():
             base = ("links", lname)
+            if link.pick == "match":
+                self.check_match(doc, table, link)
+                continue
+            if link.table in self.tables and self.tables[link.table].parent is not None and \
+                    self.tables[link.table].parent.keep_when is not None:
+                self.error(doc, (*base, "table"), f"'{link.table}' writes only some of its rows (keep_when): "
+                           "a link to it could point at a row that is not written")
             if link.pick == "distinct" and table.parent is None:
                 self.error(doc, (*base, "pick"), "pick 'distinct' makes a parent's children differ, so it needs 'parent'")
             if link.first is not None:
@@ -651,6 +739,34 @@ class _Checker:
         for col in table.columns.values():
             self.check_column(doc, table, col)
         self.check_uniques(doc, table)
+
+    def check_match(self, doc: Document, table: TableSpec, link) -> None:
+        """A lookup link: the target is a table of literal rows, and the matched columns single
+        out at most one of them."""
+        base = ("links", link.name)
+        target = self.tables.get(link.table)
+        if target is None:
+            return
+        literal = {c: col.gen.values for c, col in target.columns.items() if isinstance(col.gen, gens.Literal)}
+        if not literal:
+            self.error(doc, (*base, "table"), f"'match' looks rows up in a table of literal rows ('rows: [...]'), "
+                       f"and '{link.table}' has none")
+            return
+        for tcol, e in link.match.items():
+            if tcol not in target.columns:
+                self.error(doc, (*base, "match", tcol), f"unknown column '{tcol}' in table '{link.table}'." +
+                           did_you_mean(tcol, target.columns), key=True)
+                continue
+            if tcol not in literal:
+                self.error(doc, (*base, "match", tcol), f"column '{tcol}' of '{link.table}' has no literal values", key=True)
+                continue
+            self.infer(doc, e, table.name, (*base, "match", tcol))
+        cols = [c for c in link.match if c in literal]
+        if cols:
+            keys = [tuple(_as_case(literal[c][i]) for c in cols) for i in range(target.rows)]
+            if len(set(keys)) != len(keys):
+                self.error(doc, (*base, "match"), f"({', '.join(cols)}) does not single out one row of '{link.table}': "
+                           "match on more columns")
 
     def check_column(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
         base = ("columns", col.name)
@@ -672,6 +788,31 @@ class _Checker:
 
     def check_generator(self, doc, table: TableSpec, col: ColumnSpec, g, gpath, top: bool) -> None:
         kind = col.kind
+        if isinstance(g, gens.Expression):
+            k = self.infer(doc, g.compiled, table.name, (*gpath, "expr"))
+            if k is not None and not _kind_fits(_expr_kind(k), kind) and k != "null":
+                self.error(doc, (*gpath, "expr"), f"'{g.compiled.source}' is {k} but the column is {col.type}")
+            return
+        if isinstance(g, gens.Aggregate):
+            self.check_aggregate(doc, table, col, g, gpath)
+            return
+        if isinstance(g, gens.Literal):
+            if not g.accepts(kind):
+                bad = next(v for v in g.values if not gens.Const(v).accepts(kind))
+                self.error(doc, ("rows",), f"column '{col.name}' is {col.type} but a row gives it {bad!r}")
+            elif not col.nullable and any(v is None for v in g.values):
+                i = next(i for i, v in enumerate(g.values) if v is None)
+                self.error(doc, ("rows", i), f"row {i} has no value for NOT NULL column '{col.name}'")
+            return
+        if isinstance(g, gens.Timestamp) and g.slots:
+            if table.parent is None:
+                self.error(doc, (*gpath, "timestamp", "distinct"), "'distinct' gives a parent's children different "
+                           "time slots, so it needs 'parent'")
+            elif not g.after or any(not p.startswith("parent.") for p in (*g.after, *g.before)):
+                self.error(doc, (*gpath, "timestamp", "distinct"), "'distinct' slots count from the parent: 'after' "
+                           "(and 'before') must be paths from it, e.g. parent.created_at")
+            if g.offset:
+                self.error(doc, (*gpath, "timestamp", "offset"), "'offset' and 'distinct' exclude each other")
         for dep in _own_deps(g):
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
@@ -739,6 +880,56 @@ class _Checker:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_aggregate(self, doc, table: TableSpec, col: ColumnSpec, g, gpath) -> None:
+        base = (*gpath, "aggregate")
+        child = self.tables.get(g.table)
+        if child is None:
+            self.error(doc, (*base, "from"), f"unknown table '{g.table}'." + did_you_mean(g.table, self.tables))
+            return
+        if child.parent is None or child.parent.table != table.name:
+            self.error(doc, (*base, "from"), f"'{g.table}' is not a fan-out of '{table.name}' (its children are "
+                       f"the tables with parent: {{table: {table.name}}})")
+            return
+        if g.fn not in gens.AGGREGATES:
+            self.error(doc, base, f"unknown aggregate '{g.fn}'." + did_you_mean(str(g.fn), gens.AGGREGATES))
+            return
+        if g.where is not None:
+            self.infer(doc, g.where, child.name, (*base, "where"), ("bool",), "'where' (a condition over a child row)")
+        if g.order_by is not None:
+            self.infer(doc, g.order_by, child.name, (*base, "order_by"), ("int", "float", "timestamp", "date", "text"))
+        of_kind = None
+        if g.of is None:
+            if g.fn != "count":
+                self.error(doc, base, f"aggregate '{g.fn}' needs 'of' (an expression over a child row)")
+                return
+        else:
+            want = {"sum": ("int", "float", "duration"), "avg": ("int", "float", "duration"),
+                    "quantile": ("int", "float", "duration"), "min": ("int", "float", "duration", "timestamp", "date"),
+                    "max": ("int", "float", "duration", "timestamp", "date"), "any": ("bool",), "all": ("bool",),
+                    "count": None, "first": None, "last": None}[g.fn]
+            of_kind = self.infer(doc, g.of, child.name, (*base, "of"), want, f"'of' of aggregate '{g.fn}'")
+            if of_kind is None:
+                return
+        if g.fn == "quantile" and not 0 <= g.q <= 1:
+            self.error(doc, (*base, "q"), f"q must lie in [0, 1], got {g.q}")
+        k = _expr_kind(g.result_kind(of_kind))
+        if not _kind_fits(k, col.kind):
+            self.error(doc, base, f"aggregate '{g.fn}' gives {k} but the column is {col.type}")
+        may_be_empty = child.parent.count.min == 0 or g.where is not None or (g.of is not None and self._may_be_null(child, g.of))
+        if g.fn in ("min", "max", "avg", "quantile", "first", "last") and may_be_empty and not col.nullable:
+            self.error(doc, base, f"aggregate '{g.fn}' is NULL for a parent without (matching) children: the column "
+                       "must be nullable, or the children at least one per parent (count min >= 1, no 'where')")
+
+    def _may_be_null(self, table: TableSpec, e) -> bool:
+        for p in e.paths():
+            r = self.resolve(table.name, p)
+            if isinstance(r, str) or r[1] in _SPECIAL_COLUMNS:
+                continue
+            t = self.tables[r[0]]
+            if not self._never_null(t, t.columns[r[1]]):
+                return True
+        return False
 
     def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
         """Every pooled record a ``get:KEY`` filter reads has that member."""
@@ -963,6 +1154,10 @@ class _Checker:
             return self._never_null(t, t.columns[r[1]], depth + 1)
         if isinstance(g, gens.Const):
             return g.value is not None
+        if isinstance(g, gens.Aggregate):
+            return g.fn in ("count", "sum", "any", "all")
+        if isinstance(g, gens.Literal):
+            return all(v is not None for v in g.values)
         return isinstance(g, (gens.Sequence, gens.Uuid, gens.Hex, gens.Token, gens.Template, gens.Pool,
                               gens.Numeric, gens.Zipf, gens.Bernoulli, gens.Timestamp, gens.Ipv4))
 
@@ -1006,6 +1201,12 @@ class _Checker:
                             r = self.resolve(tname, dep)
                             if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
                                 deps.append(r)
+                        if isinstance(g, gens.Aggregate) and g.table in self.tables:
+                            for e in (g.of, g.where, g.order_by):
+                                for dep in (e.paths() if e is not None else ()):
+                                    r = self.resolve(g.table, dep)
+                                    if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                                        deps.append(r)
                 if col.null_when is not None:
                     r = self.resolve(tname, col.null_when.column)
                     if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
@@ -1034,6 +1235,8 @@ class _Checker:
 
 def _own_deps(g) -> list[str]:
     """Paths a generator node reads itself (not through its children)."""
+    if isinstance(g, (gens.Aggregate, gens.Literal)):
+        return []  # an aggregate reads its child table's columns (checked with that table)
     if isinstance(g, gens.Template):
         return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
     if isinstance(g, gens.Switch):
@@ -1069,6 +1272,11 @@ _GEN_KEYS = {gens.Ref: "ref", gens.Template: "template", gens.Timestamp: "timest
 
 def _gen_name(spec_gen) -> str:
     return {"numeric": "number"}.get(type(spec_gen).__name__.lower(), type(spec_gen).__name__.lower())
+
+
+def _expr_kind(kind: str) -> str:
+    """An expression's kind as a column kind (a duration is stored as its seconds)."""
+    return "int" if kind == "duration" else kind
 
 
 def _kind_fits(source: str, target: str) -> bool:

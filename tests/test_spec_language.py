@@ -1,0 +1,205 @@
+"""Expressions, aggregates over children, count expressions, keep_when, distinct time slots,
+reference tables with lookup links and numeric(p, s): each checked against an independent
+recomputation of the generated data (polars), and for chunk- and range-invariance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from conftest import ROOT, run_cli
+from specgen import api, expr
+
+MINI = ROOT / "tests" / "specsets" / "mini"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return api.plan(MINI, "t")
+
+
+@pytest.fixture(scope="module")
+def tables(plan):
+    return {t: api.generate_table(plan, t) for t in plan.rows}
+
+
+def test_aggregates_equal_a_group_by_of_the_children(tables):
+    orders, lines = tables["orders"], tables["lines"]
+    agg = lines.group_by("order_id").agg(
+        pl.col("price").sum().alias("s"), pl.len().alias("n"), pl.col("qty").max().alias("mq"),
+        pl.col("price").quantile(0.5, interpolation="linear").alias("med"),
+        pl.col("status").sort_by("shipped").last().alias("ls"),
+    )
+    j = orders.join(agg, left_on="id", right_on="order_id", how="left")
+    assert j.filter(pl.col("n").is_null()).height == 0  # every order has lines (count min 1)
+    assert (j["total"] - j["s"]).abs().max() < 1e-6
+    assert (j["lines_n"] == j["n"]).all()
+    assert (j["maxq"] == j["mq"]).all()
+    assert (j["p50"] - j["med"]).abs().max() < 1e-9
+    assert (j["last_status"] == j["ls"]).all()
+
+
+def test_aggregate_of_no_children_is_zero_or_null(tables):
+    customers, orders = tables["customers"], tables["orders"]
+    per = orders.group_by("customer_id").agg(pl.len().alias("n"), pl.col("total").sum().alias("s"))
+    j = customers.join(per, left_on="id", right_on="customer_id", how="left").with_columns(pl.col("n").fill_null(0))
+    assert (j["n_orders"] == j["n"]).all()
+    assert ((j["spent"] - j["s"].fill_null(0)).abs() < 1e-6).all()
+
+
+def test_count_expression_gives_every_third_customer_no_orders(tables):
+    customers = tables["customers"]
+    assert customers.filter(pl.col("id") % 3 == 0)["n_orders"].sum() == 0
+    assert (customers.filter(pl.col("id") % 3 != 0)["n_orders"] == 3).all()
+
+
+def test_keep_when_writes_the_children_of_recent_hours_only(plan, tables):
+    hourly, calls = tables["hourly"], tables["calls"]
+    cut = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) - dt.timedelta(hours=48)
+    assert calls.height == plan.rows["calls"] == hourly.filter(pl.col("hour_start") >= cut)["calls"].sum()
+    assert plan.space["calls"] == hourly["calls"].sum() > calls.height
+    # Written calls keep the ids of the whole table (gaps where rows were not written).
+    assert calls["id"].is_unique().all() and calls["id"].max() > calls.height
+    # The rollups aggregate every call of the hour, written or not; where written they agree.
+    by_hour = calls.with_columns(pl.col("ts").dt.truncate("1h").alias("hs")).group_by(["customer_id", "hs"]).agg(
+        pl.col("is_success").sum().alias("ok2"), pl.col("rt").min().alias("mn2"), pl.len().alias("n2"))
+    j = hourly.join(by_hour, left_on=["customer_id", "hour_start"], right_on=["customer_id", "hs"], how="inner")
+    assert j.height == hourly.filter(pl.col("hour_start") >= cut).height
+    assert (j["ok"] == j["ok2"]).all() and (j["mn"] == j["mn2"]).all() and (j["calls"] == j["n2"]).all()
+    assert (calls["ts"] >= cut).all()
+
+
+def test_distinct_slots_are_distinct_whole_hours_after_the_parent(tables):
+    hourly, customers = tables["hourly"], tables["customers"]
+    assert hourly.select(["customer_id", "hour_start"]).is_unique().all()
+    assert (hourly["hour_start"].dt.minute() == 0).all() and (hourly["hour_start"].dt.second() == 0).all()
+    j = hourly.join(customers, left_on="customer_id", right_on="id")
+    assert (j["hour_start"] >= j["created_at"].dt.truncate("1h")).all()
+    assert (j["hour_start"] < dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).all()
+    # In child order (ids) the slots of one parent increase.
+    assert (hourly.group_by("customer_id").agg(pl.col("hour_start").diff().dt.total_seconds().min().alias("d"))
+            .drop_nulls()["d"] > 0).all()
+
+
+def test_lookup_link_and_reference_rows(tables):
+    regions, customers = tables["regions"], tables["customers"]
+    assert regions["name"].to_list() == ["AFRICA", "AMERICA", "ASIA"]
+    want = np.where(customers["id"].to_numpy() % 3 == 1, 2, 1)  # _index % 3 == 0 -> ASIA (key 2)
+    assert customers["region_key"].to_list() == want.tolist()
+
+
+def test_numeric_scale_rounds_generated_values(tables):
+    prices = tables["lines"]["price"].to_numpy()
+    assert np.allclose(prices, np.round(prices, 2), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("table", ["customers", "orders", "hourly", "calls", "lines"])
+def test_values_do_not_depend_on_the_range_generated(plan, tables, table):
+    whole = tables[table]
+    n = whole.height
+    parts = [api.generate_table(plan, table, lo, min(n, lo + 7)) for lo in range(0, n, 7)]
+    assert pl.concat(parts).equals(whole)
+
+
+def test_compile_load_verify_into_sqlite(tmp_path):
+    out = tmp_path / "dump"
+    run_cli("compile", "--specs", str(MINI), "--profile", "t", "--dialect", "sqlite", "--out", str(out), check=True)
+    url = f"sqlite:///{tmp_path / 'mini.db'}"
+    run_cli("load", str(out), "--url", url, check=True)
+    proc = run_cli("verify", str(out), "--url", url)
+    assert proc.returncode == 0, proc.stderr.decode() + proc.stdout.decode()
+
+
+# -- the expression language on its own --------------------------------------------------------
+
+
+class _Rows:
+    """The little of engine.Rows an expression reads: paths of one table's batch."""
+
+    def __init__(self, cols: dict):
+        self.cols = cols
+        self.idx = np.arange(len(next(iter(cols.values()))), dtype=np.int64)
+        self.spec = type("S", (), {"columns": cols})
+        self.window_start, self.window_end = 0, 86400 * 365
+
+    def path(self, p):
+        return self.cols[p]
+
+
+def _eval(source: str, cols: dict, params=None):
+    from specgen.column import Column
+
+    columns = {k: Column(kind, v if kind not in ("text",) else pl.Series(v), None) for k, (kind, v) in cols.items()}
+    e = expr.parse(source, params or {})
+    e.infer(lambda p: columns[p].kind)
+    return e, e.evaluate(_Rows(columns), np.uint64(7))
+
+
+@pytest.mark.parametrize("source,kind,expected", [
+    ("a * 2 + 1", "int", [3, 5, 7]),
+    ("a / 2", "float", [0.5, 1.0, 1.5]),
+    ("a // 2", "int", [0, 1, 1]),
+    ("-a", "int", [-1, -2, -3]),
+    ("max(a, 2)", "int", [2, 2, 3]),
+    ("a if a > 1 else 0", "int", [0, 2, 3]),
+    ("case(a == 1, 'one', a == 2, 'two', 'many')", "text", ["one", "two", "many"]),
+    ("a in (1, 3)", "bool", [True, False, True]),
+    ("1 <= a < 3", "bool", [True, True, False]),
+    ("s + '-' + text(a)", "text", ["x-1", "yy-2", "zzz-3"]),
+    ("s || '!'", "text", ["x!", "yy!", "zzz!"]),
+    ("length(s)", "int", [1, 2, 3]),
+    ("upper(s)", "text", ["X", "YY", "ZZZ"]),
+    ("t + 1h", "timestamp", [3600, 3600 + 86400, 3600 + 2 * 86400]),
+    ("days(t - timestamp '1970-01-01T00:00:00Z')", "float", [0.0, 1.0, 2.0]),
+    ("trunc(t + 90m, 'hour')", "timestamp", [3600, 86400 + 3600, 2 * 86400 + 3600]),
+    ("date(t) == date '1970-01-02'", "bool", [False, True, False]),
+    ("round(a / 3, 2)", "float", [0.33, 0.67, 1.0]),
+    ("a * $k", "int", [10, 20, 30]),
+    ("coalesce(null, a)", "int", [1, 2, 3]),
+])
+def test_expression_values(source, kind, expected):
+    e, col = _eval(source, {"a": ("int", np.array([1, 2, 3])), "s": ("text", ["x", "yy", "zzz"]),
+                            "t": ("timestamp", np.array([0, 86400, 2 * 86400]))}, {"k": 10})
+    assert e.kind == kind
+    got = col.values.to_list() if isinstance(col.values, pl.Series) else np.asarray(col.values).tolist()
+    assert got == expected
+
+
+def test_nulls_propagate_and_conditions_treat_them_as_false():
+    from specgen.column import Column
+
+    cols = {"a": Column("int", np.array([1, 2, 3]), np.array([False, True, False]))}
+    e = expr.parse("a > 1 or a == 1")
+    e.infer(lambda p: "int")
+    assert e.condition(_Rows(cols), np.uint64(1)).tolist() == [True, False, True]
+    e = expr.parse("a + 1")
+    e.infer(lambda p: "int")
+    assert e.evaluate(_Rows(cols), np.uint64(1)).nulls.tolist() == [False, True, False]
+
+
+def test_rand_is_a_pure_function_of_the_row():
+    cols = {"a": ("int", np.arange(1000))}
+    _, x = _eval("rand(1, 6)", cols)
+    _, y = _eval("rand(1, 6)", cols)
+    assert np.array_equal(x.values, y.values)
+    assert set(np.unique(x.values)) == {1, 2, 3, 4, 5, 6}
+
+
+@pytest.mark.parametrize("source,message,offset", [
+    ("a +* 2", "syntax error", 3),
+    ("a * 'x'", "cannot apply '*' to int and text", 2),
+    ("nope(a)", "unknown function 'nope'", 0),
+    ("round(a, 1, 2)", "round() takes 1 to 2 arguments, got 3", 0),
+    ("a + $missing", "unknown parameter '$missing'", 4),
+    ("timestamp '2026-02-30T00:00:00Z'", "not an ISO-8601 timestamp", 10),
+    ("trunc(a, 'hour')", "trunc() needs timestamp or date, got int", 0),
+])
+def test_expression_errors_are_located(source, message, offset):
+    with pytest.raises(expr.ExprError) as info:
+        e = expr.parse(source, {})
+        e.infer(lambda p: "int")
+    assert message in str(info.value)
+    assert info.value.offset == offset
