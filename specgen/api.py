@@ -133,6 +133,9 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             raise SpecgenError("; ".join(f"unknown table '{t}'." + did_you_mean(t, p.rows) for t in unknown))
         wanted = set(tables)
         tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
+    from specgen import proofs
+
+    proofs.check(p, tables or list(p.rows))
     if workers is None:
         workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,

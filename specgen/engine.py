@@ -138,6 +138,8 @@ class Rows:
                 table = spec.table
                 if spec.pick == "match":
                     idx = self._pick_match(spec)
+                elif spec.pick == "row":
+                    idx = self._pick_row(spec)
                 elif spec.pick == "distinct":
                     idx = self._pick_distinct(spec)
                 else:
@@ -189,6 +191,21 @@ class Rows:
             wanted = ", ".join(f"{c} = {text[i].split(chr(31))[j]!r}" for j, c in enumerate(cols))
             raise SpecgenError(f"{self.spec.file}: links.{spec.name}: no row of '{spec.table}' has {wanted} "
                                f"(row {int(self.idx[i])} of '{self.table}')")
+        return idx
+
+    def _pick_row(self, spec) -> np.ndarray:
+        """The target row an expression names (``row: "0"``: the first row)."""
+        col = spec.match["__row__"].evaluate(self, self.key("__link", spec.name))
+        idx = np.asarray(col.values).astype(np.int64)
+        n = self.plan.space[spec.table]
+        bad = (idx < 0) | (idx >= n) | col.null_mask()
+        if bad.any():
+            from specgen.errors import SpecgenError
+
+            i = int(np.flatnonzero(bad)[0])
+            raise SpecgenError(f"{self.spec.file}: links.{spec.name}.row: '{spec.match['__row__'].source}' gives "
+                               f"{'NULL' if col.null_mask()[i] else int(idx[i])} for row {int(self.idx[i])} of "
+                               f"'{self.table}', but '{spec.table}' has rows 0..{n - 1}")
         return idx
 
     def _pick_random(self, spec) -> np.ndarray:

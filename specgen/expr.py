@@ -940,8 +940,16 @@ class Expr:
 
     def infer(self, kind_of) -> str:
         """The result kind; ``kind_of(path)`` gives a path's kind. Raises ``ExprError`` at the
-        offending position."""
-        return self.root.infer(kind_of)
+        offending position. Parts that read no row are computed once here (``$n == 0 or ...``
+        is a constant when the profile says so)."""
+        kind = self.root.infer(kind_of)
+        self.root = _fold(self.root)
+        return kind
+
+    @property
+    def constant(self):
+        """The value when the expression reads no row (``None`` otherwise, and for NULL)."""
+        return self.root.value if isinstance(self.root, Const) else None
 
     @property
     def kind(self) -> str | None:
@@ -953,6 +961,60 @@ class Expr:
     def condition(self, rows, key) -> np.ndarray:
         """The rows where the expression (a condition) holds."""
         return truth(self.evaluate(rows, key))
+
+
+class _One:
+    """One row of nothing: what a constant sub-expression is evaluated on."""
+
+    idx = np.zeros(1, dtype=np.int64)
+
+
+def _reads_rows(node: Node) -> bool:
+    return isinstance(node, Path) or node.uses_random() or any(_reads_rows(c) for c in node.children())
+
+
+def _fold(node: Node) -> Node:
+    """Constant sub-expressions replaced by their value; ``or``/``and`` with a decided constant
+    operand decided."""
+    if isinstance(node, Const):
+        return node
+    if not _reads_rows(node):
+        col = node.evaluate(_One(), np.uint64(0))
+        if col.nulls is not None and col.nulls[0]:
+            value = None
+        elif col.kind in TEXT_KINDS:
+            value = as_text(col)[0]
+        else:
+            v = np.asarray(col.values)[0]
+            value = bool(v) if col.kind == "bool" else float(v) if col.kind == "float" else int(v)
+            if col.kind in (*TIMES, "duration"):
+                value = (col.kind, value)
+        folded = Const(node.pos, value)
+        folded.kind = node.kind if value is not None else "null"
+        return folded
+    for name, child in list(vars(node).items()):
+        if isinstance(child, Node):
+            setattr(node, name, _fold(child))
+        elif isinstance(child, list):
+            setattr(node, name, [tuple(_fold(x) for x in c) if isinstance(c, tuple) else _fold(c) if isinstance(c, Node)
+                                 else c for c in child])
+    if isinstance(node, Logic):
+        decided = node.op == "or"  # the value that decides: true for or, false for and
+        kept = []
+        for o in node.operands:
+            if isinstance(o, Const) and o.kind == "bool":
+                if bool(o.value) == decided:
+                    folded = Const(node.pos, decided)
+                    folded.kind = "bool"
+                    return folded
+                continue  # neutral: drop it
+            kept.append(o)
+        if not kept:
+            folded = Const(node.pos, not decided)
+            folded.kind = "bool"
+            return folded
+        node.operands = kept
+    return node
 
 
 def check(source: str, params: dict, kind_of: Callable[[str], str | None]) -> tuple[Expr | None, str | None, int]:

@@ -145,6 +145,7 @@ class LinkSpec:
 class UniqueSpec:
     name: str | None
     columns: list[str]
+    proof: str | None = None  # "compile": proved on the generated rows (specgen.proofs)
 
 
 @dataclass
@@ -153,6 +154,8 @@ class IndexSpec:
     columns: list[str]
     unique: bool = False
     where: str | None = None
+    proof: str | None = None
+    condition: object = None  # ``where`` as an expr.Expr, for a proof at compile time
 
 
 @dataclass
@@ -183,6 +186,13 @@ class TableSpec:
 
     def link_table(self, name: str) -> str:
         return self.parent.table if name == "parent" else self.links[name].table
+
+    def compile_proofs(self) -> list[tuple[str, list[str], object]]:
+        """(spec path, columns, condition) of the unique sets proved at compile time."""
+        out = [(f"unique[{i}]", u.columns, None) for i, u in enumerate(self.uniques) if u.proof == "compile"]
+        out += [(f"indexes[{i}]", ix.columns, ix.condition) for i, ix in enumerate(self.indexes)
+                if ix.unique and ix.proof == "compile"]
+        return out
 
     def foreign_keys(self) -> list[tuple[str, str, str, str | None]]:
         """(column, referenced table, referenced column, on_delete) in column order."""

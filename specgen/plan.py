@@ -51,7 +51,7 @@ class Plan:
             caps = self._slot_caps(spec)
             self.fanouts[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec), caps)
             self.rows[name] = self.space[name] = self.fanouts[name].total
-            if spec.parent.keep_when is not None:
+            if spec.parent.keep_when is not None and spec.parent.keep_when.constant is not True:
                 self.kept[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec), caps,
                                          keep=spec.parent.keep_when)
                 self.rows[name] = self.kept[name].total

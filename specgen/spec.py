@@ -413,7 +413,11 @@ class _Checker:
                 e = self.expression(doc, source, ("links", lname, "match", tcol))
                 if e is not None:
                     match[tcol] = e
-            pick = "match" if "match" in ldata else ldata.get("pick", "random")
+            if "row" in ldata:
+                e = self.expression(doc, ldata["row"], ("links", lname, "row"))
+                if e is not None:
+                    match["__row__"] = e
+            pick = "match" if "match" in ldata else "row" if "row" in ldata else ldata.get("pick", "random")
             links[lname] = LinkSpec(lname, ldata["table"], pick, (ldata.get("skew") or {}).get("zipf"),
                                     ldata.get("first"), match)
         literal = data["rows"] if isinstance(data.get("rows"), list) else None
@@ -438,9 +442,9 @@ class _Checker:
                     pk.append(cname)
         uniques = []
         for u in data.get("unique") or []:
-            cols, uname = (u, None) if isinstance(u, list) else (u["columns"], u.get("name"))
-            uniques.append(UniqueSpec(uname, list(cols)))
-        indexes = [IndexSpec(ix.get("name"), list(ix["columns"]), ix.get("unique", False), ix.get("where"))
+            cols, uname, proof = (u, None, None) if isinstance(u, list) else (u["columns"], u.get("name"), u.get("proof"))
+            uniques.append(UniqueSpec(uname, list(cols), proof))
+        indexes = [IndexSpec(ix.get("name"), list(ix["columns"]), ix.get("unique", False), ix.get("where"), ix.get("proof"))
                    for ix in data.get("indexes") or []]
         checks = [CheckSpec(c["name"], c["column"], list(c["in"])) for c in data.get("checks") or []]
         return TableSpec(
@@ -454,6 +458,8 @@ class _Checker:
         if isinstance(c, dict) and "expr" in c:
             e = self.expression(doc, c["expr"], (*path, "expr"))
             hi = c.get("max")
+            if isinstance(hi, float) and hi.is_integer():
+                hi = int(hi)  # a $param
             if not isinstance(hi, int) or isinstance(hi, bool) or hi < 0:
                 self.error(doc, (*path, "max"), f"a count expression needs 'max', a whole number >= 0 "
                            f"(the most children one parent may have), got {hi}")
@@ -716,6 +722,10 @@ class _Checker:
             base = ("links", lname)
             if link.pick == "match":
                 self.check_match(doc, table, link)
+                continue
+            if link.pick == "row":
+                if "__row__" in link.match:
+                    self.infer(doc, link.match["__row__"], table.name, (*base, "row"), ("int",), "'row' (a row index)")
                 continue
             if link.table in self.tables and self.tables[link.table].parent is not None and \
                     self.tables[link.table].parent.keep_when is not None:
@@ -1022,18 +1032,38 @@ class _Checker:
         related = ([table.parent.table] if table.parent else []) + [lk.table for lk in table.links.values()]
         if any(r not in self.tables for r in related):
             return  # a related spec did not build (its errors are reported): uniqueness cannot be judged
-        sets = [(("unique", i), u.columns) for i, u in enumerate(table.uniques)]
-        sets += [(("indexes", i), ix.columns) for i, ix in enumerate(table.indexes)
+        sets = [(("unique", i), u.columns, u) for i, u in enumerate(table.uniques)]
+        sets += [(("indexes", i), ix.columns, ix) for i, ix in enumerate(table.indexes)
                  if ix.unique and not self._vacuous_predicate(table, ix.where)]
         if len(table.primary_key) > 1:
-            sets.append((("primary_key",), table.primary_key))
-        for path, cols in sets:
+            sets.append((("primary_key",), table.primary_key, None))
+        for path, cols, decl in sets:
             if any(c not in table.columns for c in cols):
+                continue
+            if decl is not None and decl.proof == "compile":
+                self.compile_proof(doc, table, path, decl)
                 continue
             if self.unique_set(table, cols):
                 continue
             self.error(doc, path, f"unique ({', '.join(cols)}) is not guaranteed by construction: include a unique "
-                       "column, or the parent's key plus a column from a 'distinct' link or pool (or _ordinal)")
+                       "column, or the parent's key plus a column from a 'distinct' link or pool (or _ordinal); "
+                       "or, if it holds for reasons of your own, 'proof: compile' checks it on the generated rows")
+
+    def compile_proof(self, doc: Document, table: TableSpec, path, decl) -> None:
+        """A set proved at compile time: its predicate must be one specgen can evaluate."""
+        from specgen import proofs
+
+        where = getattr(decl, "where", None)
+        if where is None:
+            return
+        try:
+            source = proofs.sql_condition(where)
+        except Exception as exc:  # sqlglot's parse errors and the translator's ValueError
+            self.error(doc, (*path, "where"), f"{exc}".splitlines()[0])
+            return
+        cond = self.expression(doc, source, (*path, "where"))
+        if cond is not None and self.infer(doc, cond, table.name, (*path, "where"), ("bool",), "the predicate"):
+            decl.condition = cond
 
     def _vacuous_predicate(self, table: TableSpec, where: str | None) -> bool:
         """A partial index ``WHERE c IS NULL`` on a column that is never NULL covers no row."""
@@ -1053,6 +1083,9 @@ class _Checker:
             return False
         if any(self.unique_by_construction(table, table.columns[c]) for c in cols):
             return True
+        if all(isinstance(table.columns[c].gen, gens.Literal) for c in cols):
+            rows = list(zip(*(table.columns[c].gen.values for c in cols), strict=True))
+            return len({json.dumps(r, sort_keys=True) for r in rows}) == len(rows)
         if any(table.columns[c].nullable and table.columns[c].gen is None for c in cols):
             return True
         if table.parent is None or table.parent.table not in self.tables:
@@ -1086,10 +1119,14 @@ class _Checker:
             return set(), g.distinct and self._pool_injective(g.name, filters)
         if isinstance(g, gens.Ref):
             return self._carries_path(table, g.path, depth, filters)
+        if isinstance(g, gens.Timestamp) and g.slots:
+            return set(), True  # a parent's children get different slots
         if isinstance(g, gens.Switch):
             # What every case carries (rows without a case would be NULL: no default, no proof).
             if g.default is None:
                 return set(), False
+            if g.on == "_ordinal" and self._ordinal_cases_differ(table, g):
+                return set(), True
             results = [self._carries(table, b, depth + 1, filters) for b in [*g.cases.values(), g.default]]
             return set.intersection(*[p for p, _ in results]), all(d for _, d in results)
         if isinstance(g, gens.Template):
@@ -1107,6 +1144,18 @@ class _Checker:
                 distinct = distinct or d
             return out, distinct
         return set(), False
+
+    @staticmethod
+    def _ordinal_cases_differ(table: TableSpec, g) -> bool:
+        """A switch on ``_ordinal`` with constant cases 0..k-1, a constant default and no two
+        values alike gives siblings different values when no parent has more than k + 1 children."""
+        branches = [*g.cases.values(), g.default]
+        if table.parent is None or not all(isinstance(b, gens.Const) and b.value is not None for b in branches):
+            return False
+        if sorted(g.cases) != [str(i) for i in range(len(g.cases))]:
+            return False
+        values = [json.dumps(b.value, sort_keys=True) for b in branches]
+        return len(set(values)) == len(values) and table.parent.count.max <= len(branches)
 
     def _carries_path(self, table: TableSpec, path: str, depth: int, filters: tuple) -> tuple[set[str], bool]:
         safe = all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters)

@@ -14,17 +14,20 @@ from specgen import api
 
 SPECS = ROOT / "specs"
 RANGES = {
-    "tiny": (1_500, 3_000),
+    "tiny": (1_500, 4_000),
     "small": (60_000, 90_000),
     "medium": (60_000_000, 80_000_000),
     "large": (600_000_000, 800_000_000),
     "massive": (6_000_000_000, 8_000_000_000),
 }
 USERS = {"tiny": 12, "small": 100, "medium": 10_000, "large": 100_000, "massive": 1_000_000, "production": 160_000}
-HISTORY = ["tool_metrics", "resource_metrics", "prompt_metrics", "server_metrics", "a2a_agent_metrics",
-           "token_usage_logs", "permission_audit_log", "mcp_sessions", "mcp_messages", "resource_subscriptions"]
-INTEGER_KEYED = ["tool_metrics", "resource_metrics", "prompt_metrics", "server_metrics", "a2a_agent_metrics",
-                 "token_usage_logs", "email_auth_events", "permission_audit_log", "mcp_messages", "resource_subscriptions"]
+METRICS = ["tool_metrics", "resource_metrics", "prompt_metrics", "server_metrics", "a2a_agent_metrics"]
+ROLLUPS = [f"{m}_hourly" for m in METRICS]
+HISTORY = [*METRICS, *ROLLUPS, "token_usage_logs", "permission_audit_log", "mcp_sessions", "mcp_messages",
+           "resource_subscriptions"]
+INTEGER_KEYED = [*METRICS, *ROLLUPS, "token_usage_logs", "email_auth_events", "permission_audit_log", "mcp_messages",
+                 "resource_subscriptions"]
+TABLES = 36
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def test_profile_total_is_in_range(plans, profile):
 def test_user_counts(plans, profile):
     d = plans[profile]
     assert d["tables"]["email_users"]["rows"] == USERS[profile]
-    assert len(d["tables"]) == 29
+    assert len(d["tables"]) == TABLES
     assert d["window"]["end"] == "2026-01-01T00:00:00Z"
 
 
