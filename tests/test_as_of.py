@@ -292,3 +292,26 @@ def test_api_errors_are_specgen_errors():
     with pytest.raises(SpecgenError, match="not a date or time"):
         api.plan(SHOP, "tiny", as_of=True)
 
+
+@pytest.mark.parametrize("as_of", ["1901-06-01", "2040-01-01T12:00:00Z"])
+def test_windows_far_from_today_load_and_verify(db, tmp_path, as_of):
+    """Every database takes, and verify reads back, times from 1900 to 9999: MariaDB's
+    UNIX_TIMESTAMP, NULL outside 1970..2038, is replaced where the manifest's times leave it."""
+    proc = run_cli("generate", "--specs", str(GATEWAY), "-p", "tiny", "--url", db.url, "--as-of", as_of,
+                   "--out", str(tmp_path / "o"), "--report", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads((tmp_path / "r.json").read_text())["ok"]
+
+
+def test_mysql_verify_reads_epochs_outside_unix_timestamps_range(tmp_path):
+    from specgen import checks
+    from specgen.dialect import load
+
+    def epoch_sql(as_of) -> str:
+        plan = api.plan(SHOP, "tiny", estimate=False, as_of=as_of)
+        m = api.compile(SHOP, "tiny", "mysql", out=tmp_path / str(as_of), workers=1, as_of=as_of)
+        return "\n".join(q.sql for q in checks.build(plan.model, m, load("mysql")))
+
+    assert "TIMESTAMPDIFF" not in epoch_sql(None)  # verify.sql of a default window keeps its bytes
+    assert "TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', MAX(" in epoch_sql("2038-06-01")
+    assert "TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', MIN(" in epoch_sql("1960-06-01")
