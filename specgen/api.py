@@ -8,6 +8,10 @@
     >>> m = api.compile("specs/examples/shop", "tiny", "postgres", out="out/tiny/postgres")
     >>> m["tables"]["customers"]["files"][0]["path"]
     'data/customers/part-00000.csv'
+
+``as_of`` (``plan``, ``compile``, ``generate``) moves the profile's time window to end at another
+instant: ``"now"``, an ISO-8601 date or time, a ``datetime``/``date`` or epoch seconds
+(``specgen.window``). Each call resolves it once, so ``now`` means one instant per run.
 """
 
 from __future__ import annotations
@@ -17,28 +21,31 @@ from pathlib import Path
 
 import polars as pl
 
-from specgen import engine, spec
+from specgen import engine, spec, window
 from specgen.errors import Diagnostic
 from specgen.model import Model
 from specgen.plan import Plan
 from specgen.resources import default_spec_dir
 
 
-def validate(spec_dir: str | Path | None = None, profile: str | None = None) -> list[Diagnostic]:
-    """Every problem in a spec set (under one profile, or under each of them); empty when valid."""
+def validate(spec_dir: str | Path | None = None, profile: str | None = None, *, as_of=None) -> list[Diagnostic]:
+    """Every problem in a spec set (under one profile, or under each of them); empty when valid.
+    With ``as_of``, also whether a window ending then fits what databases take."""
+    end = window.resolve(as_of)
     ss = spec.load_spec_set(spec_dir or default_spec_dir())
-    return spec.check(ss, profile)
+    return spec.check(ss, profile, as_of=end)
 
 
-def model(spec_dir: str | Path | None, profile: str) -> Model:
-    """The validated model; raises ``SpecErrors`` listing every problem."""
-    return spec.build_model(spec_dir or default_spec_dir(), profile)
+def model(spec_dir: str | Path | None, profile: str, *, as_of=None) -> Model:
+    """The validated model, its window ending at ``as_of`` (default: the profile's end); raises
+    ``SpecErrors`` listing every problem."""
+    return spec.build_model(spec_dir or default_spec_dir(), profile, as_of=window.resolve(as_of))
 
 
 def plan(spec_dir: str | Path | None, profile: str, *, seed: int | None = None,
-         chunk_rows: int | None = None, estimate: bool = True) -> Plan:
+         chunk_rows: int | None = None, estimate: bool = True, as_of=None) -> Plan:
     """Exact row counts per table (and the fan-out indexes generation uses)."""
-    return Plan(model(spec_dir, profile), chunk_rows=chunk_rows, seed=seed, estimate=estimate)
+    return Plan(model(spec_dir, profile, as_of=as_of), chunk_rows=chunk_rows, seed=seed, estimate=estimate)
 
 
 def generate_table(plan: Plan, table: str, start: int = 0, stop: int | None = None) -> pl.DataFrame:
@@ -74,7 +81,8 @@ def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: l
 def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", *, fmt: str | None = None,
             out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
             workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
-            executor=None, scheduler: str | None = None, shard=None, progress=None, watch=None) -> dict | None:
+            executor=None, scheduler: str | None = None, shard=None, progress=None, watch=None,
+            as_of=None) -> dict | None:
     """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
     (a binary file object) one SQL stream (returns None).
 
@@ -85,7 +93,8 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     processes), or any ``concurrent.futures``-style executor; ``scheduler`` (``tcp://host:port``)
     runs on an existing Dask cluster. ``shard`` (``"K/N"`` or ``(K, N)``) writes only shard K of N
     and returns its shard manifest (``merge_shards`` completes the directory). ``watch`` follows a
-    compile that runs in this process table by table (``compile.compile_dir``).
+    compile that runs in this process table by table (``compile.compile_dir``). ``as_of`` ends
+    the window then (the manifest records the instant; workers generate with the same one).
     Every option is checked before anything is written.
     """
     from specgen import cluster, shards
@@ -94,6 +103,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     from specgen.destination import Destination
     from specgen.errors import SpecgenError, did_you_mean
 
+    end = window.resolve(as_of)
     d = dialects.load(dialect)
     if fmt is not None and fmt not in comp.FORMATS:
         raise SpecgenError(f"unknown format '{fmt}' (choose from {', '.join(comp.FORMATS)}).")
@@ -126,7 +136,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
         if dest.in_process and (use_dask or (executor in (None, "process") and (workers or 1) > 1)):
             raise SpecgenError(f"{out}: a memory:// filesystem lives in this process only; compile to it with "
                                "--workers 1.")
-    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False)
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False, as_of=end)
     if tables:
         unknown = [t for t in tables if t not in p.rows]
         if unknown:
@@ -195,10 +205,13 @@ def verify(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1):
 def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,
              seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None, jobs: int = 1,
              mode: str = "fail", existing_schema: bool | None = None, report: str | Path | None = None,
-             progress=None) -> dict:
-    """compile (dialect from the URL) + load + verify; writes and returns the load report."""
+             progress=None, as_of=None) -> dict:
+    """compile (dialect from the URL) + load + verify; writes and returns the load report.
+
+    ``as_of`` is resolved here, once: the compile generates with that instant and writes it into
+    the manifest, from which the load, the verification and the report take it."""
     from specgen import report as reports
 
     return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
                             jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
-                            progress=progress)
+                            progress=progress, as_of=window.resolve(as_of))

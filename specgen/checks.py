@@ -80,6 +80,8 @@ class _Sql:
         self.dialect = dialect
         self.ident = dialect.quote
         self.epoch = dialect.verify_epoch
+        self.epoch_range = dialect.verify_epoch_range
+        self.epoch_wide = dialect.verify_epoch_wide
         self.epoch_days = dialect.verify_epoch_days
         self.regex = dialect.verify_regex
         self.char_length = dialect.verify_char_length
@@ -138,6 +140,9 @@ def _aggregates(sp: _Sql, c, x: str, st: dict):
                 yield agg, f"{agg.upper()}({x})", 1e-12 if kind == "float" else 0.0
     if kind in ("timestamp", "date"):
         epoch = sp.epoch if kind == "timestamp" else sp.epoch_days
+        if kind == "timestamp" and sp.epoch_range and "min" in st and not (
+                sp.epoch_range[0] <= st["min"] and st["max"] <= sp.epoch_range[1]):
+            epoch = sp.epoch_wide
         for agg in ("min", "max"):
             if agg in st:
                 yield agg, epoch.format(x=f"{agg.upper()}({x})"), 0.0

@@ -22,6 +22,12 @@ spec_option = click.option(
 )
 profile_option = click.option("--profile", "-p", required=True, help="Profile name (specs/profiles/<name>.yaml).")
 seed_option = click.option("--seed", type=int, default=None, help="Override the profile's seed.")
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="DATE|now",
+    help="End the profile's time window here instead of at its fixed end, moving every timestamp with it: "
+         "an ISO-8601 date (its midnight UTC) or time (UTC unless it has an offset), or now (this minute). "
+         "The manifest records the instant.",
+)
 chunk_option = click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
                             help="Rows per chunk / part file (default: the profile's, 1,000,000).")
 
@@ -43,14 +49,16 @@ def cli(debug: bool) -> None:
 @cli.command()
 @spec_option
 @click.option("--profile", "-p", default=None, help="Check under this profile only (default: every profile).")
-def validate(spec_dir, profile) -> None:
+@as_of_option
+def validate(spec_dir, profile, as_of) -> None:
     """Check a spec set and print every problem as file:line:col: path: message.
 
     \b
     Example:
       specgen validate --specs specs/examples/shop
+      specgen validate --profile small --as-of 2030-06-01
     """
-    problems = api.validate(spec_dir, profile)
+    problems = api.validate(spec_dir, profile, as_of=as_of)
     if problems:
         raise SpecErrors(problems)
     click.echo("ok: specs are valid", err=True)
@@ -61,15 +69,17 @@ def validate(spec_dir, profile) -> None:
 @profile_option
 @seed_option
 @chunk_option
+@as_of_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
-def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
+def plan(spec_dir, profile, seed, chunk_rows, as_of, fmt) -> None:
     """Print the exact rows per table that generation will produce.
 
     \b
     Example:
       specgen plan --profile small --format json
+      specgen plan --profile small --as-of now      # the window ending this minute
     """
-    p = api.plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows)
+    p = api.plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, as_of=as_of)
     d = p.to_dict()
     if fmt == "json":
         click.echo(json.dumps(d, indent=2))
@@ -105,6 +115,7 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
 @click.option("--stdout", "to_stdout", is_flag=True, help="Write one SQL stream to standard output instead.")
 @seed_option
 @chunk_option
+@as_of_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes generating parts in parallel (default: the machine's cores; "
                    "one, in-process, for plans under 2M rows).")
@@ -118,8 +129,8 @@ def plan(spec_dir, profile, seed, chunk_rows, fmt) -> None:
 @click.option("--tables", default=None, help="Only these tables, comma separated.")
 @click.option("--compress", type=click.Choice(["none", "gzip", "zstd"]), default="none", show_default=True,
               help="Compress part files (zstd level 3 is the fast choice).")
-def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, workers, executor, scheduler,
-             shard, tables, compress) -> None:
+def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, as_of, workers, executor,
+             scheduler, shard, tables, compress) -> None:
     """Compile a profile into load-ready files for one database, or one SQL stream.
 
     The directory holds schema.sql, post_data.sql, data/<table>/part-NNNNN.<ext>, a load script
@@ -132,6 +143,7 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
       specgen compile --profile tiny --dialect postgres --stdout | psql -v ON_ERROR_STOP=1 -d mydb
       specgen compile --profile large -d postgres --scheduler tcp://10.0.0.5:8786 --out s3://bucket/large
       specgen compile --profile large -d postgres --shard 2/8 --out /shared/large   # one machine of 8
+      specgen compile --profile small --dialect postgres --as-of now        # recent data: window ends now
     """
     import time
 
@@ -143,25 +155,26 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
         with Progress("write", {}) as progress:
             api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed,
                         chunk_rows=chunk_rows, workers=workers, tables=names, compress=compress, out=out_dir,
-                        executor=executor, scheduler=scheduler, shard=shard, progress=progress)
+                        executor=executor, scheduler=scheduler, shard=shard, progress=progress, as_of=as_of)
         click.echo(f"streamed {profile} for {dialect} in {time.perf_counter() - started:.1f}s", err=True)
         return
     with Progress("write", {}) as progress:
         m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                         workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
-                        shard=shard, progress=progress)
+                        shard=shard, progress=progress, as_of=as_of)
     files = [f for t in m["tables"].values() for f in t["files"]]
     rows = sum(f["rows"] for f in files)
     size = sum(f["bytes"] for f in files)
     where = out_dir or api.default_out_dir(m["profile"], m["dialect"])
     secs = time.perf_counter() - started
+    ends = f"; window ends {m['window']['end']}" if as_of is not None else ""
     if "shard" in m:
         k, n = m["shard"]["index"], m["shard"]["count"]
         click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({human_size(size)}) in "
-                   f"{secs:.1f}s; when all {n} shards are done: specgen manifest merge DIR...", err=True)
+                   f"{secs:.1f}s{ends}; when all {n} shards are done: specgen manifest merge DIR...", err=True)
         return
     click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({human_size(size)}) "
-               f"in {secs:.1f}s", err=True)
+               f"in {secs:.1f}s{ends}", err=True)
 
 
 @cli.group("manifest")
@@ -185,9 +198,10 @@ def manifest_merge(dirs, out_dir, spec_dir, dialect) -> None:
     """Merge the shard manifests of `compile --shard K/N` runs into one complete dump directory.
 
     Checks that the shards belong to one run (spec hash, seed, profile, dialect, format, chunk
-    rows, compression, N) and that every shard 1..N and every part is there exactly once; then
-    writes manifest.json, schema.sql, post_data.sql, the load script and verify.sql exactly as a
-    one-machine run does. Needs the spec set the shards were compiled from (--specs).
+    rows, compression, time window, N) and that every shard 1..N and every part is there exactly
+    once; then writes manifest.json, schema.sql, post_data.sql, the load script and verify.sql
+    exactly as a one-machine run does. Needs the spec set the shards were compiled from (--specs).
+    Shards compiled with --as-of need the same instant everywhere (a date or time, not now).
 
     \b
     Example:
@@ -307,6 +321,7 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
               help="Dump directory (default: out/<profile>/<dialect>).")
 @seed_option
 @chunk_option
+@as_of_option
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Compile processes (default: cores).")
 @jobs_option
 @click.option("--truncate", is_flag=True, help="Empty the tables first if they hold rows.")
@@ -315,21 +330,22 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
               help="Load into an existing schema (default: detect).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Report path (default: reports/<profile>_load_report.json).")
-def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, workers, jobs, truncate, append, existing_schema,
-             report_path) -> None:
+def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, jobs, truncate, append,
+             existing_schema, report_path) -> None:
     """Compile (dialect from the URL), load and verify; write a JSON report.
 
     \b
     Example:
       specgen generate --profile small                       # into sqlite:///./mcp.db
       DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile small --truncate
+      specgen generate --profile small --as-of now --truncate   # "the last 7 days" are this week
     """
     from specgen.progress import Progress
     from specgen.report import summary
 
     doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                        workers=workers, jobs=jobs, mode=_mode(truncate, append),
-                       existing_schema=existing_schema, report=report_path, progress=Progress)
+                       existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of)
     click.echo(summary(doc), err=True)
 
 

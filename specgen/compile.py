@@ -164,7 +164,7 @@ def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.J
         spec_dir=str(plan.model.spec_dir), profile=plan.model.profile.name, seed=plan.seed,
         chunk_rows=plan.chunk_rows, dialect=dialect, fmt=fmt, compression=options.compression,
         out_dir=str(out_dir), insert_rows=insert_rows, stats_length=stats_length,
-        spec_hash=plan.model.spec_hash, specgen_version=__version__,
+        spec_hash=plan.model.spec_hash, specgen_version=__version__, window_end=plan.model.profile.window_end,
     )
 
 

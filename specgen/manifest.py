@@ -132,10 +132,17 @@ def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, d
     }
 
 
-def header(plan, dialect, *, fmt: str, compression: str) -> dict:
-    """What identifies a run: every shard of one run has the same header."""
+def window(plan) -> dict:
+    """The run's time window, ``{"start", "end"}`` as ISO-8601 UTC: the profile's, or as
+    ``--as-of`` moved it."""
     from specgen.plan import _iso
 
+    p = plan.model.profile
+    return {"start": _iso(p.window_start), "end": _iso(p.window_end)}
+
+
+def header(plan, dialect, *, fmt: str, compression: str) -> dict:
+    """What identifies a run: every shard of one run has the same header."""
     p = plan.model.profile
     return {
         "specgen_version": __version__,
@@ -146,7 +153,7 @@ def header(plan, dialect, *, fmt: str, compression: str) -> dict:
         "format": fmt,
         "compression": compression,
         "chunk_rows": plan.chunk_rows,
-        "window": {"start": _iso(p.window_start), "end": _iso(p.window_end)},
+        "window": window(plan),
     }
 
 
@@ -156,7 +163,8 @@ def dump_id(doc: dict) -> str:
     can start while the compile runs; ``specgen load --resume`` later finds the same id)."""
     import hashlib
 
-    keys = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows")
+    keys = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows",
+            "window")  # the spec files do not fix the window: --as-of moves it
     ident = json.dumps([[doc.get(k) for k in keys], list(doc["tables"])], sort_keys=True)
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 

@@ -204,7 +204,9 @@ class Profile:
     name: str
     file: str
     seed: int
-    window_end: int  # epoch seconds, UTC
+    # Epoch seconds, UTC. None in a profile that says ``end: now`` until the model is built for a
+    # run (``spec.build_model``), which sets the instant: a cached model never holds a stale one.
+    window_end: int | None
     window_days: float
     params: dict[str, float]
     chunk_rows: int = 1_000_000

@@ -4,8 +4,9 @@ When the compile runs in this process (small plans), the load keeps pace with it
 (``_LoadAlong``); otherwise it follows the compile.
 
 The report (``reports/<profile>_load_report.json``) records what was produced and proven: rows
-per table, time and rows/s per stage, every check with its result, the specgen version, seed and
-spec hash. The database URL appears with its password redacted.
+per table, time and rows/s per stage, every check with its result, the specgen version, seed,
+spec hash and time window (as the manifest records it: ``--as-of`` moves it). The database URL
+appears with its password redacted.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ REPORT_DIR = Path("reports")
 
 
 def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, chunk_rows=None, workers=None,
-             jobs: int = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None) -> dict:
+             jobs: int = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None,
+             as_of: int | None = None) -> dict:
     """``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
     stage only: one live display at a time; a load that keeps pace with the compile shows its
-    bars in the compile's display, ``Progress.alongside``), or None."""
+    bars in the compile's display, ``Progress.alongside``), or None. ``as_of``: the window's end,
+    epoch seconds already resolved (None: the profile's)."""
     from specgen import api
     from specgen import load as loader
     from specgen import verify as verifier
@@ -43,7 +46,7 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         along.progress = bars.alongside("load", {}) if hasattr(bars, "alongside") else None
         try:
             manifest = api.compile(spec_dir, profile, target.dialect, out=out_dir, seed=seed, chunk_rows=chunk_rows,
-                                   workers=workers, progress=bars, watch=along)
+                                   workers=workers, progress=bars, watch=along, as_of=as_of)
         except BaseException:
             along.stop()
             raise
@@ -71,6 +74,7 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         "profile": profile,
         "seed": manifest["seed"],
         "spec_hash": manifest["spec_hash"],
+        "window": manifest["window"],
         "dialect": target.dialect,
         "database": target.redacted(),
         "dump": str(out_dir),
@@ -191,5 +195,7 @@ def summary(doc: dict) -> str:
         rate = f", {s['rows_per_s']:,} rows/s" if s.get("rows_per_s") else ""
         along = f" ({s['during_compile']:.2f}s of it during the compile)" if s.get("during_compile") else ""
         lines.append(f"  {name:<8} {s['seconds']:>7.2f}s{rate}{along}")
+    if "window" in doc:  # reports written before the window was recorded lack it
+        lines.append(f"  window   {doc['window']['start']} .. {doc['window']['end']}")
     lines.append(f"  report   {doc.get('report_path', '')}")
     return "\n".join(lines)

@@ -58,6 +58,13 @@ def _short(value) -> str:
     return text[:12] + "…" if len(text) > 16 else text
 
 
+def _differ(key: str, value) -> str:
+    # Windows differ by their end (--as-of); a shortened JSON of both would hide it.
+    if key == "window" and isinstance(value, dict):
+        return f"ending {value.get('end')}"
+    return _short(value)
+
+
 def read_shards(dirs: list[str]) -> list[tuple[Destination, str, dict]]:
     """Every shard manifest found in ``dirs``: (directory, file name, document)."""
     found, problems = [], []
@@ -90,7 +97,8 @@ def check(found: list[tuple[Destination, str, dict]]) -> dict[str, dict[int, tup
     ref_src, ref_name, ref = found[0]
     where = f"{ref_src}/{ref_name}"
     for src, name, doc in found[1:]:
-        diffs = [f"{k} ({_short(ref.get(k))} vs {_short(doc.get(k))})" for k in RUN_KEYS if doc.get(k) != ref.get(k)]
+        diffs = [f"{k} ({_differ(k, ref.get(k))} vs {_differ(k, doc.get(k))})" for k in RUN_KEYS
+                 if doc.get(k) != ref.get(k)]
         if doc["shard"]["count"] != ref["shard"]["count"]:
             diffs.append(f"shard count ({ref['shard']['count']} vs {doc['shard']['count']})")
         if {t: e["parts"] for t, e in doc["tables"].items()} != {t: e["parts"] for t, e in ref["tables"].items()}:
@@ -147,6 +155,16 @@ def _copy(src: Destination, dest: Destination, entry: dict) -> None:
             raise SpecgenError(f"{src}/{entry['path']}: its sha256 differs from its shard manifest; recompile that shard.")
 
 
+def _window_end(ref: dict) -> int:
+    from specgen import window
+
+    try:
+        return window.parse(ref["window"]["end"])
+    except (TypeError, KeyError, ValueError):
+        raise SpecgenError(f"the shard manifests' window {_short(ref.get('window'))} has no ISO-8601 end; "
+                           "were they written by specgen?") from None
+
+
 def merge(dirs: list[str], out: str | None = None, spec_dir=None, dialect: str | None = None) -> dict:
     """Fold the shard manifests found in ``dirs`` into a complete dump directory (``out``, default
     the first of ``dirs``); returns the manifest, which equals a one-machine run's."""
@@ -160,11 +178,16 @@ def merge(dirs: list[str], out: str | None = None, spec_dir=None, dialect: str |
     ref = found[0][2]
     if spec_dir is None and ref.get("spec_dir") and Path(ref["spec_dir"], "profiles").is_dir():
         spec_dir = ref["spec_dir"]  # the shards' own spec set, when this machine has it (hash checked below)
-    plan = api.plan(spec_dir, ref["profile"], seed=ref["seed"], chunk_rows=ref["chunk_rows"], estimate=False)
+    # The shards' window, which --as-of may have moved from the profile's (checked equal among them).
+    plan = api.plan(spec_dir, ref["profile"], seed=ref["seed"], chunk_rows=ref["chunk_rows"], estimate=False,
+                    as_of=_window_end(ref))
     if plan.model.spec_hash != ref["spec_hash"]:
         raise SpecgenError(f"the shards were compiled from specs with hash {ref['spec_hash'][:12]}…, but "
                            f"{plan.model.spec_dir} has {plan.model.spec_hash[:12]}…: pass the spec directory they "
                            "were compiled from with --specs.")
+    if manifest.window(plan) != ref["window"]:
+        raise SpecgenError(f"the shards' window ({ref['window']['start']} .. {ref['window']['end']}) is not the "
+                           f"one profile '{ref['profile']}' of {plan.model.spec_dir} gives for that end.")
     try:
         d = dialects.load(dialect or ref["dialect"])
     except SpecgenError as exc:

@@ -19,14 +19,14 @@ import json
 import os
 import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from specgen import __version__
+from specgen import __version__, window
 from specgen import generators as gens
 from specgen.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
-from specgen.errors import Diagnostic, SpecErrors, did_you_mean, format_path
+from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
 from specgen.marked_yaml import Marks, load
 from specgen.model import (
     TYPE_KINDS,
@@ -276,10 +276,9 @@ def resolve_profile(ss: SpecSet, name: str) -> tuple[Profile | None, list[Diagno
     doc = ss.profiles[name]
     if "window" not in merged:
         return None, [doc.marks.diag((), "profile has no 'window' (and none is inherited through 'extends')")]
-    try:
-        end = gens.parse_instant(merged["window"]["end"])
-    except ValueError:
-        return None, [doc.marks.diag(("window", "end"), f"not an ISO-8601 time: '{merged['window']['end']}'")]
+    end, err = _window_end(_window_doc(ss, chain))
+    if err is not None:
+        return None, [err]
     return Profile(
         name=name,
         file=doc.name,
@@ -290,6 +289,53 @@ def resolve_profile(ss: SpecSet, name: str) -> tuple[Profile | None, list[Diagno
         chunk_rows=int(merged.get("chunk_rows", 1_000_000)),
         description=merged.get("description", ""),
     ), []
+
+
+def _window_doc(ss: SpecSet, chain: list[str]) -> Document:
+    """The profile of ``chain`` (the profile first, then what it extends) whose window applies."""
+    return next(ss.profiles[p] for p in chain if "window" in (ss.profiles[p].data or {}))
+
+
+def _window_end(doc: Document) -> tuple[int | None, Diagnostic | None]:
+    """``window.end`` as epoch seconds (None: ``now``), or the diagnostic of a value that is not
+    an instant, located where it is written."""
+    text = doc.data["window"]["end"]
+    if window.is_now(text):
+        return None, None
+    try:
+        return window.parse(text), None
+    except ValueError:
+        return None, doc.marks.diag(("window", "end"), f"not an ISO-8601 date or time: '{text}' ({window.EXAMPLES})")
+
+
+def _window_errors(ss: SpecSet, prof: Profile, tables: dict[str, TableSpec]) -> list[Diagnostic]:
+    """A fixed window end (or ``now``, today) that would put times outside what databases take."""
+    end = window.now() if prof.window_end is None else prof.window_end
+    why = window.problem(end, prof.window_days, tables)
+    if why is None:
+        return []
+    chain, cur = [], prof.name
+    while cur is not None and cur not in chain:  # the chain is known to be sound here
+        chain.append(cur)
+        cur = (ss.profiles[cur].data or {}).get("extends")
+    return [_window_doc(ss, chain).marks.diag(("window", "end"), why)]
+
+
+def at_window_end(model: Model, as_of: int | None) -> Model:
+    """``model`` with its window ending at ``as_of`` (epoch seconds), or, when None, at the
+    profile's end (``now`` resolved here). Applied after the model cache, so the cache serves
+    every window."""
+    p = model.profile
+    if as_of is None and p.window_end is not None:
+        return model
+    end = window.now() if as_of is None else as_of
+    why = window.problem(end, p.window_days, model.tables)
+    if why is not None:
+        where = f"--as-of {window.iso(end)}" if as_of is not None else f"{p.file}: window.end: now"
+        raise SpecgenError(f"{where}: {why}.")
+    if end == p.window_end:
+        return model
+    return replace(model, profile=replace(p, window_end=end))
 
 
 # -- layer 3: semantics and the model ------------------------------------------------------------
@@ -1354,8 +1400,9 @@ def spec_hash(ss: SpecSet, profile: Profile, pools: PoolStore) -> str:
     return h.hexdigest()
 
 
-def check(ss: SpecSet, profile: str | None = None) -> list[Diagnostic]:
-    """Every problem of the spec set under ``profile`` (default: under each of its profiles)."""
+def check(ss: SpecSet, profile: str | None = None, as_of: int | None = None) -> list[Diagnostic]:
+    """Every problem of the spec set under ``profile`` (default: under each of its profiles);
+    with ``as_of`` (epoch seconds), of windows ending then instead of the profiles' ends."""
     errors = list(ss.errors)
     names = [profile] if profile else ss.profile_names()
     seen = set(errors)
@@ -1367,7 +1414,12 @@ def check(ss: SpecSet, profile: str | None = None) -> list[Diagnostic]:
         if prof is None:
             continue
         checker = _Checker(ss, prof)
-        checker.build()
+        tables = checker.build()
+        if not checker.errors:
+            if as_of is None:
+                checker.errors += _window_errors(ss, prof, tables)
+            elif (why := window.problem(as_of, prof.window_days, tables)) is not None:
+                errors.append(Diagnostic(f"--as-of {window.iso(as_of)}", 0, 0, "", f"profile '{name}': {why}"))
         for e in checker.errors:
             if e not in seen:
                 errors.append(e)
@@ -1375,10 +1427,17 @@ def check(ss: SpecSet, profile: str | None = None) -> list[Diagnostic]:
     return sorted(errors)
 
 
-def build_model(spec_dir: str | Path, profile: str) -> Model:
-    """The model of ``spec_dir`` under ``profile``; raises ``SpecErrors`` listing every problem.
+def build_model(spec_dir: str | Path, profile: str, as_of: int | None = None) -> Model:
+    """The model of ``spec_dir`` under ``profile``, its window ending at ``as_of`` (epoch seconds;
+    default: the profile's end, ``now`` resolved here); raises ``SpecErrors`` listing every problem.
 
-    A model built before from the same files is read back from the cache (``_model_cache``)."""
+    A model built before from the same files is read back from the cache (``_model_entry``). The
+    cache holds the profile's own window end (``now`` unresolved); the run's end is set after
+    reading it (``at_window_end``), so a cached model never brings another run's window."""
+    return at_window_end(_cached_model(spec_dir, profile), as_of)
+
+
+def _cached_model(spec_dir: str | Path, profile: str) -> Model:
     entry = _model_entry(spec_dir, profile)
     if entry is not None:
         try:
@@ -1403,8 +1462,9 @@ def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
     and every file of the pool directories (their content), the profile's name, the spec
     directory as given, specgen's version and its source files (size and time: an edited
     checkout builds anew), numpy's and polars' versions - so an entry is only ever found for
-    identical inputs. Reading the gateway's spec set and hashing it takes about 3 ms; building
-    its model about 0.1 s."""
+    identical inputs. Not the run's window end (``--as-of``, ``now``): the entry holds the
+    profile's own, and ``build_model`` sets the run's after reading it. Reading the gateway's
+    spec set and hashing it takes about 3 ms; building its model about 0.1 s."""
     where = cache_dir("models")
     d = Path(spec_dir)
     if where is None or not d.is_dir():
@@ -1459,6 +1519,10 @@ def _build_model(spec_dir: str | Path, profile: str) -> Model:
     tables = checker.build()
     if checker.errors:
         raise SpecErrors(checker.errors)
+    # Located in the profile. For ``now``, today's window: a later run's starts later still.
+    errs = _window_errors(ss, prof, tables)
+    if errs:
+        raise SpecErrors(errs)
     for t in tables.values():  # load the pools now: they are part of the spec hash
         for c in t.columns.values():
             if c.gen is not None:

@@ -50,13 +50,16 @@ class Job:
     spec_hash: str = ""  # the plan a worker builds must have this hash (empty: not checked)
     bundle: dict[str, bytes] | None = None  # the spec set's files, for workers without spec_dir
     specgen_version: str = ""  # the client's: a worker running another version could write other bytes
+    # The client's window end (epoch seconds): a worker that builds its own plan must not take the
+    # profile's, nor read the clock for ``now``.
+    window_end: int | None = None
 
 
 _PLANS: dict[tuple, object] = {}
 
 
 def _plan_key(job: Job) -> tuple:
-    return (job.spec_hash or job.spec_dir, job.profile, job.seed, job.chunk_rows)
+    return (job.spec_hash or job.spec_dir, job.profile, job.seed, job.chunk_rows, job.window_end)
 
 
 def plan_for(job: Job):
@@ -71,7 +74,8 @@ def plan_for(job: Job):
                                "the same version everywhere, or the parts would not match")
 
         spec_dir = specbundle.materialise(job.bundle, job.spec_hash) if job.bundle is not None else job.spec_dir
-        plan = api.plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False)
+        plan = api.plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False,
+                        as_of=job.window_end)
         if job.spec_hash and plan.model.spec_hash != job.spec_hash:
             raise SpecgenError(f"{spec_dir}: this worker's spec set differs from the client's (spec hash "
                                f"{plan.model.spec_hash[:12]} vs {job.spec_hash[:12]}); ship the specs with the job "
