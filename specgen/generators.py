@@ -661,24 +661,24 @@ class Timestamp(Generator):
         yield from self.before
 
     def _slot_range(self, rows, paths_after, paths_before, n):
+        """(last slot, number of slots): the slots are those of the epoch's grid that start
+        before the end; counted from the time span alone, so that moving the window (--as-of)
+        by any amount keeps every parent's number of slots."""
         lo = _bound(rows, paths_after, rows.window_start, n, latest=True)
         hi = np.minimum(_bound(rows, paths_before, rows.window_end, n, latest=False), rows.window_end)
-        first = lo // self.slots
-        last = (hi - 1) // self.slots
-        return first, last
+        return (hi - 1) // self.slots, np.maximum((hi - lo) // self.slots, 0)
 
     def slot_cap(self, parent_rows) -> np.ndarray:
         """How many distinct slots each parent offers its children."""
         strip = [p.split(".", 1)[1] for p in self.after]
         before = [p.split(".", 1)[1] for p in self.before]
-        first, last = self._slot_range(parent_rows, strip, before, len(parent_rows.idx))
-        return np.maximum(last - first + 1, 0)
+        return self._slot_range(parent_rows, strip, before, len(parent_rows.idx))[1]
 
     def _slotted(self, rows, key, n) -> np.ndarray:
-        first, last = self._slot_range(rows, self.after, self.before, n)
+        last, slots = self._slot_range(rows, self.after, self.before, n)
         parent, ordinal = rows.located()
         k = rows.plan.fanouts[rows.table].counts(parent)
-        free = np.maximum(last - first + 1 - k, 0)
+        free = np.maximum(slots - k, 0)
         j = k - 1 - ordinal  # counted from the last child: j = 0 is the most recent slot
         x = (j + counter.uniform(key, rows.idx)) / np.maximum(k, 1)
         if self.half_life_days:
