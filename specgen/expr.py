@@ -866,6 +866,9 @@ FUNCTIONS: dict[str, Function] = {
     "float": Function((1, 1), lambda ks: "float", _cast("float"), "to a float (text is parsed; invalid: NULL)"),
     "text": Function((1, 1), lambda ks: "text", _cast("text"), "as text (times as ISO-8601)"),
     "length": Function((1, 1), lambda ks: "int", _length, "number of characters of a text"),
+    "octets": Function((1, 1), lambda ks: "int", lambda node, rows, key, cols: Column(
+        "int", as_text(cols[0]).str.len_bytes().fill_null(0).cast(pl.Int64).to_numpy(), cols[0].nulls),
+        "number of bytes of a text in UTF-8"),
     "lower": Function((1, 1), lambda ks: "text", _text_fn("to_lowercase"), "lower-case text"),
     "upper": Function((1, 1), lambda ks: "text", _text_fn("to_uppercase"), "upper-case text"),
     "concat": Function((1, 99), lambda ks: "text", _concat, "the arguments as text, one after another"),
