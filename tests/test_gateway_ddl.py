@@ -24,7 +24,13 @@ _ON_DELETE = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": 
 
 
 def _norm_pred(sql: str | None) -> str | None:
-    return None if sql is None else re.sub(r"[()\s]+", " ", sql).strip().lower()
+    """Predicates compared as the database reads them: SQLite's boolean 1 is true, and
+    `not x is null` is `x is not null`."""
+    if sql is None:
+        return None
+    s = re.sub(r"[()\s]+", " ", sql).strip().lower()
+    s = re.sub(r"\bnot (\w+) is null\b", r"\1 is not null", s)
+    return re.sub(r"= 1\b", "= true", s)
 
 
 def expected(dialect: str) -> dict:

@@ -44,7 +44,7 @@ def test_unpacked_wheel_runs_away_from_the_checkout(wheel, tmp_path):
                          cwd=work, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
-    assert doc["total_rows"] > 0 and len(doc["tables"]) == 29
+    assert doc["total_rows"] > 0 and len(doc["tables"]) == 36
     where = subprocess.run([sys.executable, "-c", "import specgen.resources as r; print(r.data_dir('dialects'))"],
                            cwd=work, env=env, capture_output=True, text=True, check=True)
     assert Path(where.stdout.strip()).is_relative_to(site)
