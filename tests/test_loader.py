@@ -86,7 +86,8 @@ def _relax(db, table: str, column: str | None = None) -> str:
     if column is None:
         if db.dialect == "postgres":  # PostgreSQL names the key <table>_pkey
             return f"ALTER TABLE {q(db, table)} DROP CONSTRAINT {table}_pkey;"
-        return f"ALTER TABLE {q(db, table)} DROP PRIMARY KEY;"
+        # An AUTO_INCREMENT column must stay a key: it goes with the key (the shop's ids are BIGINT).
+        return f"ALTER TABLE {q(db, table)} MODIFY id BIGINT NOT NULL, DROP PRIMARY KEY;"
     if db.dialect == "postgres":
         return f"ALTER TABLE {q(db, table)} ALTER COLUMN {column} DROP NOT NULL;"
     return f"ALTER TABLE {q(db, table)} MODIFY {column} SMALLINT NULL;"
