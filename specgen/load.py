@@ -148,9 +148,9 @@ class Loader:
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k == _SCHEMA_MARK}
-        # Keeping pace with the compile, into the schema it created: each table's fix-ups and
-        # keys follow its last part in the same session while the compile writes the next table
-        # (recorded in the ledger like the parts, so the stages below skip them).
+        # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
+        # and identity counter follow its last part in the same session while the compile writes
+        # the next table (recorded in the ledger like the parts, so the stages below skip them).
         self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh, ready=ready)
