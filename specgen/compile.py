@@ -178,7 +178,7 @@ def _contexts(plan, dialect, tables: list[str]) -> list[dict]:
 
 def _templates(dialect) -> ddl.Templates:
     tpl = ddl.Templates(dialect)
-    tpl.require(["schema.sql", "post_data.sql", dialect.load_script, "verify.sql"])
+    tpl.require(["schema.sql", "post_data.sql", "set_identity.sql", dialect.load_script, "verify.sql"])
     return tpl
 
 
@@ -349,8 +349,8 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
     """Write one SQL stream (binary file object); return the number of data rows written."""
     tables = options.tables or list(plan.model.tables)
     tpl = ddl.Templates(dialect)
-    tpl.require(["schema.sql", "post_data.sql", "stream_begin.sql", "table_data_begin.sql", "table_data_end.sql",
-                 "stream_end.sql"])
+    tpl.require(["schema.sql", "post_data.sql", "set_identity.sql", "stream_begin.sql", "table_data_begin.sql",
+                 "table_data_end.sql", "stream_end.sql"])
     contexts = _contexts(plan, dialect, tables)
     # --format sql asks for INSERTs everywhere; otherwise the dialect's native stream.
     fmt = "sql" if options.fmt == "sql" or dialect.stream_data == "insert" else "copy"

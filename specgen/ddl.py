@@ -126,10 +126,11 @@ def table_context(plan, dialect, name: str, included: set[str]) -> dict:
     def qs(cols):
         return [q(c) for c in cols]
 
-    columns = [{"name": q(c.name), "raw": c.name, "type": dialect.sql_type(c.type), "kind": c.kind,
-                "not_null": not c.nullable,
+    columns = [{"name": q(c.name), "raw": c.name, "kind": c.kind, "not_null": not c.nullable, "identity": c.identity,
+                "type": (c.identity and dialect.identity_types.get(c.type.base)) or dialect.sql_type(c.type),
                 "default": None if c.default is None else literal(c.default, dialect)}
                for c in spec.stored]
+    identity = [c.name for c in spec.stored if c.identity]
     fks, skipped = [], []
     for col, ref_table, ref_col, on_delete in spec.foreign_keys():
         fk = {"name": q(dialect.short_name(f"fk_{name}_{col}")), "columns": [q(col)], "ref_table": q(ref_table),
@@ -153,7 +154,16 @@ def table_context(plan, dialect, name: str, included: set[str]) -> dict:
         "primary_key": qs(spec.primary_key), "raw_primary_key": list(spec.primary_key),
         "foreign_keys": fks, "skipped_foreign_keys": skipped, "uniques": uniques, "indexes": indexes,
         "checks": checks, "rows": plan.rows[name],
+        "identity": identity_context(dialect, name, identity) if identity else None,
     }
+
+
+def identity_context(dialect, table: str, columns: list[str]) -> dict:
+    """What the set_identity template needs to set the counters of ``table``'s identity
+    ``columns`` past the loaded keys: known from the spec, or found in an existing schema."""
+    q = dialect.quote
+    return {"table_literal": literal(q(table), dialect), "raw_literal": literal(table, dialect),
+            "columns": [{"name": q(c), "raw": c, "literal": literal(c, dialect)} for c in columns]}
 
 
 def header(plan, what: str) -> dict:
@@ -166,7 +176,8 @@ def schema_sql(tpl: Templates, plan, tables: list[dict]) -> str:
 
 
 def post_data_sql(tpl: Templates, plan, tables: list[dict]) -> str:
-    return tpl.render("post_data.sql", tables=tables, header=header(plan, "post-data constraints"))
+    return tpl.render("post_data.sql", tables=tables, header=header(plan, "post-data constraints"),
+                      identity_template=tpl.find("set_identity.sql").name)
 
 
 def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:

@@ -15,7 +15,10 @@ Stages (``load``):
 5. SQLite: turn the ``\\N`` markers into NULL (once per table, recorded in the ledger too; into
    an existing schema, whose unique indexes are live, each part on its way in instead);
 6. constraints after the data (with ``--jobs``: tables' keys and indexes in parallel sessions, then
-   the foreign keys), statistics (``ANALYZE``), then drop the ledger.
+   the foreign keys), statistics (``ANALYZE``), then drop the ledger;
+7. identity counters (sequences, AUTO_INCREMENT) past the loaded keys, so an application's next
+   insert without a key gets max + 1: specgen's schema has these steps in ``post_data.sql``; an
+   existing schema's identity columns are found in its catalog. Recorded in the ledger as well.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from specgen import ddl, write
 from specgen import dialect as dialects
@@ -113,7 +117,8 @@ class Loader:
         self.staged = False  # set by run(): see there
         self.finishing = None  # set by run(): see there
         self.created = False  # this load created the tables (so they are empty)
-        self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql"])
+        self.tpl.require(["load_part.sql", "load_session.sql", "load_truncate.sql", "load_analyze.sql",
+                          "set_identity.sql"])
         self.client: Client = client_for(url, cwd=self.dir)
         self.tables = list(self.manifest["tables"])
         self.dump_id = manifests.dump_id(self.manifest)
@@ -143,9 +148,9 @@ class Loader:
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k == _SCHEMA_MARK}
-        # Keeping pace with the compile, into the schema it created: each table's fix-ups and
-        # keys follow its last part in the same session while the compile writes the next table
-        # (recorded in the ledger like the parts, so the stages below skip them).
+        # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
+        # and identity counter follow its last part in the same session while the compile writes
+        # the next table (recorded in the ledger like the parts, so the stages below skip them).
         self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh, ready=ready)
@@ -156,6 +161,9 @@ class Loader:
             with stage("constraints"):
                 self.constraints()
                 self.script(f"DELETE FROM {self.dialect.quote(LEDGER)} WHERE {self.dialect.quote('part')} = '{_SCHEMA_MARK}';")
+        else:
+            with stage("identity"):
+                self.set_identity(self.catalog_identity())
         with stage("analyze"):
             self.analyze()
         if not self.options.keep_ledger:
@@ -305,15 +313,21 @@ class Loader:
                 yield t, f
 
     def _finish_table_sql(self, table: str) -> str:
-        """A loaded table's fix-ups and keys (``finishing``), committed with their ledger rows."""
-        prelude, keys, _, _ = self.finishing
+        """A loaded table's fix-ups, keys and identity counters (``finishing``), committed with
+        their ledger rows."""
+        steps = self.finishing
         body, marks = "", []
         if self._fixups_apply():
             body += self._fixups_sql(table)
             marks.append(f"fixup:{table}")
-        if table in keys:
-            body += prelude + "".join(keys[table])
+        if table in steps.keys or table in steps.identity:
+            body += steps.prelude
+        if table in steps.keys:
+            body += "".join(steps.keys[table])
             marks.append(f"keys:{table}")
+        if table in steps.identity:
+            body += steps.identity[table]
+            marks.append(f"identity:{table}")
         return self.ledgered(body, marks) if marks else ""
 
     def _levels(self) -> list[set[str]]:
@@ -446,18 +460,27 @@ class Loader:
         The steps of a big table are tasks of their own, biggest table first, so several sessions
         build its indexes at once (the database's locks order what cannot overlap, such as a
         primary key and an index of the same table; a step holds one table's lock, so they never
-        deadlock); small tables go in at most N bundles, saving client start-ups."""
+        deadlock); small tables go in at most N bundles, saving client start-ups. The identity
+        counters follow, in one transaction with their ledger rows."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        built = set()  # tables whose keys followed their data (``finishing``, now or in a stopped load)
+        done = set()  # steps that followed their table's data (``finishing``, now or in a stopped load)
         if self.finishing is not None or self.options.resume:
-            built = {p.split(":", 1)[1] for p in self.ledger_parts() if p.startswith("keys:")}
-        steps = post_data_steps(text) if jobs > 1 or built else None
+            done = self.ledger_parts()
+        built = {p.split(":", 1)[1] for p in done if p.startswith("keys:")}
+        steps = post_data_steps(text)
         if steps is None:
             self.script(text)
             return
-        prelude, keys, foreign_keys, end = steps
-        keys = {t: s for t, s in keys.items() if t not in built}
+        if jobs <= 1 and not built:
+            self.script(steps.rest)
+        else:
+            self._parallel_constraints(steps, built, jobs)
+        self.set_identity({t: sql for t, sql in steps.identity.items() if f"identity:{t}" not in done}, done)
+
+    def _parallel_constraints(self, steps: PostDataSteps, built: set[str], jobs: int) -> None:
+        prelude, foreign_keys, end = steps.prelude, steps.foreign_keys, steps.end
+        keys = {t: s for t, s in steps.keys.items() if t not in built}
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
         big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES]
         small = [t for t in keys if t not in big]
@@ -473,6 +496,29 @@ class Loader:
                 raise errors[0]
             tasks = []
         self.script(prelude + "".join(sql for _, sql in tasks) + foreign_keys + end)
+
+    def catalog_identity(self) -> dict[str, str]:
+        """The identity steps of an existing schema: each of the dump's tables whose columns have
+        a counter (serial, identity, AUTO_INCREMENT, AUTOINCREMENT columns, as the database's
+        catalog lists them), with the set_identity statements for them."""
+        found: dict[str, list[str]] = {}
+        if self.dialect.catalog_identity_sql:
+            for table, column in self.client.query(self.dialect.catalog_identity_sql):
+                if table in self.manifest["tables"]:
+                    found.setdefault(table, []).append(column)
+        return {t: self.tpl.render("set_identity.sql", t={"name": self.dialect.quote(t), "raw": t, "identity":
+                                   ddl.identity_context(self.dialect, t, sorted(found[t]))})
+                for t in self.tables if t in found}
+
+    def set_identity(self, steps: dict[str, str], done: set[str] | None = None) -> None:
+        """Identity counters past the loaded keys (``steps``: each table's statements), once all
+        of the tables' data is in, committed with their ledger rows (``identity:T``): a resumed
+        load runs again the ones that did not commit (``done``: the ledger, where already read)."""
+        if done is None and (self.finishing is not None or self.options.resume):
+            done = self.ledger_parts()
+        steps = {t: sql for t, sql in steps.items() if f"identity:{t}" not in (done or ())}
+        if steps:
+            self.script(self.ledgered("".join(steps.values()), [f"identity:{t}" for t in steps]))
 
     def analyze(self) -> None:
         self.script(self.tpl.render("load_analyze.sql", tables=[self.dialect.quote(t) for t in self.tables]))
@@ -521,31 +567,50 @@ STEP_PREFIX = "-- specgen-step: "
 BIG_TABLE_BYTES = 64 << 20
 
 
-def post_data_steps(text: str) -> tuple[str, dict[str, list[str]], str, str] | None:
-    """post_data.sql cut at its ``-- specgen-step:`` lines: (what precedes the first step, each
-    table's key and index steps in file order, the foreign-key steps, what follows the last
-    step); None for a file without steps (written by a template that does not mark them)."""
+class PostDataSteps(NamedTuple):
+    """post_data.sql cut at its ``-- specgen-step:`` lines."""
+
+    prelude: str  # what precedes the first step
+    keys: dict[str, list[str]]  # each table's key and index steps, in file order
+    foreign_keys: str  # the foreign-key steps
+    end: str  # what follows the last step
+    identity: dict[str, str]  # each table's identity counter step
+    rest: str  # the file without its identity steps
+
+
+def post_data_steps(text: str) -> PostDataSteps | None:
+    """post_data.sql cut at its ``-- specgen-step:`` lines; None for a file without steps (written
+    by a template that does not mark them)."""
     prelude: list[str] = []
     keys: dict[str, list[list[str]]] = {}
     foreign_keys: list[str] = []
     end: list[str] = []
+    identity: dict[str, list[str]] = {}
+    rest: list[str] = []
     current: list[str] | None = None
+    in_identity = False
     for line in text.splitlines(keepends=True):
         if line.startswith(STEP_PREFIX):
             step = parse_json(line[len(STEP_PREFIX):], "post_data.sql")
             phase = step.get("phase")
+            in_identity = phase == "identity"
             if phase == "keys":
                 current = []
                 keys.setdefault(step["table"], []).append(current)
             elif phase == "foreign_keys":
                 current = foreign_keys
+            elif in_identity:
+                current = identity.setdefault(step["table"], [])
             else:
                 current = end
         (prelude if current is None else current).append(line)
+        if not in_identity:
+            rest.append(line)
     if current is None:
         return None
-    return ("".join(prelude), {t: ["".join(step) for step in steps] for t, steps in keys.items()},
-            "".join(foreign_keys), "".join(end))
+    return PostDataSteps("".join(prelude), {t: ["".join(step) for step in steps] for t, steps in keys.items()},
+                         "".join(foreign_keys), "".join(end), {t: "".join(lines) for t, lines in identity.items()},
+                         "".join(rest))
 
 
 class _Session:

@@ -81,6 +81,9 @@ class ColumnSpec:
     virtual: bool = False  # computed for other columns, never stored
     primary_key: bool = False
     unique: bool = False
+    # An auto-increment column (SERIAL, AUTO_INCREMENT, a rowid alias): the database numbers the
+    # rows an application inserts later, counting on from the loaded keys.
+    identity: bool = False
     references: tuple[str, str] | None = None
     on_delete: str | None = None
     default: object = None

@@ -486,6 +486,7 @@ class _Checker:
                 columns[cname] = col
                 if col.primary_key and cname not in pk:
                     pk.append(cname)
+        self.identity(doc, data["columns"], columns, pk)
         uniques = []
         for u in data.get("unique") or []:
             cols, uname, proof = (u, None, None) if isinstance(u, list) else (u["columns"], u.get("name"), u.get("proof"))
@@ -499,6 +500,37 @@ class _Checker:
             links=links, primary_key=pk, uniques=uniques, indexes=indexes, checks=checks,
             description=data.get("description", ""),
         )
+
+    def identity(self, doc: Document, raw: dict, columns: dict[str, ColumnSpec], pk: list[str]) -> None:
+        """Mark the table's identity column: the one with ``identity: true``, or by default a lone
+        integer primary key fed by ``sequence`` (as the ORM declares ``Integer, primary_key=True``).
+
+        MySQL auto-increments only a key and SQLite only its rowid alias (INTEGER PRIMARY KEY), so
+        an identity column must be the whole primary key: one per table."""
+        marked = None
+        for name, col in columns.items():
+            asked = raw[name].get("identity")
+            where = ("columns", name, "identity")
+            if asked is None:
+                col.identity = (pk == [name] and col.kind == "int" and isinstance(col.gen, gens.Sequence)
+                                and col.default is None and not col.virtual)
+                continue
+            col.identity = bool(asked)
+            if not asked:
+                continue
+            if marked is not None:
+                self.error(doc, where, f"only one identity column per table, and '{marked}' is one already")
+            elif col.kind != "int":
+                self.error(doc, where, f"an identity column must be an integer (integer, bigint, smallint), "
+                           f"not {col.type}")
+            elif pk != [name]:
+                self.error(doc, where, f"an identity column must be the table's whole primary key "
+                           f"(primary_key: [{name}]); the primary key is "
+                           f"{'[' + ', '.join(pk) + ']' if pk else 'not declared'}")
+            elif col.default is not None:
+                self.error(doc, (*where[:2], "default"), "an identity column takes its values from the database's "
+                           "counter: remove 'default'")
+            marked = marked or name
 
     def count(self, doc: Document, c, path) -> CountSpec | None:
         if isinstance(c, dict) and "expr" in c:

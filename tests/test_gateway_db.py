@@ -70,3 +70,9 @@ def test_generate_again_into_its_own_tables(db, tmp_path):
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["ok"] and all(c["ok"] for c in doc["verification"]["checks"])
     assert int(db.query(f"SELECT COUNT(*) FROM {q(db, 'prompts')} WHERE gateway_id IS NULL")[0][0]) > 0
+    # The gateway's first write after the load: a tool metric inserted without its id gets max + 1.
+    metrics = q(db, "tool_metrics")
+    top = int(db.query(f"SELECT MAX(id) FROM {metrics}")[0][0])
+    db.execute(f"INSERT INTO {metrics} (tool_id, {q(db, 'timestamp')}, response_time, is_success) "
+               f"SELECT id, '2026-01-01 00:00:00', 0.5, TRUE FROM {q(db, 'tools')} ORDER BY id LIMIT 1")
+    assert int(db.query(f"SELECT MAX(id) FROM {metrics}")[0][0]) == top + 1
