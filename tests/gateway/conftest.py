@@ -166,7 +166,8 @@ def gateway_install() -> Install:
     try:
         return ensure_installed()
     except GatewayUnavailable as e:
-        unavailable(f"gateway unavailable: {e}")
+        reason = f"gateway unavailable: {e}"
+    unavailable(reason)
 
 
 @pytest.fixture(scope="session")

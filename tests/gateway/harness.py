@@ -50,7 +50,9 @@ def cache_root() -> Path:
 
 
 def find_python() -> str:
-    candidates = [os.environ.get("SPECGEN_GATEWAY_PYTHON"), DEFAULT_PYTHON, shutil.which("python3.12")]
+    """$SPECGEN_GATEWAY_PYTHON when set (and only it), else DEFAULT_PYTHON, else python3.12."""
+    chosen = os.environ.get("SPECGEN_GATEWAY_PYTHON")
+    candidates = [chosen] if chosen else [DEFAULT_PYTHON, shutil.which("python3.12")]
     for c in candidates:
         if not c or not os.access(c, os.X_OK):
             continue
@@ -58,8 +60,8 @@ def find_python() -> str:
                               capture_output=True, text=True)
         if proc.returncode == 0 and proc.stdout.strip() == "3.12":
             return c
-    raise GatewayUnavailable(f"no Python 3.12 interpreter for {GATEWAY_PACKAGE} {GATEWAY_VERSION} "
-                             f"(tried $SPECGEN_GATEWAY_PYTHON, {DEFAULT_PYTHON}, python3.12 on PATH)")
+    tried = chosen and f"$SPECGEN_GATEWAY_PYTHON={chosen}" or f"{DEFAULT_PYTHON}, python3.12 on PATH"
+    raise GatewayUnavailable(f"no Python 3.12 interpreter for {GATEWAY_PACKAGE} {GATEWAY_VERSION} (tried {tried})")
 
 
 @dataclass
