@@ -376,6 +376,7 @@ class GatewayProcess:
                     r = client.request("GET", "/health")
                     if r.status == 200:
                         client.close()
+                        self._check_isolated()
                         return
                 except OSError:
                     pass
@@ -383,6 +384,18 @@ class GatewayProcess:
         self.stop()
         raise AssertionError(f"the gateway did not answer /health within {timeout:.0f}s; "
                              f"last lines of {self.log.path}:\n{self.log.tail(40)}")
+
+    def _check_isolated(self) -> None:
+        """The process answering is the one started, in a network namespace other than ours."""
+        try:
+            theirs = os.readlink(f"/proc/{self.proc.pid}/ns/net")
+            ours = os.readlink("/proc/self/ns/net")
+        except OSError as e:
+            self.stop()
+            raise AssertionError(f"cannot read the gateway's network namespace: {e}") from None
+        if theirs == ours:
+            self.stop()
+            raise AssertionError("the gateway runs in the test's own network namespace: refusing to go on")
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL, to the gateway's process group (its own session: the gateway
@@ -568,42 +581,58 @@ class GatewayLog:
 
 def describe(rec: LogRecord, width: int = 700) -> str:
     """One problem record, readable: level, logger, message (pydantic help links dropped), and
-    where the exception was raised in the gateway's code."""
+    the root exception and where it was raised in the gateway's code."""
     msg = _PYD_URL.sub("", rec.message).strip()
-    where = exception_site(rec.exc) if rec.exc else ""
+    site, frame = exception_site(rec.exc) if rec.exc else ("", "")
+    if site and "validation error" in msg:
+        site = ""  # the message already carries pydantic's field errors
+    where = ", ".join(x for x in (site, frame and f"at {frame}") if x)
     text = f"{rec.level} {rec.logger}: {msg}" + (f"  <- {where}" if where else "")
-    text = text.replace("\n", " | ")
+    text = re.sub(r"\s*\n\s*", " | ", text)
     return text if len(text) <= width else text[:width] + " ..."
 
 
 _EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning|InvalidTag|InvalidToken|Invalid\w*)\b(: .*)?$")
 
 
-def exception_site(exc: str) -> str:
-    """The root exception (the first one printed: a chain prints its cause first) and the
-    innermost frame inside mcpgateway (outside its middleware) above it."""
+def exception_site(exc: str) -> tuple[str, str]:
+    """The root exception (the first one printed: a chain prints its cause first; pydantic's
+    field errors with it) and the innermost frame inside mcpgateway (outside its middleware)
+    above it."""
     lines = [ln.strip(" |+-") for ln in exc.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("For further information")]
     frame, site = "", ""
-    for ln in lines:
+    for i, ln in enumerate(lines):
         m = re.match(r'File ".*/(mcpgateway/[^"]+)", line (\d+), in (\S+)', ln)
         if m and "/middleware/" not in m.group(1):
             frame = f"{m.group(1)}:{m.group(2)} {m.group(3)}"
         elif _EXC_LINE.match(ln) and not ln.startswith(("ExceptionGroup", "BaseExceptionGroup")):
             site = ln
+            if "validation error" in ln:  # pydantic: the failing fields follow (loc, then message)
+                detail = []
+                for nxt in lines[i + 1:i + 7]:
+                    if nxt.startswith(("File ", "Traceback", "The above", "During handling")):
+                        break
+                    detail.append(nxt)
+                site += " | " + " | ".join(detail)
             break
-    return ", ".join(x for x in (site[:300], frame and f"at {frame}") if x)
+    return site[:400], frame
 
 
 def cause_key(rec: LogRecord) -> str:
     """What two records have in common when they fail for the same reason (ids and values out)."""
-    msg = _PYD_URL.sub("", rec.message)
-    msg = _HEX_ID.sub("<id>", msg)
-    msg = re.sub(r"input_value=('[^']*'|\"[^\"]*\"|[^,\]]+)", "input_value=...", msg)
-    msg = re.sub(r"\(([^()]*)\): ", "(<name>): ", msg, count=1)
-    where = exception_site(rec.exc) if rec.exc else ""
-    where = _HEX_ID.sub("<id>", where)
-    return re.sub(r"\s+", " ", f"{rec.level} {rec.logger}: {msg} {where}").strip()[:600]
+    site, frame = exception_site(rec.exc) if rec.exc else ("", "")
+    text = f"{rec.level} {rec.logger}: {_PYD_URL.sub('', rec.message)} | {site} | {frame}"
+    text = _HEX_ID.sub("<id>", text)
+    text = re.sub(r"input_value=('[^']*'|\"[^\"]*\"|[^,\]]+)", "input_value=...", text)
+    text = re.sub(r"\(([^()]*)\): ", "(<name>): ", text, count=1)
+    text = re.sub(r"\btags\.\d+", "tags.N", text)
+    text = re.sub(r"\d+ validation errors?", "N validation errors", text)
+    parts = []
+    for part in re.split(r"\s*(?:\||\n)\s*", text):  # pydantic repeats a line per failing field
+        if part and part not in parts:
+            parts.append(part)
+    return re.sub(r"\s+", " ", " | ".join(parts)).strip()[:600]
 
 
 def summarize_problems(records: list[LogRecord], limit: int = 6) -> list[str]:

@@ -143,7 +143,7 @@ HINTS = [
      "tags stored as plain strings: ToolRead/PromptRead/ServerRead/A2AAgentRead declare tags as "
      "List[Dict[str, str]], i.e. [{\"id\": ..., \"label\": ...}] (schemas.py; rows that fail are dropped from "
      "lists with 'Failed to convert', get-by-id answers 404/422)"),
-    (r"InvalidTag|InvalidToken|decrypt",
+    (r"InvalidTag|InvalidToken|decrypt|Export failed:\s*$",
      "a column the gateway decrypts on read is not its ciphertext: auth_value of gateways/a2a_agents "
      "(utils/services_auth.py decode_auth: AES-256-GCM, key = SHA-256 of AUTH_ENCRYPTION_SECRET), "
      "OAuth client secrets in oauth_config, oauth_tokens; one bad row fails the whole list with 500"),
@@ -161,7 +161,7 @@ HINTS = [
 
 
 def hints_for(text: str) -> list[str]:
-    return [h for pat, h in HINTS if re.search(pat, text)]
+    return [h for pat, h in HINTS if re.search(pat, text, re.M)]
 
 
 def _describe_row(row) -> str:
