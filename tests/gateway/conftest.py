@@ -76,6 +76,7 @@ class GatewaySession:
     login: Response | None = None                   # the platform admin's POST /v1/auth/email/login
     timings: dict = field(default_factory=dict)
     startup_problems: list = field(default_factory=list)
+    settle_log: bool = False                        # the last case got a 5xx (its traceback may trail)
 
     @property
     def log(self):

@@ -165,8 +165,9 @@ def pick_generated_users(snap: Snapshot, platform_admin_email: str) -> dict[str,
 
     Both are active, need no password change (the gateway's PasswordChangeEnforcementMiddleware
     would block them) and, for the member, every active membership is in an active team (the two
-    ways the gateway resolves a session's teams then agree). Among those: the most team
-    memberships, then the smallest email - deterministic for a given data set.
+    ways the gateway resolves a session's teams then agree). Among those: owners of API tokens
+    first (their token endpoints have something to return), then the most team memberships, then
+    the smallest email - deterministic for a given data set.
     """
     active_teams = {t.id for t in snap.teams if t.is_active == 1}
     all_active: dict[str, int] = {}
@@ -180,10 +181,11 @@ def pick_generated_users(snap: Snapshot, platform_admin_email: str) -> dict[str,
     def usable(u):
         return u.is_active == 1 and u.password_change_required != 1 and u.email != platform_admin_email
 
+    owners = {t.user_email for t in snap.tokens}
     admins = [u for u in snap.users if usable(u) and u.is_admin == 1]
     members = [u for u in snap.users if usable(u) and u.is_admin != 1 and in_active.get(u.email, 0) >= 3
                and in_active.get(u.email, 0) == all_active.get(u.email, 0)]
-    key = lambda u: (-in_active.get(u.email, 0), u.email)  # noqa: E731
+    key = lambda u: (u.email not in owners, -in_active.get(u.email, 0), u.email)  # noqa: E731
     return {"admin": min(admins, key=key).email if admins else None,
             "member": min(members, key=key).email if members else None}
 

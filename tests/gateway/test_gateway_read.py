@@ -16,6 +16,7 @@ database, expected vs got, the missing ids, and the gateway's log lines written 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from .harness import q, summarize_problems
 pytestmark = pytest.mark.gateway
 
 PAGE = 100  # items per page asked for (the gateway's default is 50, its maximum 500)
+LOG_SETTLE_S = 0.3  # after a 5xx, the time the gateway's log gets to catch up
 
 LISTS = {  # endpoint -> (path, key of the items in a cursor page, table)
     "tools": ("/v1/tools", "tools", "tools"),
@@ -47,13 +49,21 @@ class Case:
 
     def __init__(self, gw, role: str, endpoint: str, request):
         if role in gw.missing:
-            pytest.fail(f"[{gw.kind}] no {role} user to call {endpoint} with: {gw.missing[role]}", pytrace=False)
+            hints = hints_for(gw.missing[role])
+            request.node.user_properties.extend([("db", gw.kind), ("role", role), ("endpoint", endpoint),
+                                                 ("missing_user", True), ("hints", hints)])
+            pytest.fail("\n".join([f"[{gw.kind}] no {role} user to call {endpoint} with: {gw.missing[role]}",
+                                   *[f"  likely cause: {h}" for h in hints]]), pytrace=False)
         self.gw = gw
         self.role = role
         self.endpoint = endpoint
         self.v: expect.Viewer = gw.viewers[role]
         self.token = gw.tokens[role]
         self.node = request.node
+        if gw.settle_log:
+            # The previous case got a 5xx: uvicorn logs its traceback after the response is sent.
+            time.sleep(LOG_SETTLE_S)
+            gw.settle_log = False
         self.start = gw.log.offset()
         self.calls = []
         self.problems: list[str] = []
@@ -118,6 +128,9 @@ class Case:
         self.node.user_properties.extend([("db", self.gw.kind), ("role", self.role), ("endpoint", self.endpoint),
                                           ("expected", self.expected_total), ("got", self.got_total),
                                           ("statuses", dict(Counter(r.status for r in self.calls)))])
+        if any(r.status >= 500 for r in self.calls):
+            time.sleep(LOG_SETTLE_S)  # let the tracebacks of those 5xx reach the log
+            self.gw.settle_log = True
         if not self.problems:
             return
         recs = self.gw.log.records(self.start)
@@ -152,8 +165,10 @@ HINTS = [
      "no RBAC rows for the user: the gateway expects user_roles (platform_admin or platform_viewer global; "
      "team_admin on owned and personal teams, viewer on others) - its routes need the permission from a role "
      "(admin API routes even for is_admin users: allow_admin_bypass=False)"),
-    (r"duplicate key value violates unique constraint \S*_pkey|UniqueViolation",
-     "a PostgreSQL sequence behind an integer id was left below the loaded ids (setval past MAX(id))"),
+    (r"duplicate key value violates unique constraint \S*(pk_|_pkey)|UniqueViolation",
+     "a PostgreSQL sequence behind an integer id was left below the loaded ids (setval past MAX(id)): the "
+     "gateway's own inserts fail - at start-up the platform admin's 'registration' email_auth_events row, which "
+     "rolls the admin back, and then no RBAC role is created either"),
     (r"the gateway reports 0|no rollup with their count",
      "history only in raw *_metrics rows: the gateway reads raw rows for the last hour only and *_metrics_hourly "
      "before that (metrics_query_service.get_retention_cutoff), so every past hour needs its rollup row"),
@@ -556,17 +571,22 @@ def test_platform_admin_login(gw, request):
     request.node.user_properties.extend([("db", gw.kind), ("role", "platform_admin"), ("endpoint", "login"),
                                          ("timings", gw.timings)])
     if "platform_admin" in gw.missing:
-        pytest.fail(f"[{gw.kind}] {gw.missing['platform_admin']}", pytrace=False)
+        hints = hints_for(gw.missing["platform_admin"])
+        request.node.user_properties.extend([("missing_user", True), ("hints", hints)])
+        pytest.fail("\n".join([f"[{gw.kind}] {gw.missing['platform_admin']}", *[f"  likely cause: {h}" for h in hints]]),
+                    pytrace=False)
     r = gw.login
     if r.status != 200 or "access_token" not in (r.json() or {}):
         recs = gw.log.records()
         causes = summarize_problems([x for x in recs if "login" in x.message.lower() or "auth" in x.logger
                                      or x.exc]) or summarize_problems(recs)
-        request.node.user_properties.append(("causes", causes))
+        hints = hints_for("\n".join(causes))
+        request.node.user_properties.extend([("causes", causes), ("hints", hints)])
         pytest.fail("\n".join([f"[{gw.kind}] platform_admin <{gw.secrets.admin_email}> - POST /v1/auth/email/login: "
                                f"expected 200 with an access_token, got {r.status}: {r.snippet(300)}",
                                "  (its tests use a session token minted with the gateway's JWT helper instead)",
-                               "  gateway log:", *[f"    {c}" for c in causes]]), pytrace=False)
+                               "  gateway log:", *[f"    {c}" for c in causes],
+                               *[f"  likely cause: {h}" for h in hints]]), pytrace=False)
 
 
 @pytest.mark.parametrize("endpoint", list(CHECKS))
