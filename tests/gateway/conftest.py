@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from .harness import (
     GatewayProcess,
     GatewayUnavailable,
     Install,
+    PostgresDatabase,
     Response,
     UnixClient,
     ensure_installed,
@@ -225,6 +227,10 @@ def prepared_databases(request, gateway_install, gateway_secrets, tmp_path_facto
     the load take ~25 s per database): the PostgreSQL one is ready when the SQLite tests end."""
     kinds = sorted({item.callspec.params["gw"] for item in request.session.items
                     if hasattr(item, "callspec") and "gw" in item.callspec.params}, reverse=True)
+    # A SIGTERM to pytest unwinds like ^C, so the gateways are stopped and the databases dropped.
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    if "postgres" in kinds and PostgresDatabase.probe() is None:
+        PostgresDatabase.drop_stale()
     futures, unusable = {}, {}
     pool = ThreadPoolExecutor(max_workers=max(len(kinds), 1), thread_name_prefix="gateway-db")
     for kind in kinds:
@@ -243,6 +249,11 @@ def prepared_databases(request, gateway_install, gateway_secrets, tmp_path_facto
         for fut in futures.values():
             if fut.exception() is None:
                 fut.result().db.drop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="session", params=sorted(DATABASES, reverse=True))  # sqlite, postgres

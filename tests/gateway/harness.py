@@ -154,6 +154,9 @@ def _build(venv: Path, python: str) -> None:
 
 # -- databases -----------------------------------------------------------------------------------
 
+DB_PREFIX = "specgen_gw_"
+
+
 class Database:
     """A fresh database for one gateway: created by the harness, dropped at the end."""
 
@@ -161,7 +164,8 @@ class Database:
     dialect = ""     # specgen's dialect name
 
     def __init__(self, tmp: Path):
-        self.name = f"specgen_gw_{uuid.uuid4().hex[:10]}"
+        # The creation time in the name lets a later session drop what a killed one left behind.
+        self.name = f"{DB_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
         self.tmp = tmp
 
     # SQL spellings that differ between the two.
@@ -268,6 +272,18 @@ class PostgresDatabase(Database):
     def drop(self):
         self._psql("postgres", "-c", f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
+    @classmethod
+    def drop_stale(cls, older_than_s: float = 6 * 3600) -> None:
+        """Drop this harness's databases left by sessions that were killed hours ago."""
+        proc = subprocess.run(["psql", *cls.conn, "-d", "postgres", "-Atc",
+                               f"SELECT datname FROM pg_database WHERE datname LIKE '{DB_PREFIX}%'"],
+                              capture_output=True, text=True)
+        for name in proc.stdout.split():
+            m = re.fullmatch(rf"{DB_PREFIX}(\d+)_[0-9a-f]+", name)
+            if m and time.time() - int(m.group(1)) > older_than_s:
+                subprocess.run(["psql", *cls.conn, "-d", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                               capture_output=True)
+
     def ts(self, col):
         return f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 
@@ -357,9 +373,12 @@ class GatewayProcess:
         fcntl.flock(self._leader_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.sock.unlink(missing_ok=True)
         out = open(self.log.path, "ab")
+        # setpriv --pdeathsig: should pytest itself be killed, the gateway gets SIGTERM too (the
+        # setting survives the execs into unshare, sh and python).
+        guard = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
         try:
             self.proc = subprocess.Popen(
-                ["unshare", "--net", "--", "/bin/sh", "-c", _NAMESPACE_SCRIPT, "gateway",
+                [*guard, "unshare", "--net", "--", "/bin/sh", "-c", _NAMESPACE_SCRIPT, "gateway",
                  shutil.which("ip"), self.install.python, str(self.sock)],
                 env=self.env, cwd=self.run_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)
