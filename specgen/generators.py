@@ -87,7 +87,7 @@ class Sequence(Generator):
     unique = True
 
     def evaluate(self, rows, key, kind):
-        return Column("int", rows.idx * self.step + self.start)
+        return Column("int", rows.position() * self.step + self.start)
 
 
 @dataclass

@@ -496,7 +496,7 @@ class _Checker:
         checks = [CheckSpec(c["name"], c["column"], list(c["in"])) for c in data.get("checks") or []]
         return TableSpec(
             name=data["table"], file=doc.name, columns=columns,
-            rows=len(literal) if literal is not None else data.get("rows"), parent=parent,
+            rows=len(literal) if literal is not None else data.get("rows"), parent=parent, order=data.get("order"),
             links=links, primary_key=pk, uniques=uniques, indexes=indexes, checks=checks,
             description=data.get("description", ""),
         )
@@ -789,6 +789,8 @@ class _Checker:
             r = self.resolve(table.parent.table, table.parent.count.switch_on)
             if isinstance(r, str):
                 self.error(doc, ("parent", "count", "switch", "on"), r)
+        if table.order == "interleaved" and (table.parent is None or table.parent.keep_when is not None):
+            self.error(doc, ("order",), "'interleaved' reorders the children of a fan-out table (a parent, no keep_when)")
         if table.parent and table.parent.table in self.tables:
             if table.parent.count.expr is not None:
                 self.infer(doc, table.parent.count.expr, table.parent.table, ("parent", "count", "expr"), ("int",),
@@ -1142,6 +1144,9 @@ class _Checker:
             return False
         if isinstance(g, gens.Ref):
             return self._unique_path(table, g.path, depth, first_child)
+        if isinstance(g, gens.Literal):
+            texts = [json.dumps(v, sort_keys=True) for v in g.values if v is not None]
+            return len(texts) == len(g.values) == len(set(texts))
         return bool(g.unique)
 
     def _unique_col(self, table: TableSpec, cname: str, depth: int) -> bool:
