@@ -269,6 +269,14 @@ def _zeros(kind: str, n: int):
     return np.zeros(n, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, np.int64))
 
 
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def is_instant(text) -> bool:
+    """A literal date or time where a path could stand (timestamp bounds)."""
+    return isinstance(text, str) and bool(_INSTANT.match(text))
+
+
 def parse_instant(text: str) -> int:
     """ISO-8601 text -> epoch seconds (UTC when no offset is given)."""
     import datetime as dt
@@ -657,8 +665,7 @@ class Timestamp(Generator):
         return kind in ("timestamp", "date")
 
     def deps(self):
-        yield from self.after
-        yield from self.before
+        yield from (p for p in (*self.after, *self.before) if not is_instant(p))
 
     def _slot_range(self, rows, paths_after, paths_before, n):
         """(last slot, number of slots): the slots are those of the epoch's grid that start
@@ -730,6 +737,10 @@ def _bound(rows, paths, default, n, latest: bool):
     neutral = _NONE_LATEST if latest else _NONE_EARLIEST
     out = None
     for path in paths:
+        if is_instant(path):
+            v = np.full(n, parse_instant(path), dtype=np.int64)
+            out = v if out is None else (np.maximum(out, v) if latest else np.minimum(out, v))
+            continue
         col = rows.path(path)
         v = (col.values if col.kind == "timestamp" else col.values * 86400).astype(np.int64, copy=False)
         if col.nulls is not None:

@@ -90,10 +90,18 @@ class ColumnSpec:
     null_rate: float = 0.0
     null_when: Condition | None = None
     description: str = ""
+    length_proven: bool = False  # the validator proved every value fits varchar(n)
 
     @property
     def kind(self) -> str:
         return self.type.kind
+
+    @property
+    def bounded(self) -> bool:
+        """Whether generated values are checked against the SQL type (length, digits, range)."""
+        t = self.type
+        return (t.length is not None and not self.length_proven) or t.scale is not None or \
+            t.base in ("smallint", "integer", "int")
 
 
 @dataclass

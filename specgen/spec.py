@@ -179,6 +179,12 @@ def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnosti
     if v == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
+        cut = error.instance.get("type") if isinstance(error.instance, dict) else None
+        if isinstance(cut, str) and "(" in cut and ")" not in cut:
+            # {type: numeric(15,2)} in flow style: YAML splits at the comma into `type: numeric(15`
+            # and a key `2)`.
+            return [m.diag((*path, "type"), f"the type '{cut}' was cut at a comma: in flow style quote it, "
+                           f"type: \"{cut},{str(extra[0]).rstrip()}\"" if extra else "")]
         return [m.diag((*path, k), f"unknown key '{k}'." + did_you_mean(k, allowed), key=True) for k in extra]
     if v == "propertyNames":
         bad = _bad_property_name(error)
@@ -858,6 +864,112 @@ class _Checker:
                 self.error(doc, (*base, "match"), f"({', '.join(cols)}) does not single out one row of '{link.table}': "
                            "match on more columns")
 
+    def check_length(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
+        """varchar(n): proven here when the generator's longest value is known (so compile need
+        not measure it); refused when a value the generator gives is longer (a pool's, a
+        categorical's); otherwise compile measures every batch."""
+        n = col.type.length
+        if n is None or col.virtual or col.gen is None or col.kind not in ("text", "json"):
+            return
+        longest = self.max_length(table, col.gen, 0, ())
+        if longest is None:
+            return
+        if longest <= n:
+            col.length_proven = True
+            return
+        exact = self._exact_longest(table, col.gen)
+        if exact is not None and exact[0] > n:
+            self.error(doc, ("columns", col.name, "gen"), f"values up to {exact[0]} characters do not fit {col.type}: "
+                       f"'{exact[1][:60]}{'...' if len(exact[1]) > 60 else ''}'")
+
+    def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:
+        """(length, value) of the longest value a generator certainly gives."""
+        values = None
+        if isinstance(g, gens.Const) and isinstance(g.value, str):
+            values = [g.value]
+        elif isinstance(g, (gens.Categorical, gens.Literal)):
+            values = [str(v) for v in g.values if isinstance(v, str)]
+        elif isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
+            values = self.pools.get(g.name).values.to_list()
+        if not values:
+            return None
+        v = max(values, key=len)
+        return len(v), v
+
+    _FIXED_LENGTH = {gens.Ipv4: 15, gens.Bernoulli: 5, gens.Timestamp: 20, gens.Sequence: 20, gens.Ordinal: 20}
+
+    def max_length(self, table: TableSpec, g, depth: int, filters: tuple) -> int | None:
+        """An upper bound of the text length of ``g``'s values (through template ``filters``)."""
+        if g is None or depth > 8 or any(f[0] in ("json", "get") for f in filters):
+            return None
+        pad = max([int(f[1]) for f in filters if f[0] == "pad"] or [0])
+        inner = None
+        if isinstance(g, gens.Const):
+            inner = len(g.value) if isinstance(g.value, str) else len(gens.json_text(g.value))
+        elif isinstance(g, (gens.Categorical, gens.Literal)):
+            inner = max([len(v) if isinstance(v, str) else len(gens.json_text(v)) for v in g.values] or [0])
+        elif isinstance(g, gens.Pool):
+            if self.pools.path_of(g.name) is None:
+                return None
+            values = self.pools.through(g.name, filters, gens.apply_filters) if filters else self.pools.get(g.name).values
+            return int(values.str.len_chars().max() or 0)
+        elif isinstance(g, gens.Uuid):
+            inner = 36 if g.dashes else 32
+        elif isinstance(g, gens.Hex):
+            inner = g.length
+        elif isinstance(g, gens.Token):
+            inner = len(g.prefix) + g.length
+        elif type(g) in self._FIXED_LENGTH:
+            inner = self._FIXED_LENGTH[type(g)]
+        elif isinstance(g, gens.Ref):
+            r = self.resolve(table.name, g.path)
+            if isinstance(r, str):
+                return None
+            if r[1] in _SPECIAL_COLUMNS:
+                inner = 20
+            else:
+                t = self.tables[r[0]]
+                inner = self.max_length(t, t.columns[r[1]].gen, depth + 1, ())
+        elif isinstance(g, gens.Switch):
+            parts = [self.max_length(table, b, depth + 1, filters) for b in g.children_gens()]
+            if g.default is None:
+                parts.append(0)
+            return None if any(p is None for p in parts) else max(parts)
+        elif isinstance(g, gens.Template):
+            total = 0
+            for literal, name, piece_filters in g.pieces:
+                total += len(literal)
+                if name is None:
+                    continue
+                inner_filters = (*piece_filters, *filters)
+                if name in g.parts:
+                    m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
+                elif name in table.columns:
+                    src = table.columns[name].gen
+                    if isinstance(src, gens.Pool) or (isinstance(src, gens.Switch) and all(
+                            isinstance(b, gens.Pool) for b in src.children_gens())):
+                        pools = [src] if isinstance(src, gens.Pool) else list(src.children_gens())
+                        lens = []
+                        for pool in pools:
+                            if self.pools.path_of(pool.name) is None:
+                                return None
+                            vals = self.pools.through(pool.name, tuple(piece_filters), gens.apply_filters)
+                            lens.append(int(vals.str.len_chars().max() or 0))
+                        m = max(lens) if not any(f[0] == "json" for f in piece_filters) else None
+                    else:
+                        m = self.max_length(table, src, depth + 1, tuple(piece_filters))
+                else:
+                    m = 20 if name in _SPECIAL_COLUMNS else self.max_length(
+                        table, gens.Ref(name), depth + 1, tuple(piece_filters))
+                if m is None:
+                    return None
+                total += m
+                del inner_filters
+            return total
+        if inner is None:
+            return None
+        return max(inner, pad)
+
     def check_column(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
         base = ("columns", col.name)
         if col.null_when is not None:
@@ -866,6 +978,7 @@ class _Checker:
                 self.error(doc, (*base, "null_when", "column"), r)
         if col.gen is None:
             return
+        self.check_length(doc, table, col)
         for where, g in gens.walk(col.gen):
             gpath = (*base, "gen", *_spec_path(col.gen, where))
             self.check_generator(doc, table, col, g, gpath, top=(where == ()))
@@ -963,6 +1076,12 @@ class _Checker:
         if isinstance(g, gens.Timestamp):
             for which in ("after", "before"):
                 for p in getattr(g, which):
+                    if gens.is_instant(p):
+                        try:
+                            gens.parse_instant(p)
+                        except ValueError:
+                            self.error(doc, (*gpath, "timestamp", which), f"not an ISO-8601 date or time: '{p}'")
+                        continue
                     k = self.kind_at(table.name, p)
                     if k is not None and k not in ("timestamp", "date"):
                         self.error(doc, (*gpath, "timestamp", which), f"'{p}' is {k}, not a timestamp")
