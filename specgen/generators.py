@@ -303,7 +303,7 @@ class Pool(Generator):
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get"}
+_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get", "base64"}
 # Filters that keep the digits an index-built part is made of: the part stays unique through them.
 INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 
@@ -316,7 +316,8 @@ class Template(Generator):
     through links (``parent.slug``) or ``_index``/``_ordinal``. Filters: ``lower``, ``upper``,
     ``title``, ``slug`` (the gateway's slugify), ``pad:N`` (zero-pad numbers), ``json`` (JSON
     string escaping), ``get:KEY`` (a member of a JSON document, e.g. one entry of a JSON pool, so
-    several columns can share one pooled record). ``{{`` and ``}}`` are literal braces.
+    several columns can share one pooled record), ``base64`` (standard base64 of the UTF-8 text,
+    with padding, as in HTTP Basic credentials). ``{{`` and ``}}`` are literal braces.
     """
 
     text: str = ""
@@ -386,7 +387,7 @@ class Template(Generator):
             return (g, counter.sub_key(key, name)) if isinstance(g, Pool) else (None, None)
         c = rows.spec.columns.get(name)
         if c is not None and isinstance(c.gen, Pool) and not c.null_rate and c.null_when is None:
-            return c.gen, rows.key(name)
+            return c.gen, rows.key(c.stream_name)
         return None, None
 
     def _coded(self, rows, key, kind) -> Column | None:
@@ -455,6 +456,8 @@ def apply_filters(s: pl.Series, filters) -> pl.Series:
             s = json_escape(s)
         elif fname == "get":
             s = json_member(s, arg)
+        elif fname == "base64":
+            s = s.str.encode("base64")
     return s
 
 

@@ -60,11 +60,13 @@ class SqlType:
 
 @dataclass(frozen=True)
 class Condition:
-    """``null_when``: compare a column of this row (as text) with a value or a set."""
+    """``null_when``: compare a column of this row (as text) with a value or a set; or, with
+    ``is_null`` set, test whether it is NULL (True) or not (False)."""
 
     column: str
-    values: tuple[str, ...]
+    values: tuple[str, ...] = ()
     negate: bool = False
+    is_null: bool | None = None
 
 
 @dataclass
@@ -82,10 +84,15 @@ class ColumnSpec:
     null_rate: float = 0.0
     null_when: Condition | None = None
     description: str = ""
+    stream: str | None = None  # the name its random streams are keyed by (default: its own)
 
     @property
     def kind(self) -> str:
         return self.type.kind
+
+    @property
+    def stream_name(self) -> str:
+        return self.stream or self.name
 
 
 @dataclass

@@ -484,7 +484,9 @@ class _Checker:
         cond = None
         if "null_when" in c:
             nw = c["null_when"]
-            if "in" in nw:
+            if "is_null" in nw:
+                cond = Condition(nw["column"], is_null=bool(nw["is_null"]))
+            elif "in" in nw:
                 cond = Condition(nw["column"], tuple(_as_case(v) for v in nw["in"]))
             elif "not_equals" in nw:
                 cond = Condition(nw["column"], (_as_case(nw["not_equals"]),), negate=True)
@@ -499,7 +501,7 @@ class _Checker:
             primary_key=bool(c.get("primary_key")),
             unique=bool(c.get("unique")), references=refs, on_delete=c.get("on_delete"),
             default=c.get("default"), null_rate=float(c.get("null_rate") or 0.0), null_when=cond,
-            description=c.get("description", ""),
+            description=c.get("description", ""), stream=c.get("stream"),
         )
         if not nullable:
             if gen is None:
@@ -585,6 +587,17 @@ class _Checker:
         for i, ck in enumerate(table.checks):
             if ck.column not in table.columns:
                 self.error(doc, ("checks", i, "column"), f"unknown column '{ck.column}'." + did_you_mean(ck.column, table.columns))
+        drawing: dict[str, str] = {}  # stream -> the column drawing from it
+        for cname, col in table.columns.items():
+            if not _draws(col):
+                continue
+            other = drawing.setdefault(col.stream_name, cname)
+            if other != cname:
+                late = cname if col.stream else other
+                self.error(doc, ("columns", late, "stream" if table.columns[late].stream else "gen"),
+                           f"columns '{other}' and '{cname}' both draw random values from stream '{col.stream_name}': "
+                           "they would draw the same ones (a stream may be shared only with a column that draws "
+                           "nothing, such as a ref)")
 
     def order(self) -> list[str] | None:
         """Tables with parents and link targets first; reports reference cycles."""
@@ -1030,6 +1043,14 @@ class _Checker:
 
         for node in graph:
             visit(node, [])
+
+
+def _draws(col: ColumnSpec) -> bool:
+    """Whether a column draws random values from its stream (a ref or a constant draws none)."""
+    if col.null_rate:
+        return True
+    quiet = (gens.Ref, gens.Const, gens.Switch, gens.Template, gens.JsonObject, gens.Sequence, gens.Ordinal)
+    return col.gen is not None and any(not isinstance(g, quiet) for _, g in gens.walk(col.gen))
 
 
 def _own_deps(g) -> list[str]:
