@@ -850,6 +850,72 @@ def _default_json_kind(g: Generator) -> str:
     return "text"
 
 
+# -- encrypted values -----------------------------------------------------------------------------
+
+
+@dataclass
+class Encrypt(Generator):
+    """The value of ``value`` (any generator; its text, UTF-8) encrypted with a scheme of
+    ``crypto.SCHEMES`` under the secret in environment variable ``env``, in the exact format the
+    gateway decrypts. Nonces, IVs and salts come from this node's stream (seed, table, column, row),
+    so output is reproducible for a given secret.
+
+    Without the secret (``env`` unset or empty) the value is NULL, or ``fallback``'s value when
+    one is given (the same values as ``fallback`` in this place without ``encrypt``). ``at`` (schemes whose token records the time of encryption): a timestamp path,
+    e.g. ``updated_at``; by default the end of the profile's window. In a JSON column the stored
+    text becomes a JSON string.
+    """
+
+    value: Generator | None = None
+    scheme: str = ""
+    env: str = ""
+    fallback: Generator | None = None
+    at: str | None = None
+
+    def deps(self):
+        yield from self.value.deps()
+        if self.fallback is not None:
+            yield from self.fallback.deps()
+        if self.at:
+            yield self.at
+
+    def children(self):
+        yield "value", self.value
+        if self.fallback is not None:
+            yield "fallback", self.fallback
+
+    def accepts(self, kind):
+        return kind in ("text", "json") and (self.fallback is None or self.fallback.accepts(kind))
+
+    def evaluate(self, rows, key, kind):
+        from specgen import crypto
+
+        n = len(rows.idx)
+        secret = crypto.read_secret(self.env)
+        if secret is None:
+            if self.fallback is not None:  # drawn from this node's own stream: what it alone would give
+                return self.fallback.evaluate(rows, key, kind)
+            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        scheme = crypto.SCHEMES[self.scheme]
+        inner = self.value.evaluate(rows, counter.sub_key(key, "value"), self.value.kind or _default_json_kind(self.value))
+        text = as_text(inner)
+        if inner.nulls is not None and inner.nulls.any():  # nothing to encrypt: NULL, as the gateway stores it
+            text = pl.select(pl.when(pl.lit(pl.Series(inner.nulls))).then(None).otherwise(pl.lit(text))).to_series()
+        salt = _le_bytes(counter.words(counter.sub_key(key, "salt"), np.arange(2))).tobytes()[: scheme.salt_bytes]
+        times = None
+        if scheme.embeds_time:
+            if self.at:
+                at = rows.path(self.at)
+                times = at.values * 86400 if at.kind == "date" else at.values
+            else:
+                times = np.full(n, rows.window_end, dtype=np.int64)
+        out = crypto.encrypt(scheme, secret, text, counter.words(counter.sub_key(key, "nonce"), rows.idx), salt, times)
+        if kind == "json":  # a JSON column holds the stored text as a JSON string
+            out = pl.select(pl.concat_str([pl.lit('"'), pl.lit(json_escape(out)), pl.lit('"')])).to_series()
+        nulls = out.is_null().to_numpy()
+        return Column(kind, out.fill_null(""), nulls if nulls.any() else None)
+
+
 # -- references and choices ------------------------------------------------------------------
 
 
@@ -950,7 +1016,7 @@ def _assemble(kind: str, n: int, pieces: list[tuple[np.ndarray, Column]]) -> Col
 
 NAMES = ("sequence", "index", "ordinal", "uuid", "hex", "sha256", "token", "const", "pool", "template",
          "uniform", "normal", "lognormal", "exponential", "powerlaw", "zipf", "categorical", "bernoulli",
-         "percent", "timestamp", "ipv4", "json", "ref", "switch")
+         "percent", "timestamp", "ipv4", "json", "ref", "switch", "encrypt")
 
 
 def build(spec) -> Generator:
@@ -1008,6 +1074,11 @@ def _template(params, p):
     return Template(p["text"], {k: _sub(v, "template", "parts", k) for k, v in (p.get("parts") or {}).items()})
 
 
+def _encrypt(params, p):
+    return Encrypt(_sub(p["value"], "encrypt", "value"), p["scheme"], p["secret"]["env"],
+                   _sub(p["fallback"], "encrypt", "fallback") if "fallback" in p else None, p.get("at"))
+
+
 def _pool(params, p):
     if isinstance(params, str):
         return Pool(params)
@@ -1038,6 +1109,7 @@ _BUILDERS = {
     "ipv4": lambda params, p: Ipv4(p.get("private", False)),
     "json": _json,
     "ref": lambda params, p: Ref(params),
+    "encrypt": _encrypt,
     "switch": lambda params, p: Switch(
         p["on"],
         {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},

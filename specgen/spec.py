@@ -13,6 +13,7 @@ reports every problem it finds, each with its file, line, column and spec path:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -164,9 +165,18 @@ def _validator_identity(schema_name: str) -> str:
 
 
 def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
-    """A jsonschema error as messages a spec author can act on."""
+    """A jsonschema error as messages a spec author can act on; a schema's ``x-hint`` says what
+    to write instead."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         return _explain(doc, _best(error))
+    out = _explain_one(doc, error)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    if hint:
+        out = [dataclasses.replace(d, message=f"{d.message.rstrip('.')}: {hint}") for d in out]
+    return out
+
+
+def _explain_one(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     m = doc.marks
     v = error.validator
@@ -199,6 +209,8 @@ def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnosti
         want = " or ".join(want) if isinstance(want, list) else want
         return [m.diag(path, f"expected {want}, got {_json_type(error.instance)}")]
     if v == "pattern":
+        if error.schema.get("x-hint"):  # a value that may be a secret put in the wrong place: not echoed
+            return [m.diag(path, f"does not match {error.validator_value}")]
         if "\\$" in error.validator_value:
             return [m.diag(path, f"'{error.instance}' is not a parameter reference ($name)")]
         return [m.diag(path, f"'{error.instance}' does not match {error.validator_value}")]
@@ -688,7 +700,9 @@ class _Checker:
         for dep in _own_deps(g):
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
-                self.error(doc, (*gpath, _GEN_KEYS.get(type(g), "")), r)
+                self.error(doc, (*gpath, *_dep_key(g)), r)
+        if isinstance(g, gens.Encrypt):
+            self.check_encrypt(doc, table, g, gpath)
         name = type(g).__name__.lower()
         if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
@@ -752,6 +766,22 @@ class _Checker:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_encrypt(self, doc, table: TableSpec, g: gens.Encrypt, gpath) -> None:
+        from specgen.crypto import SCHEMES
+
+        scheme = SCHEMES.get(g.scheme)
+        if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
+            self.error(doc, (*gpath, "encrypt", "scheme"), f"unknown scheme '{g.scheme}'." + did_you_mean(g.scheme, SCHEMES))
+            return
+        if g.at is None:
+            return
+        if not scheme.embeds_time:
+            self.error(doc, (*gpath, "encrypt", "at"), f"scheme '{g.scheme}' records no time of encryption: drop 'at'")
+            return
+        k = self.kind_at(table.name, g.at)
+        if k is not None and k not in ("timestamp", "date"):
+            self.error(doc, (*gpath, "encrypt", "at"), f"'{g.at}' is {k}, not a timestamp")
 
     def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
         """Every pooled record a ``get:KEY`` filter reads has that member."""
@@ -1053,8 +1083,17 @@ def _draws(col: ColumnSpec) -> bool:
     return col.gen is not None and any(not isinstance(g, quiet) for _, g in gens.walk(col.gen))
 
 
+def _dep_key(g) -> tuple:
+    """Where a generator names the paths it reads, under its spec key."""
+    if isinstance(g, gens.Encrypt):
+        return ("encrypt", "at")
+    return (_GEN_KEYS.get(type(g), ""),)
+
+
 def _own_deps(g) -> list[str]:
     """Paths a generator node reads itself (not through its children)."""
+    if isinstance(g, gens.Encrypt):
+        return [g.at] if g.at else []
     if isinstance(g, gens.Template):
         return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
     if isinstance(g, gens.Switch):
@@ -1081,6 +1120,9 @@ def _spec_path(root, where: tuple) -> tuple:
         elif isinstance(g, gens.Switch):
             out += ["switch", "default"] if name == "default" and g.default is not None and name not in g.cases else ["switch", "cases", name]
             g = g.default if out[-1] == "default" else g.cases[name]
+        elif isinstance(g, gens.Encrypt):
+            out += ["encrypt", name]
+            g = g.value if name == "value" else g.fallback
     return tuple(out)
 
 

@@ -50,6 +50,7 @@ class Job:
     spec_hash: str = ""  # the plan a worker builds must have this hash (empty: not checked)
     bundle: dict[str, bytes] | None = None  # the spec set's files, for workers without spec_dir
     specgen_version: str = ""  # the client's: a worker running another version could write other bytes
+    secrets: dict[str, bool] = field(default_factory=dict)  # secret variables set on the client (never values)
 
 
 _PLANS: dict[tuple, object] = {}
@@ -178,8 +179,16 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
     return encode.encode_delimited(chunk.columns, d, d.file_encoder)
 
 
+def _same_secrets(job: Job) -> None:
+    if job.secrets:
+        from specgen.crypto import check_presence
+
+        check_presence(job.secrets)
+
+
 def write_part(job: Job, table: str, part: int) -> dict:
     """Write one part file; return its manifest entry plus the statistics of its rows."""
+    _same_secrets(job)
     plan = plan_for(job)
     lo, hi = part * job.chunk_rows, min(plan.rows[table], (part + 1) * job.chunk_rows)
     rel = part_path(job, table, part)
@@ -207,6 +216,7 @@ def write_part(job: Job, table: str, part: int) -> dict:
 
 def stream_rows(job: Job, table: str, start: int, stop: int) -> bytes:
     """The stdout stream's data for rows [start, stop) of a table (COPY text or INSERTs)."""
+    _same_secrets(job)
     plan = plan_for(job)
     d = job.dialect
     out = []
