@@ -36,6 +36,20 @@ def validate(spec_dir: str | Path | None = None, profile: str | None = None, *, 
     return spec.check(ss, profile, as_of=end)
 
 
+def notices(spec_dir: str | Path | None = None, profile: str | None = None) -> list[str]:
+    """What a compile of the spec set leaves out that is not an error: encrypted columns whose
+    secret variable is not set (they stay NULL, or take their fallback). Under ``profile``, or the
+    first profile."""
+    from specgen import crypto
+
+    if profile is None:
+        names = spec.load_spec_set(spec_dir or default_spec_dir()).profile_names()
+        if not names:
+            return []
+        profile = names[0]
+    return crypto.notices(model(spec_dir, profile))
+
+
 def model(spec_dir: str | Path | None, profile: str, *, as_of=None) -> Model:
     """The validated model, its window ending at ``as_of`` (default: the profile's end); raises
     ``SpecErrors`` listing every problem."""

@@ -61,7 +61,13 @@ def validate(spec_dir, profile, as_of) -> None:
     problems = api.validate(spec_dir, profile, as_of=as_of)
     if problems:
         raise SpecErrors(problems)
+    _notices(spec_dir, profile)
     click.echo("ok: specs are valid", err=True)
+
+
+def _notices(spec_dir, profile) -> None:
+    for line in api.notices(spec_dir, profile):
+        click.echo(line, err=True)
 
 
 @cli.command()
@@ -151,6 +157,7 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
 
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
     started = time.perf_counter()
+    _notices(spec_dir, profile)
     if to_stdout:
         with Progress("write", {}) as progress:
             api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed,
@@ -343,6 +350,7 @@ def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, 
     from specgen.progress import Progress
     from specgen.report import summary
 
+    _notices(spec_dir, profile)
     doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                        workers=workers, jobs=jobs, mode=_mode(truncate, append),
                        existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of)

@@ -159,13 +159,13 @@ class Rows:
             from specgen.generators import _zeros
 
             return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool))
-        col = c.gen.evaluate(self, self.key(name), c.kind)
+        col = c.gen.evaluate(self, self.key(c.stream_name), c.kind)
         if col.kind != c.kind:
             col = _convert(col, c.kind)
         if c.type.scale is not None and col.kind == "float":
             col = Column("float", np.round(col.values, c.type.scale), col.nulls)
         if c.null_rate:
-            col = col.with_nulls(counter.uniform(self.key(name, "__null"), self.idx) < c.null_rate)
+            col = col.with_nulls(counter.uniform(self.key(c.stream_name, "__null"), self.idx) < c.null_rate)
         if c.null_when is not None:
             col = col.with_nulls(self._condition(c.null_when))
         if not c.virtual and c.bounded:
@@ -173,6 +173,9 @@ class Rows:
         return col
 
     def _condition(self, cond) -> np.ndarray:
+        if cond.is_null is not None:
+            nulls = self.path(cond.column).null_mask()
+            return nulls if cond.is_null else ~nulls
         mask = matches(self.path(cond.column), cond.values)
         return ~mask if cond.negate else mask
 

@@ -13,6 +13,7 @@ reports every problem it finds, each with its file, line, column and spec path:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -166,9 +167,18 @@ def _validator_identity(schema_name: str) -> str:
 
 
 def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
-    """A jsonschema error as messages a spec author can act on."""
+    """A jsonschema error as messages a spec author can act on; a schema's ``x-hint`` says what
+    to write instead."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         return _explain(doc, _best(error))
+    out = _explain_one(doc, error)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    if hint:
+        out = [dataclasses.replace(d, message=f"{d.message.rstrip('.')}: {hint}") for d in out]
+    return out
+
+
+def _explain_one(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     m = doc.marks
     v = error.validator
@@ -207,6 +217,8 @@ def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnosti
         want = " or ".join(want) if isinstance(want, list) else want
         return [m.diag(path, f"expected {want}, got {_json_type(error.instance)}")]
     if v == "pattern":
+        if error.schema.get("x-hint"):  # a value that may be a secret put in the wrong place: not echoed
+            return [m.diag(path, f"does not match {error.validator_value}")]
         if "\\$" in error.validator_value:
             return [m.diag(path, f"'{error.instance}' is not a parameter reference ($name)")]
         return [m.diag(path, f"'{error.instance}' does not match {error.validator_value}")]
@@ -648,7 +660,9 @@ class _Checker:
         cond = None
         if "null_when" in c:
             nw = c["null_when"]
-            if "in" in nw:
+            if "is_null" in nw:
+                cond = Condition(nw["column"], is_null=bool(nw["is_null"]))
+            elif "in" in nw:
                 cond = Condition(nw["column"], tuple(_as_case(v) for v in nw["in"]))
             elif "not_equals" in nw:
                 cond = Condition(nw["column"], (_as_case(nw["not_equals"]),), negate=True)
@@ -663,7 +677,7 @@ class _Checker:
             primary_key=bool(c.get("primary_key")),
             unique=bool(c.get("unique")), references=refs, on_delete=c.get("on_delete"),
             default=c.get("default"), null_rate=float(c.get("null_rate") or 0.0), null_when=cond,
-            description=c.get("description", ""),
+            description=c.get("description", ""), stream=c.get("stream"),
         )
         if not nullable:
             if gen is None:
@@ -749,6 +763,17 @@ class _Checker:
         for i, ck in enumerate(table.checks):
             if ck.column not in table.columns:
                 self.error(doc, ("checks", i, "column"), f"unknown column '{ck.column}'." + did_you_mean(ck.column, table.columns))
+        drawing: dict[str, str] = {}  # stream -> the column drawing from it
+        for cname, col in table.columns.items():
+            if not _draws(col):
+                continue
+            other = drawing.setdefault(col.stream_name, cname)
+            if other != cname:
+                late = cname if col.stream else other
+                self.error(doc, ("columns", late, "stream" if table.columns[late].stream else "gen"),
+                           f"columns '{other}' and '{cname}' both draw random values from stream '{col.stream_name}': "
+                           "they would draw the same ones (a stream may be shared only with a column that draws "
+                           "nothing, such as a ref)")
 
     def order(self) -> list[str] | None:
         """Tables with parents and link targets first; reports reference cycles."""
@@ -1021,7 +1046,9 @@ class _Checker:
         for dep in ([] if isinstance(g, gens.Switch) and g.when else _own_deps(g)):  # `when`: checked by infer
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
-                self.error(doc, (*gpath, _GEN_KEYS.get(type(g), "")), r)
+                self.error(doc, (*gpath, *_dep_key(g)), r)
+        if isinstance(g, gens.Encrypt):
+            self.check_encrypt(doc, table, g, gpath)
         name = type(g).__name__.lower()
         if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
@@ -1200,6 +1227,22 @@ class _Checker:
             if not self._never_null(t, t.columns[r[1]]):
                 return True
         return False
+
+    def check_encrypt(self, doc, table: TableSpec, g: gens.Encrypt, gpath) -> None:
+        from specgen.crypto import SCHEMES
+
+        scheme = SCHEMES.get(g.scheme)
+        if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
+            self.error(doc, (*gpath, "encrypt", "scheme"), f"unknown scheme '{g.scheme}'." + did_you_mean(g.scheme, SCHEMES))
+            return
+        if g.at is None:
+            return
+        if not scheme.embeds_time:
+            self.error(doc, (*gpath, "encrypt", "at"), f"scheme '{g.scheme}' records no time of encryption: drop 'at'")
+            return
+        k = self.kind_at(table.name, g.at)
+        if k is not None and k not in ("timestamp", "date"):
+            self.error(doc, (*gpath, "encrypt", "at"), f"'{g.at}' is {k}, not a timestamp")
 
     def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
         """Every pooled record a ``get:KEY`` filter reads has that member."""
@@ -1545,10 +1588,27 @@ class _Checker:
             visit(node, [])
 
 
+def _draws(col: ColumnSpec) -> bool:
+    """Whether a column draws random values from its stream (a ref or a constant draws none)."""
+    if col.null_rate:
+        return True
+    quiet = (gens.Ref, gens.Const, gens.Switch, gens.Template, gens.JsonObject, gens.Sequence, gens.Ordinal)
+    return col.gen is not None and any(not isinstance(g, quiet) for _, g in gens.walk(col.gen))
+
+
+def _dep_key(g) -> tuple:
+    """Where a generator names the paths it reads, under its spec key."""
+    if isinstance(g, gens.Encrypt):
+        return ("encrypt", "at")
+    return (_GEN_KEYS.get(type(g), ""),)
+
+
 def _own_deps(g) -> list[str]:
     """Paths a generator node reads itself (not through its children)."""
     if isinstance(g, (gens.Aggregate, gens.Literal)):
         return []  # an aggregate reads its child table's columns (checked with that table)
+    if isinstance(g, gens.Encrypt):
+        return [g.at] if g.at else []
     if isinstance(g, gens.Template):
         return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
     if isinstance(g, gens.Switch):
@@ -1582,6 +1642,9 @@ def _spec_path(root, where: tuple) -> tuple:
             else:
                 out += ["switch", "cases", name]
                 g = g.cases[name]
+        elif isinstance(g, gens.Encrypt):
+            out += ["encrypt", name]
+            g = g.value if name == "value" else g.fallback
     return tuple(out)
 
 
