@@ -215,3 +215,13 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
     return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
                             jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
                             progress=progress, as_of=window.resolve(as_of))
+
+
+def drift(spec_dir: str | Path | None = None, url: str | None = None, *, profile: str | None = None):
+    """The spec set against the live schema at ``url`` (default ``DATABASE_URL``): a
+    ``specgen.evolve.drift.Report`` of every difference with its severity (``report.breaks_load``,
+    ``report.to_dict()``)."""
+    from specgen import dburl
+    from specgen.evolve import drift as drifts
+
+    return drifts.run(spec_dir or default_spec_dir(), dburl.parse(url), profile)

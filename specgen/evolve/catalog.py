@@ -246,7 +246,8 @@ def _read_indexes(tables: dict[str, Table], rows, dialect: str) -> None:
         if t is None:
             continue
         _, _, unique, primary, backs, _, _, extra = parts[0]
-        cols = tuple(p[6] if p[6] is not None else "<expression>" for p in sorted(parts, key=lambda p: int(p[5])))
+        cols = tuple(_unquote_ident(p[6]) if p[6] is not None else "<expression>"
+                     for p in sorted(parts, key=lambda p: int(p[5])))
         if primary == "t":
             if dialect != "sqlite":
                 t.primary_key = cols
@@ -254,6 +255,13 @@ def _read_indexes(tables: dict[str, Table], rows, dialect: str) -> None:
         where = extra if dialect != "sqlite" else _where_of(extra)
         ix = Index(name, cols, unique == "t", where or None, backs == "t")
         (t.uniques if ix.unique else t.indexes).append(ix)
+
+
+def _unquote_ident(name: str) -> str:
+    """PostgreSQL's pg_get_indexdef quotes a column named like a keyword ("timestamp")."""
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
 
 
 def _read_constraints(tables: dict[str, Table], rows, dialect: str) -> None:

@@ -27,6 +27,7 @@ from specgen import ddl
 from specgen import dialect as dialects
 from specgen.evolve import catalog as cat
 from specgen.evolve import specset
+from specgen.load import LEDGER
 
 SEVERITIES = ("load", "app", "cosmetic")
 TITLES = {"load": "breaks the load", "app": "breaks the application's expectations", "cosmetic": "cosmetic"}
@@ -106,7 +107,7 @@ def compare(model, docs: dict, catalog: cat.Catalog, settings: specset.Settings)
             continue
         _TableComparison(spec, live, doc, d, catalog.tables, model, out).run()
     for name in catalog.tables:
-        if name in model.tables or name.startswith("specgen_"):
+        if name in model.tables or name == LEDGER:
             continue
         why = settings.ignored(name)
         if why is not None:
@@ -316,8 +317,8 @@ class _TableComparison:
                          f"unique set named differently: {ix.name} in the database, {sname} in the spec",
                          "only the name differs")
         for k, (cols, sname, w, path) in enumerate(spec_sets):
-            if k in matched:
-                continue
+            if k in matched or (w is None and cols == self.live.primary_key):
+                continue  # the database's primary key makes the same set unique
             obj = f"{self.name}.{sname or '_'.join(cols)}"
             self.add(path, "app", "unique.extra", obj,
                      f"unique set in the spec, not in the database: {self.name} ({', '.join(cols)})"
@@ -509,7 +510,7 @@ def render(report: Report, fmt: str = "text") -> str:
 
 def _headline(r: Report) -> str:
     c = r.counts()
-    state = ("breaks the load" if r.breaks_load else "no difference" if not r.open else "loads")
+    state = ("breaks the load" if r.breaks_load else "no open difference" if not r.open else "loads")
     return (f"drift: {r.spec_dir} ({r.spec_tables} tables) vs {r.url} ({r.db_tables} tables, "
             f"{len(r.ignored)} ignored): {state}; {c['load']} break the load, {c['app']} the application's "
             f"expectations, {c['cosmetic']} cosmetic, {c['known']} known")
@@ -534,7 +535,7 @@ def _md_escape(text: str) -> str:
 
 def _markdown(r: Report) -> str:
     c = r.counts()
-    verdict = "**breaks the load**" if r.breaks_load else ("no difference" if not r.open else "loads")
+    verdict = "**breaks the load**" if r.breaks_load else ("no open difference" if not r.open else "loads")
     lines = [f"### Schema drift: `{r.spec_dir}` vs `{r.url}`", "",
              f"{verdict}: {r.spec_tables} spec tables, {r.db_tables} database tables ({len(r.ignored)} ignored).", "",
              "| breaks the load | breaks the application's expectations | cosmetic | known |",

@@ -9,7 +9,7 @@ drift:
     "sso_*": single sign-on (a glob: every table it matches)
   known:                      # differences accepted on purpose, each with the reason
     - code: column.not_null   # a difference's code (see docs/schema-evolution.md), globs allowed
-      object: "tools.tags"    # table or table.column (or the constraint's name), globs allowed
+      object: [tools.tags]    # table, table.column or table.constraint (one or a list), globs allowed
       dialects: [sqlite]      # optional: only on these databases
       why: the ORM declares it NOT NULL; the alembic migration left it nullable
 ```
@@ -33,13 +33,13 @@ DIALECTS = ("sqlite", "postgres", "mysql")
 @dataclass
 class Known:
     code: str
-    object: str
+    object: tuple[str, ...]  # globs
     why: str
     dialects: tuple[str, ...] = ()
     where: tuple[str, int, int] = ("", 0, 0)  # file, line, col of the entry
 
     def matches(self, code: str, obj: str, dialect: str) -> bool:
-        return (fnmatch.fnmatchcase(code, self.code) and fnmatch.fnmatchcase(obj, self.object)
+        return (fnmatch.fnmatchcase(code, self.code) and any(fnmatch.fnmatchcase(obj, o) for o in self.object)
                 and (not self.dialects or dialect in self.dialects))
 
 
@@ -121,8 +121,9 @@ def read(spec_dir: str | Path) -> Settings:
         bad = [x for x in dialects if x not in DIALECTS]
         if bad:
             errors.append(marks.diag((*where, "dialects"), f"unknown dialect {bad[0]!r} (known: {', '.join(DIALECTS)})"))
+        objects = k["object"] if isinstance(k["object"], list) else [k["object"]]
         line, col = marks.at(where)
-        out.known.append(Known(str(k["code"]), str(k["object"]), " ".join(str(k["why"]).split()),
+        out.known.append(Known(str(k["code"]), tuple(str(o) for o in objects), " ".join(str(k["why"]).split()),
                                tuple(dialects), (display, line, col)))
     if errors:
         raise SpecErrors(errors)
