@@ -395,8 +395,8 @@ class _TableComparison:
                      f"foreign key in the database, not in the spec: {obj} -> {target}"
                      + (f" ON DELETE {fk.on_delete.upper()}" if fk.on_delete else ""), why)
         for cols, (t, c, _od) in spec_fks.items():
-            if cols in seen:
-                continue
+            if cols in seen or cols[0] not in self.live.columns:
+                continue  # a column the database lacks is reported as such
             obj = f"{self.name}.{cols[0]}"
             self.add(("columns", cols[0], "references"), "app", "fk.extra", obj,
                      f"foreign key in the spec, not in the database: {obj} -> {t}.{c}",
