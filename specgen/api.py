@@ -225,3 +225,15 @@ def drift(spec_dir: str | Path | None = None, url: str | None = None, *, profile
     from specgen.evolve import drift as drifts
 
     return drifts.run(spec_dir or default_spec_dir(), dburl.parse(url), profile)
+
+
+def diff(base: str, head: str | None = None, *, profile: str, spec_dir: str | Path | None = None,
+         dialect: str = "sqlite"):
+    """What changing the spec set from ``base`` to ``head`` does under ``profile``: each a spec
+    directory or a git revision (whose ``spec_dir``, the same path in the repository, is read);
+    ``head`` None is the working tree's ``spec_dir``. A ``specgen.evolve.diff.Report``: schema
+    changes, the DDL diff per dialect, rows per table, which columns' values change on a sample
+    of rows, and which part files of ``dialect`` change. Writes nothing."""
+    from specgen.evolve import diff as diffs
+
+    return diffs.run(base, head, profile, Path(spec_dir or default_spec_dir()), dialect)

@@ -377,6 +377,34 @@ def drift(spec_dir, profile, url, fmt) -> None:
 
 
 @cli.command()
+@click.argument("base", metavar="BASE")
+@click.argument("head", metavar="[HEAD]", required=False)
+@spec_option
+@profile_option
+@click.option("--dialect", "-d", type=click.Choice(["sqlite", "postgres", "mysql"]), default="sqlite",
+              show_default=True, help="Whose part files to compare.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def diff(base, head, spec_dir, profile, dialect, fmt) -> None:
+    """Show what a change to a spec set does, without writing anything.
+
+    BASE and HEAD are spec directories or git revisions (the revision's copy of --specs, read
+    with git archive); HEAD defaults to the working tree. Prints tables and columns added, removed
+    or changed, the DDL diff per dialect, rows per table before and after, which columns' values
+    change (compared on the same sample of rows on both sides) and which part files change.
+    --format markdown fits a pull-request comment.
+
+    \b
+    Example:
+      specgen diff main --profile small
+      specgen diff HEAD~1 HEAD --specs specs/examples/shop --profile small --format markdown
+      specgen diff old-specs/ new-specs/ --profile tiny --format json
+    """
+    from specgen.evolve.diff import render
+
+    click.echo(render(api.diff(base, head, profile=profile, spec_dir=spec_dir, dialect=dialect), fmt))
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 def report(paths) -> None:
     """Print the load reports that `specgen generate` wrote (default: reports/*.json).
