@@ -237,3 +237,13 @@ def diff(base: str, head: str | None = None, *, profile: str, spec_dir: str | Pa
     from specgen.evolve import diff as diffs
 
     return diffs.run(base, head, profile, Path(spec_dir or default_spec_dir()), dialect)
+
+
+def introspect(url: str | None, out: str | Path, *, scale: float = 1.0, profile: str = "default", seed: int = 1):
+    """Write a spec set for the schema at ``url`` into ``out`` (a new or empty directory): one
+    entity per table, a profile with the source's rows x ``scale``. Reads the catalog and
+    statistics only, never rows. Returns a ``specgen.evolve.introspect.Result``."""
+    from specgen import dburl
+    from specgen.evolve import introspect as intro
+
+    return intro.run(dburl.parse(url), out, scale=scale, profile=profile, seed=seed)
