@@ -257,7 +257,9 @@ def choose_graph(catalog: cat.Catalog, tables: list[str], stats: dict[str, Table
     order = sorted(tables, key=lambda n: (len(catalog.tables[n].foreign_keys), n))
     for name in order:
         t = catalog.tables[name]
-        fks = [fk for fk in t.foreign_keys if len(fk.columns) == 1 and fk.ref_table in deps]
+        # A key the source leaves NULL in every row is generated NULL: no parent, no link.
+        fks = [fk for fk in t.foreign_keys if len(fk.columns) == 1 and fk.ref_table in deps
+               and (stats[name].columns[fk.columns[0]].nonnull > 0 or not t.columns[fk.columns[0]].nullable)]
         in_sets = {c for s in _unique_sets(t) if len(s) > 1 for c in s}
 
         def score(fk, t=t, in_sets=in_sets):
@@ -405,7 +407,10 @@ def _count(f: FanStats, parent_rows: int, child_rows: int, nullable_share: float
         return {"dist": "bernoulli", "p": round(mean, 6)}, src
     var = f.sum_sq / parent_rows - mean * mean if parent_rows else 0
     mean_r = round(min(max(mean, lo), hi), 4)
-    dist = "poisson" if var <= 1.5 * mean else "geometric" if hi <= 10 * max(mean, 1) else "powerlaw"
+    # A power law's rare large counts only average out over many parents: with few, its total
+    # strays far from the source's, so a geometric tail stands in.
+    heavy = hi > 10 * max(mean, 1) and parent_rows >= 2000
+    dist = "poisson" if var <= 1.5 * mean else "powerlaw" if heavy else "geometric"
     return {"dist": dist, "min": lo, "max": hi, "mean": mean_r}, src
 
 
@@ -578,10 +583,12 @@ class _Writer:
         sets = [s for s in _unique_sets(t) if len(s) > 1]
         parent_col = parent.columns[0] if parent else None
         distinct_cols = set()
+        most = ts.fks[parent_col].max if parent_col in ts.fks else 0
         for s in sets:
             if parent_col in s:
                 for fk in links:
-                    if fk.columns[0] in s and not any(fk.columns[0] in x for x in distinct_cols):
+                    # a distinct link caps a parent's children at the target's rows: only where they suffice
+                    if fk.columns[0] in s and self.stats[fk.ref_table].rows >= most:
                         distinct_cols.add(fk.columns[0])
                         break
         if links:
@@ -669,6 +676,9 @@ class _Writer:
                 d.pop("references", None)
                 guess = self.value_guess(t, c, cs, unique_alone, plan)
                 notes.append("NOT NULL, so generated without the foreign key (drift reports it)")
+        elif c.nullable and cs.nonnull == 0:
+            guess = None
+            notes.append("always NULL in the source")
         elif ref is not None:
             guess = Guess({"ref": ref}, "the foreign key's value, from " + ("the parent" if ref.startswith("parent.")
                                                                               else f"link {ref.split('.')[0]}"))
