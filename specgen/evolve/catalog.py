@@ -385,7 +385,7 @@ def normalise_sql(text: str) -> str:
     prev = None
     while prev != s:  # (x) -> x where the parentheses enclose a single term
         prev = s
-        s = re.sub(r"\(([\w.\x00]+)\)", r"\1", s)
+        s = re.sub(r"(?<![\w])\(([\w.\x00]+)\)", r"\1", s)  # not a function's parentheses
         if s.startswith("(") and _closing(s, 0) == len(s) - 1:
             s = s[1:-1]
     return re.sub(r"\x00(\d+)\x00", lambda m: strings[int(m.group(1))], s)
