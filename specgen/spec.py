@@ -56,6 +56,8 @@ _LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equa
                  # expressions: they read `$name` themselves (inside the text)
                  "expr", "keep_when", "of", "where", "order_by", "match", "when"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
+# Files beside the entity specs that are not entities.
+SETTINGS_FILES = ("specset.yaml", "specset.yml")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
 
@@ -101,7 +103,9 @@ def load_spec_set(spec_dir: str | Path) -> SpecSet:
             return None
         return Document(p, marks.file, data, marks)
 
-    entities = [doc for p in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]) if (doc := read(p))]
+    # specset.yaml holds the spec set's own settings (specgen.evolve.specset), not a table.
+    entities = [doc for p in sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+                if p.name not in SETTINGS_FILES and (doc := read(p))]
     profiles = {}
     for p in sorted([*(d / "profiles").glob("*.yaml"), *(d / "profiles").glob("*.yml")]):
         doc = read(p)
