@@ -332,3 +332,16 @@ def test_columns_the_gateway_fills_with_python_defaults_are_filled(f):
                 if kinds != {default["name"]}:
                     wrong.append(f"{table}.{c['name']}: {kinds} where the gateway writes a {default['name']}")
     assert not missing and not wrong, missing + wrong
+
+
+def test_last_used_and_last_interaction_are_the_latest_calls(f):
+    """Counters of the gateway's own making are aggregates of the rows they summarise."""
+    tokens, logs = f["email_api_tokens"], f["token_usage_logs"]
+    latest = logs.group_by("token_jti").agg(pl.col("timestamp").max().alias("latest"))
+    j = tokens.join(latest, left_on="jti", right_on="token_jti", how="left")
+    assert j.filter(pl.col("last_used").ne_missing(pl.col("latest"))).height == 0
+    assert j["last_used"].null_count() == j["latest"].null_count() > 0
+    agents, calls = f["a2a_agents"], f["a2a_agent_metrics"]
+    latest = calls.group_by("a2a_agent_id").agg(pl.col("timestamp").max().alias("latest"))
+    j = agents.join(latest, left_on="id", right_on="a2a_agent_id", how="left")
+    assert j.filter(pl.col("last_interaction").ne_missing(pl.col("latest"))).height == 0
