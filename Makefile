@@ -14,7 +14,7 @@ PYC    := $(VENV)/.compiled
 PROFILES := tiny small medium large massive production
 JOBS ?= 2
 
-.PHONY: install test test-fast lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
+.PHONY: install test test-fast test-gateway lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
 
 help:
 	@echo "make generate-small  compile, load into \$$DATABASE_URL (default sqlite:///./mcp.db), verify, report"
@@ -23,6 +23,7 @@ help:
 	@echo "make generate-clean  remove out/ and reports/"
 	@echo "make install         create $(VENV) and install specgen (editable) with dev tools"
 	@echo "make test            run the test suite (needs PostgreSQL and MariaDB running)"
+	@echo "make test-gateway    only the real MCP Gateway reading specgen's data (tests/gateway)"
 	@echo "make lint            ruff"
 	@echo "make bench           throughput and memory per stage (rows/s, MB/s, peak RSS)"
 	@echo "make pools           rebuild the Faker-backed value pools in specs/pools"
@@ -43,7 +44,11 @@ test: $(PYC)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(PYC)
-	$(BIN)/python -m pytest -q -m "not db"
+	$(BIN)/python -m pytest -q -m "not db and not gateway"
+
+# The real gateway (installed once into ~/.cache/specgen) on SQLite and PostgreSQL: see README.
+test-gateway: $(PYC)
+	$(BIN)/python -m pytest -q tests/gateway
 
 lint: $(STAMP)
 	$(BIN)/ruff check specgen tests bench

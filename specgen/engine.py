@@ -101,6 +101,11 @@ class Rows:
     def ordinal(self) -> np.ndarray:
         return self.located()[1]
 
+    def position(self) -> np.ndarray:
+        """Where these rows are written (their row index, but in an interleaved table)."""
+        perm = self.plan.order(self.table)
+        return self.idx if perm is None else perm.inverse(self.idx)
+
     # -- columns and paths ----------------------------------------------------------------------
 
     def column(self, name: str) -> Column:
@@ -116,7 +121,7 @@ class Rows:
         head, _, rest = path.partition(".")
         if not rest:
             if head == "_index":
-                return Column("int", self.idx)
+                return Column("int", self.position())
             if head == "_ordinal":
                 return Column("int", self.ordinal())
             if head in self.spec.columns:

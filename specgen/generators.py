@@ -87,7 +87,7 @@ class Sequence(Generator):
     unique = True
 
     def evaluate(self, rows, key, kind):
-        return Column("int", rows.idx * self.step + self.start)
+        return Column("int", rows.position() * self.step + self.start)
 
 
 @dataclass
@@ -916,14 +916,19 @@ class Ref(Generator):
 
 @dataclass
 class Switch(Generator):
-    """Per row, the generator of the case matching the ``on`` value (compared as text)."""
+    """Per row, the generator of the case matching the ``on`` value (compared as text); or, with
+    ``when`` (no ``on``), of the first case whose condition holds."""
 
     on: str = ""
     cases: dict[str, Generator] = field(default_factory=dict)
     default: Generator | None = None
+    when: dict = field(default_factory=dict)  # case key -> expr.Expr condition (the `when` form)
 
     def deps(self):
-        yield self.on
+        if self.on:
+            yield self.on
+        for e in self.when.values():
+            yield from e.paths()
         for g in self.children_gens():
             yield from g.deps()
 
@@ -943,12 +948,17 @@ class Switch(Generator):
     def evaluate(self, rows, key, kind):
         """Each case is evaluated on its own rows only (a link or id built for the rows of one
         case is not built for the others), then the pieces are put back in row order."""
-        on = rows.path(self.on)
+        on = rows.path(self.on) if self.on else None
         n = len(rows.idx)
         rest = np.ones(n, dtype=bool)
         pieces: list[tuple[np.ndarray, Column]] = []
         for value, g in self.cases.items():
-            mask = matches(on, [value]) & rest
+            if on is None:
+                from specgen.expr import truth
+
+                mask = truth(self.when[value].evaluate(rows, counter.sub_key(key, f"when{value}"))) & rest
+            else:
+                mask = matches(on, [value]) & rest
             if mask.any():
                 pos = np.flatnonzero(mask)
                 pieces.append((pos, g.evaluate(rows.subset(pos), counter.sub_key(key, value), kind)))
@@ -1150,6 +1160,23 @@ def _aggregate(params, p):
     )
 
 
+def _switch(p):
+    default = _sub(p["default"], "switch", "default") if "default" in p else None
+    if isinstance(p["cases"], list):  # the `when` form: ordered conditions, keyed by position
+        cases, when = {}, {}
+        for i, case in enumerate(p["cases"]):
+            when[str(i)] = _expression(case["when"], ("cases", i, "when"))
+            cases[str(i)] = _sub(case["then"], "switch", "cases", i, "then")
+        return Switch("", cases, default, when)
+    if "on" not in p:
+        raise GenError("a switch needs 'on' (cases keyed by its values) or a list of cases with 'when' conditions")
+    return Switch(
+        p["on"],
+        {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},
+        default,
+    )
+
+
 def _pool(params, p):
     if isinstance(params, str):
         return Pool(params)
@@ -1182,11 +1209,7 @@ _BUILDERS = {
     "ref": lambda params, p: Ref(params),
     "expr": lambda params, p: Expression(_expression(params)),
     "aggregate": _aggregate,
-    "switch": lambda params, p: Switch(
-        p["on"],
-        {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},
-        _sub(p["default"], "switch", "default") if "default" in p else None,
-    ),
+    "switch": lambda params, p: _switch(p),
 }
 
 

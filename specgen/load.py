@@ -264,8 +264,35 @@ class Loader:
                                f"{' ...' if len(busy) > 6 else ''}; {stopped}use --truncate to empty them "
                                "first, or --append to add to them")
         if mode == "truncate":
-            self.script(self.tpl.render("load_truncate.sql", tables=[q(t) for t in reversed(self.tables)]))
+            others = self._referencing_others()
+            if others:
+                union = " UNION ALL ".join(
+                    f"SELECT '{t}', (SELECT COUNT(*) FROM (SELECT 1 FROM {q(t)} LIMIT 1) x)" for t in others)
+                full = [r[0] for r in self.client.query(union) if int(r[1])]
+                if full:
+                    raise SpecgenError(f"--truncate would have to empty tables outside the dump that reference its "
+                                       f"tables and hold rows: {', '.join(full)}; empty them yourself first, or "
+                                       "use --append")
+            self.script(self.tpl.render("load_truncate.sql", tables=[q(t) for t in [*others, *reversed(self.tables)]]))
             self.log(f"emptied {len(busy)} table(s)")
+
+    def _referencing_others(self) -> list[str]:
+        """Tables outside the dump whose foreign keys reach the dump's tables (directly or through
+        each other): a TRUNCATE must take them along. Empty ones are; full ones are refused."""
+        if not self.dialect.catalog_foreign_keys_sql:
+            return []
+        edges = [(c.strip('"'), p.strip('"')) for c, p in self.client.query(self.dialect.catalog_foreign_keys_sql)]
+        reached = set(self.tables)
+        out: list[str] = []
+        grew = True
+        while grew:
+            grew = False
+            for child, parent in edges:
+                if parent in reached and child not in reached:
+                    reached.add(child)
+                    out.insert(0, child)  # children before the tables they reference
+                    grew = True
+        return out
 
     def _row_counts(self) -> dict[str, int]:
         """1 for each table that holds at least one row, else 0 (without counting them all)."""

@@ -181,6 +181,7 @@ class TableSpec:
     indexes: list[IndexSpec] = field(default_factory=list)
     checks: list[CheckSpec] = field(default_factory=list)
     description: str = ""
+    order: str | None = None  # "interleaved": rows written in an order unrelated to their parent's
 
     @property
     def stored(self) -> list[ColumnSpec]:

@@ -44,6 +44,7 @@ class Plan:
         self.fanouts: dict[str, Fanout] = {}
         self.kept: dict[str, Fanout] = {}  # tables with `keep_when`: the written children per parent
         self._affine: dict[tuple, object] = {}
+        self._orders: dict[str, object] = {}
         for name, spec in model.tables.items():
             if spec.parent is None:
                 self.rows[name] = self.space[name] = int(spec.rows)
@@ -80,7 +81,7 @@ class Plan:
     def __getstate__(self):
         # The affine maps are closures, rebuilt on demand; the rest pickles, so a process pool can
         # receive the plan instead of building it again in every worker.
-        return {**self.__dict__, "_affine": {}}
+        return {**self.__dict__, "_affine": {}, "_orders": {}}
 
     def _cap(self, spec) -> int | None:
         """Most children a parent can have when a distinct link or pool needs one value per child."""
@@ -100,8 +101,21 @@ class Plan:
         return [g.slot_cap for col in spec.columns.values() if col.gen is not None
                 for _, g in walk(col.gen) if getattr(g, "slots", None)]
 
+    def order(self, table: str):
+        """The permutation of an interleaved table (position -> row index), else None."""
+        if self.model.tables[table].order != "interleaved":
+            return None
+        if table not in self._orders:
+            from specgen.permutation import Permutation
+
+            self._orders[table] = Permutation(counter.stream_key(self.seed, table, "__order"), self.rows[table])
+        return self._orders[table]
+
     def row_index(self, table: str, ranks: np.ndarray) -> np.ndarray:
         """Row indices of the written rows ``ranks`` (0-based positions in the table's output)."""
+        perm = self.order(table)
+        if perm is not None:
+            return perm.forward(ranks)
         kept = self.kept.get(table)
         if kept is None:
             return ranks

@@ -53,7 +53,7 @@ _PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 # Keys whose contents are literal data: a "$x" string there is text, not a parameter.
 _LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals",
                  # expressions: they read `$name` themselves (inside the text)
-                 "expr", "keep_when", "of", "where", "order_by", "match"}
+                 "expr", "keep_when", "of", "where", "order_by", "match", "when"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
@@ -496,7 +496,7 @@ class _Checker:
         checks = [CheckSpec(c["name"], c["column"], list(c["in"])) for c in data.get("checks") or []]
         return TableSpec(
             name=data["table"], file=doc.name, columns=columns,
-            rows=len(literal) if literal is not None else data.get("rows"), parent=parent,
+            rows=len(literal) if literal is not None else data.get("rows"), parent=parent, order=data.get("order"),
             links=links, primary_key=pk, uniques=uniques, indexes=indexes, checks=checks,
             description=data.get("description", ""),
         )
@@ -789,6 +789,8 @@ class _Checker:
             r = self.resolve(table.parent.table, table.parent.count.switch_on)
             if isinstance(r, str):
                 self.error(doc, ("parent", "count", "switch", "on"), r)
+        if table.order == "interleaved" and (table.parent is None or table.parent.keep_when is not None):
+            self.error(doc, ("order",), "'interleaved' reorders the children of a fan-out table (a parent, no keep_when)")
         if table.parent and table.parent.table in self.tables:
             if table.parent.count.expr is not None:
                 self.infer(doc, table.parent.count.expr, table.parent.table, ("parent", "count", "expr"), ("int",),
@@ -869,7 +871,7 @@ class _Checker:
             self.check_generator(doc, table, col, g, gpath, top=(where == ()))
         if col.references:
             self.check_foreign_key(doc, table, col)
-        if (col.unique or (col.primary_key and len(table.primary_key) == 1)) and not self.unique_by_construction(table, col):
+        if (col.unique or table.primary_key == [col.name]) and not self.unique_by_construction(table, col):
             self.error(doc, (*base, "gen"), "column is unique but its generator does not build unique values: "
                        "use sequence, uuid, hex (>= 16 digits), token, a template with a unique part "
                        "(e.g. {_index}), or a ref to a unique column of a one-to-one parent")
@@ -884,6 +886,8 @@ class _Checker:
         if isinstance(g, gens.Aggregate):
             self.check_aggregate(doc, table, col, g, gpath)
             return
+        if isinstance(g, gens.Switch):
+            self.check_switch(doc, table, col, g, gpath, top)
         if isinstance(g, gens.Literal):
             if not g.accepts(kind):
                 bad = next(v for v in g.values if not gens.Const(v).accepts(kind))
@@ -901,7 +905,7 @@ class _Checker:
                            "(and 'before') must be paths from it, e.g. parent.created_at")
             if g.offset:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' and 'distinct' exclude each other")
-        for dep in _own_deps(g):
+        for dep in ([] if isinstance(g, gens.Switch) and g.when else _own_deps(g)):  # `when`: checked by infer
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
                 self.error(doc, (*gpath, _GEN_KEYS.get(type(g), "")), r)
@@ -968,6 +972,65 @@ class _Checker:
                 self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
+
+    def check_switch(self, doc, table: TableSpec, col: ColumnSpec, g, gpath, top: bool) -> None:
+        """Conditions are conditions; a case value the switched column never takes is a mistake
+        (``1.0:`` for an integer); and a NOT NULL column must get a value on every row: a
+        default, or cases that cover every value the switched column can take."""
+        for k, e in g.when.items():
+            self.infer(doc, e, table.name, (*gpath, "switch", "cases", int(k), "when"), ("bool",), "'when'")
+        domain = self.domain(table, g.on) if g.on else None
+        if domain is not None:
+            shown = ", ".join(sorted(domain)[:8]) + (", ..." if len(domain) > 8 else "")
+            for k in g.cases:
+                if k not in domain:
+                    self.error(doc, (*gpath, "switch", "cases", k), f"case '{k}' never matches: '{g.on}' takes {shown}",
+                               key=True)
+        if g.default is not None or col.nullable or not top:
+            return
+        if g.when:
+            self.error(doc, (*gpath, "switch"), "the column is NOT NULL but rows no 'when' holds for would be NULL: "
+                       "add a 'default'")
+        elif domain is None:
+            self.error(doc, (*gpath, "switch"), f"the column is NOT NULL but specgen cannot prove the cases cover "
+                       f"every value of '{g.on}': add a 'default'")
+        elif missing := sorted(domain - set(g.cases)):
+            self.error(doc, (*gpath, "switch"), f"the column is NOT NULL but no case covers {', '.join(missing[:8])}"
+                       f"{', ...' if len(missing) > 8 else ''} (values of '{g.on}'): add the cases or a 'default'")
+
+    def domain(self, table: TableSpec, path: str, depth: int = 0) -> set[str] | None:
+        """Every value (as text, as a switch compares) the column at ``path`` can take, when
+        its generator says; None when unknown. NULL is not a value (no case matches it)."""
+        r = self.resolve(table.name, path)
+        if isinstance(r, str) or depth > 8:
+            return None
+        t, c = self.tables[r[0]], r[1]
+        if c == "_ordinal":
+            hi = t.parent.count.max if t.parent else 0
+            return {str(i) for i in range(hi)} if hi <= 64 else None
+        if c == "_index":
+            return None
+        col = t.columns[c]
+        if col.kind == "bool":
+            return {"true", "false"}
+        return self._gen_domain(t, col.gen, depth)
+
+    def _gen_domain(self, t: TableSpec, g, depth: int) -> set[str] | None:
+        if isinstance(g, gens.Const):
+            return set() if g.value is None else {_as_case(g.value)}
+        if isinstance(g, (gens.Categorical, gens.Literal)):
+            return {_as_case(v) for v in g.values if v is not None}
+        if isinstance(g, gens.Bernoulli):
+            return {"true", "false"}
+        if isinstance(g, gens.Ref):
+            return self.domain(t, g.path, depth + 1)
+        if isinstance(g, gens.Switch) and g.default is not None:
+            parts = [self._gen_domain(t, b, depth + 1) for b in g.children_gens()]
+            return None if any(p is None for p in parts) else set().union(*parts)
+        if isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
+            values = self.pools.get(g.name).values
+            return set(values.to_list()) if len(values) <= 10_000 else None
+        return None
 
     def check_aggregate(self, doc, table: TableSpec, col: ColumnSpec, g, gpath) -> None:
         base = (*gpath, "aggregate")
@@ -1081,6 +1144,9 @@ class _Checker:
             return False
         if isinstance(g, gens.Ref):
             return self._unique_path(table, g.path, depth, first_child)
+        if isinstance(g, gens.Literal):
+            texts = [json.dumps(v, sort_keys=True) for v in g.values if v is not None]
+            return len(texts) == len(g.values) == len(set(texts))
         return bool(g.unique)
 
     def _unique_col(self, table: TableSpec, cname: str, depth: int) -> bool:
@@ -1367,7 +1433,7 @@ def _own_deps(g) -> list[str]:
     if isinstance(g, gens.Template):
         return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
     if isinstance(g, gens.Switch):
-        return [g.on]
+        return [g.on] if g.on else [p for e in g.when.values() for p in e.paths()]
     if isinstance(g, (gens.JsonObject, gens.JsonArray)):
         return []
     return list(g.deps())
@@ -1388,8 +1454,15 @@ def _spec_path(root, where: tuple) -> tuple:
             out += ["json", "array", "items"]
             g = g.items
         elif isinstance(g, gens.Switch):
-            out += ["switch", "default"] if name == "default" and g.default is not None and name not in g.cases else ["switch", "cases", name]
-            g = g.default if out[-1] == "default" else g.cases[name]
+            if name == "default" and g.default is not None and name not in g.cases:
+                out += ["switch", "default"]
+                g = g.default
+            elif g.when:
+                out += ["switch", "cases", int(name), "then"]
+                g = g.cases[name]
+            else:
+                out += ["switch", "cases", name]
+                g = g.cases[name]
     return tuple(out)
 
 

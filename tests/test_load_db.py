@@ -205,3 +205,25 @@ def test_post_data_constraints_exist(db, values_specs, tmp_path):
         assert "skipped: MySQL/MariaDB has no partial indexes" in post
     else:
         assert "WHERE" in post and "ix_vals_small" in post
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_truncate_takes_along_empty_tables_that_reference_the_dump(db, tmp_path):
+    """The gateway's schema has tables specgen does not fill whose foreign keys point at tables
+    it does (server_task_mappings -> servers): --truncate empties them with the dump's tables when
+    they are empty, and refuses, naming them, when they hold rows."""
+    out = tmp_path / "out"
+    api.compile(SHOP, "tiny", "postgres", out=out, workers=1)
+    db.execute((out / "schema.sql").read_text())
+    db.execute((out / "post_data.sql").read_text())
+    db.execute('CREATE TABLE watchers (id integer PRIMARY KEY, customer_id bigint REFERENCES customers (id)); '
+               'CREATE TABLE watcher_notes (watcher_id integer REFERENCES watchers (id));')
+    api.load(out, db.url)
+    api.load(out, db.url, mode="truncate")  # the empty referencing tables go along
+    assert counts(db, ["customers"]) == {"customers": api.plan(SHOP, "tiny").rows["customers"]}
+    db.execute("INSERT INTO watchers VALUES (1, 1); INSERT INTO watcher_notes VALUES (1);")
+    from specgen.errors import SpecgenError
+
+    with pytest.raises(SpecgenError, match="watcher_notes, watchers|watchers, watcher_notes"):
+        api.load(out, db.url, mode="truncate")
+    assert counts(db, ["watchers"]) == {"watchers": 1}

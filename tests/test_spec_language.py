@@ -203,3 +203,24 @@ def test_expression_errors_are_located(source, message, offset):
         e.infer(lambda p: "int")
     assert message in str(info.value)
     assert info.value.offset == offset
+
+
+def test_interleaved_rows_keep_their_values_but_not_their_parent_order(plan, tables):
+    orders = tables["orders"]
+    assert orders["id"].to_list() == list(range(1, orders.height + 1))  # ids follow the written order
+    cust = orders["customer_id"].to_numpy()
+    assert (np.diff(cust) < 0).any()  # a customer's orders are not contiguous
+    assert orders.group_by("customer_id").len()["len"].unique().to_list() == [3]
+    # Lines still point at their own order (the aggregate test joins on it) and ids are a bijection.
+    assert set(tables["lines"]["order_id"].unique().to_list()) <= set(orders["id"].to_list())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 1000, 4097, 1 << 20])
+def test_permutation_is_a_bijection_with_its_inverse(n):
+    from specgen.permutation import Permutation
+
+    p = Permutation(np.uint64(12345), n)
+    x = np.arange(n, dtype=np.int64)
+    y = p.forward(x)
+    assert np.array_equal(np.sort(y), x)
+    assert np.array_equal(p.inverse(y), x)
