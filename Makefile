@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(PYC): $(STAMP) $(wildcard specgen/*.py)
+$(PYC): $(STAMP) $(wildcard specgen/*.py specgen/*/*.py)
 	$(BIN)/python -m compileall -q specgen
 	touch $(PYC)
 

@@ -85,6 +85,50 @@ def compile_stream(dialect: str, profile: str = "medium") -> dict:
     return {"rows": rows, "seconds": dt, "bytes": sink.size, "columns": None}
 
 
+ENCRYPT_SPEC = """\
+table: credentials
+rows: {rows}
+columns:
+  id: {{type: bigint, gen: sequence}}
+  plain:
+    type: text
+    virtual: true
+    gen: {{template: {{text: '{{{{"Authorization":"Bearer {{t}}"}}}}', parts: {{t: {{token: {{length: 40}}}}}}}}}}
+  secret_value:
+    type: text
+    gen: {{encrypt: {{value: {{ref: plain}}, scheme: {scheme}, secret: {{env: SPECGEN_BENCH_SECRET}}}}}}
+"""
+
+
+def gen_encrypt(scheme: str, rows: int) -> dict:
+    """The ``encrypt`` generator alone: each batch's plaintexts (a 67-byte bearer-token JSON, as the
+    gateway's auth values) are generated first, untimed; then their encryption is timed."""
+    import shutil
+
+    import numpy as np
+
+    from specgen import api, engine
+
+    specs = OUT / "encrypt-specs"
+    shutil.rmtree(specs, ignore_errors=True)
+    (specs / "profiles").mkdir(parents=True)
+    (specs / "credentials.yaml").write_text(ENCRYPT_SPEC.format(rows=rows, scheme=scheme))
+    (specs / "profiles" / "bench.yaml").write_text('seed: 1\nwindow: {end: "2026-01-01T00:00:00Z", days: 30}\n')
+    os.environ["SPECGEN_BENCH_SECRET"] = "bench-only secret, not a real one"
+    plan = api.plan(specs, "bench", estimate=False)
+    engine.generate(plan, "credentials", 0, 100)  # warm-up: the key derivation (once per column)
+    seconds, nbytes = 0.0, 0
+    for lo in range(0, rows, engine.BATCH_ROWS):
+        batch = engine.Rows(plan, "credentials", np.arange(lo, min(rows, lo + engine.BATCH_ROWS)))
+        batch.column("plain")
+        t = time.perf_counter()
+        col = batch.column("secret_value")
+        seconds += time.perf_counter() - t
+        nbytes += int(col.values.str.len_bytes().sum())
+    shutil.rmtree(specs, ignore_errors=True)
+    return {"rows": rows, "seconds": seconds, "bytes": nbytes, "columns": 1}
+
+
 STAGES = {
     "generate/narrow (page_views, 5 cols)": (gen_memory, {"table": "page_views", "rows": 10_000_000}, 1),
     "generate/wide (customers, 11 cols)": (gen_memory, {"table": "customers", "rows": 2_000_000}, 1),
@@ -100,6 +144,9 @@ STAGES = {
     "compile/postgres stdout (COPY)": (compile_stream, {"dialect": "postgres"}, 1),
     "compile/mysql stdout (INSERT)": (compile_stream, {"dialect": "mysql"}, 1),
     "compile/postgres csv, 2 workers": (compile_files, {"dialect": "postgres", "fmt": "csv", "workers": 2}, 0),
+    # encrypt: 1M values encrypted in the gateway's formats (the plaintexts' generation not counted).
+    "encrypt/aes-gcm (encode_auth)": (gen_encrypt, {"scheme": "aes256gcm-sha256-b64url", "rows": 1_000_000}, 1),
+    "encrypt/fernet v2 (EncryptedText)": (gen_encrypt, {"scheme": "fernet-argon2id-v2", "rows": 1_000_000}, 1),
 }
 
 

@@ -36,6 +36,20 @@ def validate(spec_dir: str | Path | None = None, profile: str | None = None, *, 
     return spec.check(ss, profile, as_of=end)
 
 
+def notices(spec_dir: str | Path | None = None, profile: str | None = None) -> list[str]:
+    """What a compile of the spec set leaves out that is not an error: encrypted columns whose
+    secret variable is not set (they stay NULL, or take their fallback). Under ``profile``, or the
+    first profile."""
+    from specgen import crypto
+
+    if profile is None:
+        names = spec.load_spec_set(spec_dir or default_spec_dir()).profile_names()
+        if not names:
+            return []
+        profile = names[0]
+    return crypto.notices(model(spec_dir, profile))
+
+
 def model(spec_dir: str | Path | None, profile: str, *, as_of=None) -> Model:
     """The validated model, its window ending at ``as_of`` (default: the profile's end); raises
     ``SpecErrors`` listing every problem."""
@@ -215,3 +229,35 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
     return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
                             jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
                             progress=progress, as_of=window.resolve(as_of))
+
+
+def drift(spec_dir: str | Path | None = None, url: str | None = None, *, profile: str | None = None):
+    """The spec set against the live schema at ``url`` (default ``DATABASE_URL``): a
+    ``specgen.evolve.drift.Report`` of every difference with its severity (``report.breaks_load``,
+    ``report.to_dict()``)."""
+    from specgen import dburl
+    from specgen.evolve import drift as drifts
+
+    return drifts.run(spec_dir or default_spec_dir(), dburl.parse(url), profile)
+
+
+def diff(base: str, head: str | None = None, *, profile: str, spec_dir: str | Path | None = None,
+         dialect: str = "sqlite"):
+    """What changing the spec set from ``base`` to ``head`` does under ``profile``: each a spec
+    directory or a git revision (whose ``spec_dir``, the same path in the repository, is read);
+    ``head`` None is the working tree's ``spec_dir``. A ``specgen.evolve.diff.Report``: schema
+    changes, the DDL diff per dialect, rows per table, which columns' values change on a sample
+    of rows, and which part files of ``dialect`` change. Writes nothing."""
+    from specgen.evolve import diff as diffs
+
+    return diffs.run(base, head, profile, Path(spec_dir or default_spec_dir()), dialect)
+
+
+def introspect(url: str | None, out: str | Path, *, scale: float = 1.0, profile: str = "default", seed: int = 1):
+    """Write a spec set for the schema at ``url`` into ``out`` (a new or empty directory): one
+    entity per table, a profile with the source's rows x ``scale``. Reads the catalog and
+    statistics only, never rows. Returns a ``specgen.evolve.introspect.Result``."""
+    from specgen import dburl
+    from specgen.evolve import introspect as intro
+
+    return intro.run(dburl.parse(url), out, scale=scale, profile=profile, seed=seed)

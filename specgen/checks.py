@@ -172,6 +172,8 @@ def _domain(table: TableSpec, c) -> list | None:
         if isinstance(g, gens.Switch):
             parts = [*g.cases.values()] + ([g.default] if g.default is not None else [])
             return all(collect(p) for p in parts)
+        if isinstance(g, gens.Ref) and g.path in table.columns and g.path != c.name:  # a copy of a column of this row
+            return collect(table.columns[g.path].gen)
         return False
 
     if not collect(c.gen) or not values:

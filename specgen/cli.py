@@ -61,7 +61,13 @@ def validate(spec_dir, profile, as_of) -> None:
     problems = api.validate(spec_dir, profile, as_of=as_of)
     if problems:
         raise SpecErrors(problems)
+    _notices(spec_dir, profile)
     click.echo("ok: specs are valid", err=True)
+
+
+def _notices(spec_dir, profile) -> None:
+    for line in api.notices(spec_dir, profile):
+        click.echo(line, err=True)
 
 
 @cli.command()
@@ -151,6 +157,7 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
 
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
     started = time.perf_counter()
+    _notices(spec_dir, profile)
     if to_stdout:
         with Progress("write", {}) as progress:
             api.compile(spec_dir, profile, dialect, fmt=fmt, stream=sys.stdout.buffer, seed=seed,
@@ -343,10 +350,94 @@ def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, 
     from specgen.progress import Progress
     from specgen.report import summary
 
+    _notices(spec_dir, profile)
     doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                        workers=workers, jobs=jobs, mode=_mode(truncate, append),
                        existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of)
     click.echo(summary(doc), err=True)
+
+
+@cli.command()
+@spec_option
+@click.option("--profile", "-p", default=None, help="Profile to build the model with (default: tiny, else the first).")
+@url_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def drift(spec_dir, profile, url, fmt) -> None:
+    """Compare the spec set with a live schema: tables, columns, types, nullability, keys, unique
+    sets (partial ones too), indexes, foreign keys with ON DELETE, checks.
+
+    Each difference is printed at the spec's file:line:col with what it means and its severity:
+    breaks the load, breaks the application's expectations, or cosmetic. specset.yaml beside the
+    entity specs lists tables the spec set does not fill and accepted differences. Exit code 1
+    when a difference breaks the load.
+
+    \b
+    Example:
+      specgen drift --url postgresql://postgres@127.0.0.1/mcp
+      specgen drift --specs specs/examples/shop --url sqlite:///./shop.db --format markdown
+    """
+    from specgen.evolve.drift import render
+
+    report = api.drift(spec_dir, url, profile=profile)
+    click.echo(render(report, fmt))
+    if report.breaks_load:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@url_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory for the new spec set (created; must be empty).")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Rows of the profile as a multiple of the source's.")
+@click.option("--profile", "-p", "profile", default="default", show_default=True, help="Name of the profile written.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the profile written.")
+def introspect(url, out_dir, scale, profile, seed) -> None:
+    """Write a spec set for an existing schema: one entity file per table, and a profile.
+
+    Every column, type, key, unique set, index, check and foreign key; parents and links chosen
+    from the foreign-key graph; generators guessed from types, names and statistics, each guess
+    explained in a comment. Reads the catalog and statistics only (row counts, children per
+    parent, NULL fractions, distinct counts, ranges, and the values of enum-like columns), never
+    rows. The result validates and compiles as it is; edit the guesses.
+
+    \b
+    Example:
+      specgen introspect --url postgresql://postgres@127.0.0.1/mcp --out specs-mcp
+      specgen introspect --url sqlite:///./shop.db --out shop-specs --scale 10
+      specgen plan --specs specs-mcp --profile default
+    """
+    r = api.introspect(url, out_dir, scale=scale, profile=profile, seed=seed)
+    click.echo(f"wrote {out_dir}: {len(r.tables)} tables ({sum(r.rows.values()):,} rows in the source, x {scale:g}), "
+               f"profile {r.profile}; check it with: specgen validate --specs {out_dir}", err=True)
+
+
+@cli.command()
+@click.argument("base", metavar="BASE")
+@click.argument("head", metavar="[HEAD]", required=False)
+@spec_option
+@profile_option
+@click.option("--dialect", "-d", type=click.Choice(["sqlite", "postgres", "mysql"]), default="sqlite",
+              show_default=True, help="Whose part files to compare.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def diff(base, head, spec_dir, profile, dialect, fmt) -> None:
+    """Show what a change to a spec set does, without writing anything.
+
+    BASE and HEAD are spec directories or git revisions (the revision's copy of --specs, read
+    with git archive); HEAD defaults to the working tree. Prints tables and columns added, removed
+    or changed, the DDL diff per dialect, rows per table before and after, which columns' values
+    change (compared on the same sample of rows on both sides) and which part files change.
+    --format markdown fits a pull-request comment.
+
+    \b
+    Example:
+      specgen diff main --profile small
+      specgen diff HEAD~1 HEAD --specs specs/examples/shop --profile small --format markdown
+      specgen diff old-specs/ new-specs/ --profile tiny --format json
+    """
+    from specgen.evolve.diff import render
+
+    click.echo(render(api.diff(base, head, profile=profile, spec_dir=spec_dir, dialect=dialect), fmt))
 
 
 @cli.command()

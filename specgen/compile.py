@@ -38,7 +38,7 @@ from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from specgen import __version__, ddl, manifest, shards, write
+from specgen import __version__, crypto, ddl, manifest, shards, write
 from specgen.destination import Destination
 from specgen.engine import BATCH_ROWS
 from specgen.errors import SpecgenError
@@ -165,6 +165,7 @@ def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.J
         chunk_rows=plan.chunk_rows, dialect=dialect, fmt=fmt, compression=options.compression,
         out_dir=str(out_dir), insert_rows=insert_rows, stats_length=stats_length,
         spec_hash=plan.model.spec_hash, specgen_version=__version__, window_end=plan.model.profile.window_end,
+        secrets=crypto.presence(crypto.secret_envs(plan.model)),
     )
 
 
@@ -218,7 +219,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
             _write_ddl(tpl, plan, dest, contexts)
             watch.started(manifest.build(plan, dialect, fmt=options.fmt, compression=options.compression,
                                          files=_files(dialect),
-                                         tables={t: _entry(plan, dialect, t, []) for t in tables}))
+                                         tables={t: _entry(plan, dialect, t, []) for t in tables},
+                                         encryption=job.secrets))
             for t in tables:
                 if plan.tables[t].chunks == 0:
                     done[t] = _entry(plan, dialect, t, [])
@@ -238,7 +240,7 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     if options.shard is not None:
         doc = manifest.build_shard(plan, dialect, fmt=options.fmt, compression=options.compression,
                                    shard=options.shard, parts={t: plan.tables[t].chunks for t in tables},
-                                   results=results)
+                                   results=results, encryption=job.secrets)
         dest.write_text(manifest.shard_name(*options.shard), manifest.dumps(doc))
         return doc
 
@@ -251,7 +253,7 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     # 4, 5. SQL files, then the manifest
     ordered = {t: [results[t][p] for p in sorted(results[t])] for t in tables}
     return finish(plan, dialect, dest, fmt=options.fmt, compression=options.compression, results=ordered,
-                  ddl_written=watch is not None, entries=done)
+                  ddl_written=watch is not None, entries=done, encryption=job.secrets)
 
 
 # A row of the gateway's widest tables is about 240 bytes as CSV: with this much free space per row
@@ -322,10 +324,12 @@ def _write_ddl(tpl, plan, dest: Destination, contexts: list[dict]) -> None:
 
 
 def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, results: dict[str, list[dict]],
-           ddl_written: bool = False, entries: dict[str, dict] | None = None) -> dict:
+           ddl_written: bool = False, entries: dict[str, dict] | None = None,
+           encryption: dict[str, bool] | None = None) -> dict:
     """The files that need the whole picture - schema and post-data (unless ``ddl_written``),
     load script, verify.sql - and ``manifest.json`` last, from every part's result
-    (``results[table]`` in part order; ``entries``: tables' manifest entries already made)."""
+    (``results[table]`` in part order; ``entries``: tables' manifest entries already made;
+    ``encryption``: which secret variables the parts were written with)."""
     tables = list(results)
     tpl = _templates(dialect)
     entries = {t: (entries or {}).get(t) or _entry(plan, dialect, t, results[t]) for t in tables}
@@ -337,7 +341,8 @@ def finish(plan, dialect, dest: Destination, *, fmt: str, compression: str, resu
     dest.write_text(files["load_script"], ddl.load_script(tpl, plan, contexts, entries, fmt=fmt,
                                                           decompress=decompress, suffix=suffix))
     dest.write_text(files["verify"], ddl.verify_sql(tpl, plan, entries))
-    doc = manifest.build(plan, dialect, fmt=fmt, compression=compression, files=files, tables=entries)
+    doc = manifest.build(plan, dialect, fmt=fmt, compression=compression, files=files, tables=entries,
+                         encryption=encryption)
     dest.write_text(manifest.MANIFEST, manifest.dumps(doc))
     return doc
 

@@ -159,18 +159,23 @@ class Rows:
             from specgen.generators import _zeros
 
             return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool))
-        col = c.gen.evaluate(self, self.key(name), c.kind)
+        col = c.gen.evaluate(self, self.key(c.stream_name), c.kind)
         if col.kind != c.kind:
             col = _convert(col, c.kind)
         if c.type.scale is not None and col.kind == "float":
             col = Column("float", np.round(col.values, c.type.scale), col.nulls)
         if c.null_rate:
-            col = col.with_nulls(counter.uniform(self.key(name, "__null"), self.idx) < c.null_rate)
+            col = col.with_nulls(counter.uniform(self.key(c.stream_name, "__null"), self.idx) < c.null_rate)
         if c.null_when is not None:
             col = col.with_nulls(self._condition(c.null_when))
+        if not c.virtual and c.bounded:
+            _check_domain(self, c, col)
         return col
 
     def _condition(self, cond) -> np.ndarray:
+        if cond.is_null is not None:
+            nulls = self.path(cond.column).null_mask()
+            return nulls if cond.is_null else ~nulls
         mask = matches(self.path(cond.column), cond.values)
         return ~mask if cond.negate else mask
 
@@ -280,6 +285,50 @@ class Rows:
         r = t - seg * big + j
         np.minimum(r, n_pool - m[seg] + j, out=r)
         return r, up, inv, seg_start
+
+
+# Integer types' ranges in every dialect (a value outside fails the load, or wraps).
+INT_RANGES = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (1 << 31) - 1),
+              "int": (-(1 << 31), (1 << 31) - 1)}
+
+
+def _check_domain(rows, c, col: Column) -> None:
+    """Values the column's SQL type cannot hold stop the compile here, before the database sees
+    them: text longer than varchar(n) (unless the validator proved the length), numbers beyond
+    numeric(p, s)'s digits or an integer type's range."""
+    from specgen.errors import SpecgenError
+
+    keep = ~col.nulls if col.nulls is not None else None
+    problem = None
+    if c.kind in ("text", "json") and c.type.length is not None and not c.length_proven:
+        if col.codes is not None and col._values is None:
+            lens = col.dictionary.str.len_chars().fill_null(0).to_numpy()[col.codes]
+        else:
+            lens = col.values.str.len_chars().fill_null(0).to_numpy()
+        if keep is not None:
+            lens = np.where(keep, lens, 0)
+        if len(lens) and lens.max() > c.type.length:
+            i = int(np.argmax(lens))
+            value = col.take(np.array([i])).values[0]
+            problem = (i, f"a value of {int(lens[i])} characters is longer than {c.type}: '{value[:60]}"
+                          f"{'...' if len(value) > 60 else ''}'")
+    elif c.kind in ("int", "float") and len(col):
+        v = np.asarray(col.values)
+        if keep is not None:
+            v = np.where(keep, v, 0)
+        if c.kind == "float" and c.type.scale is not None:
+            limit = 10.0 ** (c.type.args[0] - c.type.scale)
+            bad = np.flatnonzero(~(np.abs(v) < limit))
+            if len(bad):
+                problem = (int(bad[0]), f"{v[bad[0]]!r} does not fit {c.type} (|value| < {limit:g})")
+        elif c.kind == "int" and c.type.base in INT_RANGES:
+            lo, hi = INT_RANGES[c.type.base]
+            bad = np.flatnonzero((v < lo) | (v > hi))
+            if len(bad):
+                problem = (int(bad[0]), f"{int(v[bad[0]])} does not fit {c.type} ({lo}..{hi})")
+    if problem is not None:
+        i, what = problem
+        raise SpecgenError(f"{rows.spec.file}: columns.{c.name}: row {int(rows.idx[i])} of '{rows.table}': {what}")
 
 
 def _case_text(v) -> str:

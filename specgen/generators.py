@@ -269,6 +269,14 @@ def _zeros(kind: str, n: int):
     return np.zeros(n, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, np.int64))
 
 
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def is_instant(text) -> bool:
+    """A literal date or time where a path could stand (timestamp bounds)."""
+    return isinstance(text, str) and bool(_INSTANT.match(text))
+
+
 def parse_instant(text: str) -> int:
     """ISO-8601 text -> epoch seconds (UTC when no offset is given)."""
     import datetime as dt
@@ -310,7 +318,7 @@ class Pool(Generator):
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get"}
+_FILTERS = {"lower", "upper", "slug", "title", "pad", "json", "get", "base64"}
 # Filters that keep the digits an index-built part is made of: the part stays unique through them.
 INDEX_SAFE_FILTERS = ("slug", "lower", "pad")
 
@@ -323,7 +331,8 @@ class Template(Generator):
     through links (``parent.slug``) or ``_index``/``_ordinal``. Filters: ``lower``, ``upper``,
     ``title``, ``slug`` (the gateway's slugify), ``pad:N`` (zero-pad numbers), ``json`` (JSON
     string escaping), ``get:KEY`` (a member of a JSON document, e.g. one entry of a JSON pool, so
-    several columns can share one pooled record). ``{{`` and ``}}`` are literal braces.
+    several columns can share one pooled record), ``base64`` (standard base64 of the UTF-8 text,
+    with padding, as in HTTP Basic credentials). ``{{`` and ``}}`` are literal braces.
     """
 
     text: str = ""
@@ -393,7 +402,7 @@ class Template(Generator):
             return (g, counter.sub_key(key, name)) if isinstance(g, Pool) else (None, None)
         c = rows.spec.columns.get(name)
         if c is not None and isinstance(c.gen, Pool) and not c.null_rate and c.null_when is None:
-            return c.gen, rows.key(name)
+            return c.gen, rows.key(c.stream_name)
         return None, None
 
     def _coded(self, rows, key, kind) -> Column | None:
@@ -462,6 +471,8 @@ def apply_filters(s: pl.Series, filters) -> pl.Series:
             s = json_escape(s)
         elif fname == "get":
             s = json_member(s, arg)
+        elif fname == "base64":
+            s = s.str.encode("base64")
     return s
 
 
@@ -657,8 +668,7 @@ class Timestamp(Generator):
         return kind in ("timestamp", "date")
 
     def deps(self):
-        yield from self.after
-        yield from self.before
+        yield from (p for p in (*self.after, *self.before) if not is_instant(p))
 
     def _slot_range(self, rows, paths_after, paths_before, n):
         """(last slot, number of slots): the slots are those of the epoch's grid that start
@@ -730,6 +740,10 @@ def _bound(rows, paths, default, n, latest: bool):
     neutral = _NONE_LATEST if latest else _NONE_EARLIEST
     out = None
     for path in paths:
+        if is_instant(path):
+            v = np.full(n, parse_instant(path), dtype=np.int64)
+            out = v if out is None else (np.maximum(out, v) if latest else np.minimum(out, v))
+            continue
         col = rows.path(path)
         v = (col.values if col.kind == "timestamp" else col.values * 86400).astype(np.int64, copy=False)
         if col.nulls is not None:
@@ -893,6 +907,72 @@ def _default_json_kind(g: Generator) -> str:
     if isinstance(g, Numeric):
         return "float"
     return "text"
+
+
+# -- encrypted values -----------------------------------------------------------------------------
+
+
+@dataclass
+class Encrypt(Generator):
+    """The value of ``value`` (any generator; its text, UTF-8) encrypted with a scheme of
+    ``crypto.SCHEMES`` under the secret in environment variable ``env``, in the exact format the
+    gateway decrypts. Nonces, IVs and salts come from this node's stream (seed, table, column, row),
+    so output is reproducible for a given secret.
+
+    Without the secret (``env`` unset or empty) the value is NULL, or ``fallback``'s value when
+    one is given (the same values as ``fallback`` in this place without ``encrypt``). ``at`` (schemes whose token records the time of encryption): a timestamp path,
+    e.g. ``updated_at``; by default the end of the profile's window. In a JSON column the stored
+    text becomes a JSON string.
+    """
+
+    value: Generator | None = None
+    scheme: str = ""
+    env: str = ""
+    fallback: Generator | None = None
+    at: str | None = None
+
+    def deps(self):
+        yield from self.value.deps()
+        if self.fallback is not None:
+            yield from self.fallback.deps()
+        if self.at:
+            yield self.at
+
+    def children(self):
+        yield "value", self.value
+        if self.fallback is not None:
+            yield "fallback", self.fallback
+
+    def accepts(self, kind):
+        return kind in ("text", "json") and (self.fallback is None or self.fallback.accepts(kind))
+
+    def evaluate(self, rows, key, kind):
+        from specgen import crypto
+
+        n = len(rows.idx)
+        secret = crypto.read_secret(self.env)
+        if secret is None:
+            if self.fallback is not None:  # drawn from this node's own stream: what it alone would give
+                return self.fallback.evaluate(rows, key, kind)
+            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+        scheme = crypto.SCHEMES[self.scheme]
+        inner = self.value.evaluate(rows, counter.sub_key(key, "value"), self.value.kind or _default_json_kind(self.value))
+        text = as_text(inner)
+        if inner.nulls is not None and inner.nulls.any():  # nothing to encrypt: NULL, as the gateway stores it
+            text = pl.select(pl.when(pl.lit(pl.Series(inner.nulls))).then(None).otherwise(pl.lit(text))).to_series()
+        salt = _le_bytes(counter.words(counter.sub_key(key, "salt"), np.arange(2))).tobytes()[: scheme.salt_bytes]
+        times = None
+        if scheme.embeds_time:
+            if self.at:
+                at = rows.path(self.at)
+                times = at.values * 86400 if at.kind == "date" else at.values
+            else:
+                times = np.full(n, rows.window_end, dtype=np.int64)
+        out = crypto.encrypt(scheme, secret, text, counter.words(counter.sub_key(key, "nonce"), rows.idx), salt, times)
+        if kind == "json":  # a JSON column holds the stored text as a JSON string
+            out = pl.select(pl.concat_str([pl.lit('"'), pl.lit(json_escape(out)), pl.lit('"')])).to_series()
+        nulls = out.is_null().to_numpy()
+        return Column(kind, out.fill_null(""), nulls if nulls.any() else None)
 
 
 # -- references and choices ------------------------------------------------------------------
@@ -1079,7 +1159,7 @@ class Literal(Generator):
 
 NAMES = ("sequence", "index", "ordinal", "uuid", "hex", "sha256", "token", "const", "pool", "template",
          "uniform", "normal", "lognormal", "exponential", "powerlaw", "zipf", "categorical", "bernoulli",
-         "percent", "timestamp", "ipv4", "json", "ref", "switch", "expr", "aggregate")
+         "percent", "timestamp", "ipv4", "json", "ref", "switch", "expr", "aggregate", "encrypt")
 
 
 def build(spec) -> Generator:
@@ -1177,6 +1257,11 @@ def _switch(p):
     )
 
 
+def _encrypt(params, p):
+    return Encrypt(_sub(p["value"], "encrypt", "value"), p["scheme"], p["secret"]["env"],
+                   _sub(p["fallback"], "encrypt", "fallback") if "fallback" in p else None, p.get("at"))
+
+
 def _pool(params, p):
     if isinstance(params, str):
         return Pool(params)
@@ -1209,6 +1294,7 @@ _BUILDERS = {
     "ref": lambda params, p: Ref(params),
     "expr": lambda params, p: Expression(_expression(params)),
     "aggregate": _aggregate,
+    "encrypt": _encrypt,
     "switch": lambda params, p: _switch(p),
 }
 

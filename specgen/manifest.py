@@ -3,9 +3,10 @@
 ``manifest.json`` is the contract with the loader and verifier (issue 5)::
 
     {"specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression",
-     "chunk_rows", "window": {"start", "end"},
+     "chunk_rows", "window": {"start", "end"}, ["encryption": {"<ENV>": "set" | "unset"}],
      "files": {"schema", "post_data", "load_script", "verify"},
-     "tables": {"<table>": {"rows", "columns": [{"name", "type", "sql_type", "nullable", "kind"}],
+     "tables": {"<table>": {"rows", "columns": [{"name", "type", "sql_type", "nullable", "kind",
+                                                 ["encrypted": [{"scheme", "secret_env"}]]}],
                             "primary_key", "files": [{"path", "rows", "bytes", "sha256"}],
                             "stats": {"<column>": {"nulls", "sum", "min", "max", "sum_length",
                                                    "escaped"}}}}}
@@ -26,6 +27,10 @@ A shard (``--shard K/N``) writes ``manifest.shard-K-of-N.json`` instead: the sam
 shard's ``{"index": K, "count": N}``, the spec directory it was compiled from, the tables of the run with their part counts, and each part
 the shard wrote with its statistics. ``specgen manifest merge`` folds the shards into
 ``manifest.json`` (``shards.merge``); the result is the manifest of a one-machine run.
+
+``encryption`` (specs with encrypted columns only): whether each environment variable the specs
+read a secret from was set; ``encrypted`` names the scheme and variable of a column's encrypted
+values. Nothing derived from a secret is recorded.
 
 ``escaped`` (SQLite CSV only, when > 0): text values of the form ``^\\+N$`` written with one more
 leading backslash; the load script strips it again. ``min``/``max`` are absent when every value
@@ -118,14 +123,22 @@ def combine(acc: dict | None, part: dict) -> dict:
 
 
 def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, dict]) -> dict:
+    from specgen.crypto import encrypted_columns
+
     spec = plan.model.tables[table]
+    encrypted = encrypted_columns(plan.model, table)
+
+    def column(c) -> dict:
+        out = {"name": c.name, "type": str(c.type), "sql_type": dialect.sql_type(c.type), "nullable": c.nullable,
+               "kind": c.kind}
+        if (table, c.name) in encrypted:  # the scheme and the variable's name; nothing of the secret
+            out["encrypted"] = [dict(t) for t in sorted({(("scheme", g.scheme), ("secret_env", g.env))
+                                                         for g in encrypted[(table, c.name)]})]
+        return out
+
     return {
         "rows": plan.rows[table],
-        "columns": [
-            {"name": c.name, "type": str(c.type), "sql_type": dialect.sql_type(c.type),
-             "nullable": c.nullable, "kind": c.kind}
-            for c in spec.stored
-        ],
+        "columns": [column(c) for c in spec.stored],
         "primary_key": list(spec.primary_key),
         "files": files,
         "stats": {c.name: stats.get(c.name, {"nulls": 0}) for c in spec.stored},
@@ -141,9 +154,11 @@ def window(plan) -> dict:
     return {"start": _iso(p.window_start), "end": _iso(p.window_end)}
 
 
-def header(plan, dialect, *, fmt: str, compression: str) -> dict:
-    """What identifies a run: every shard of one run has the same header."""
+def header(plan, dialect, *, fmt: str, compression: str, encryption: dict[str, bool] | None = None) -> dict:
+    """What identifies a run: every shard of one run has the same header. ``encryption``: which
+    secret variables were set (specs with encrypted columns only)."""
     p = plan.model.profile
+    extra = {"encryption": {env: "set" if on else "unset" for env, on in encryption.items()}} if encryption else {}
     return {
         "specgen_version": __version__,
         "spec_hash": plan.model.spec_hash,
@@ -154,6 +169,7 @@ def header(plan, dialect, *, fmt: str, compression: str) -> dict:
         "compression": compression,
         "chunk_rows": plan.chunk_rows,
         "window": window(plan),
+        **extra,
     }
 
 
@@ -165,12 +181,15 @@ def dump_id(doc: dict) -> str:
 
     keys = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows",
             "window")  # the spec files do not fix the window: --as-of moves it
-    ident = json.dumps([[doc.get(k) for k in keys], list(doc["tables"])], sort_keys=True)
+    values = [doc.get(k) for k in keys] + ([doc["encryption"]] if "encryption" in doc else [])
+    ident = json.dumps([values, list(doc["tables"])], sort_keys=True)
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
-def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict]) -> dict:
-    return {**header(plan, dialect, fmt=fmt, compression=compression), "files": files, "tables": tables}
+def build(plan, dialect, *, fmt: str, compression: str, files: dict, tables: dict[str, dict],
+          encryption: dict[str, bool] | None = None) -> dict:
+    return {**header(plan, dialect, fmt=fmt, compression=compression, encryption=encryption), "files": files,
+            "tables": tables}
 
 
 def shard_name(index: int, count: int) -> str:
@@ -178,11 +197,11 @@ def shard_name(index: int, count: int) -> str:
 
 
 def build_shard(plan, dialect, *, fmt: str, compression: str, shard: tuple[int, int], parts: dict[str, int],
-                results: dict[str, dict[int, dict]]) -> dict:
+                results: dict[str, dict[int, dict]], encryption: dict[str, bool] | None = None) -> dict:
     """A shard's manifest: ``parts`` is every table of the run with its number of parts, ``results``
     the parts this shard wrote (``results[table][part]``)."""
     return {
-        **header(plan, dialect, fmt=fmt, compression=compression),
+        **header(plan, dialect, fmt=fmt, compression=compression, encryption=encryption),
         "shard": {"index": shard[0], "count": shard[1]},
         "spec_dir": str(Path(plan.model.spec_dir).absolute()),  # where merge looks first, unless --specs
         "tables": {t: {"parts": n, "files": [{"part": part, **results[t][part]} for part in sorted(results[t])]}

@@ -65,11 +65,13 @@ class SqlType:
 
 @dataclass(frozen=True)
 class Condition:
-    """``null_when``: compare a column of this row (as text) with a value or a set."""
+    """``null_when``: compare a column of this row (as text) with a value or a set; or, with
+    ``is_null`` set, test whether it is NULL (True) or not (False)."""
 
     column: str
-    values: tuple[str, ...]
+    values: tuple[str, ...] = ()
     negate: bool = False
+    is_null: bool | None = None
 
 
 @dataclass
@@ -90,10 +92,21 @@ class ColumnSpec:
     null_rate: float = 0.0
     null_when: Condition | None = None
     description: str = ""
+    length_proven: bool = False  # the validator proved every value fits varchar(n)
+    stream: str | None = None  # the name its random streams are keyed by (default: its own)
 
     @property
     def kind(self) -> str:
         return self.type.kind
+
+    @property
+    def bounded(self) -> bool:
+        """Whether generated values are checked against the SQL type (length, digits, range)."""
+        t = self.type
+        return (t.length is not None and not self.length_proven) or t.scale is not None or \
+            t.base in ("smallint", "integer", "int")
+    def stream_name(self) -> str:
+        return self.stream or self.name
 
 
 @dataclass

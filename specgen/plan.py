@@ -147,9 +147,11 @@ class Plan:
         rows = self.rows[name]
         if rows == 0:
             return 0.0
+        from specgen.crypto import sizing
         from specgen.engine import generate
 
-        sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()
+        with sizing():  # encrypted values of the right length, without deriving keys
+            sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()
         buf = io.BytesIO()
         sample.write_csv(buf, include_header=False)
         return len(buf.getvalue()) / sample.height

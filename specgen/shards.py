@@ -26,7 +26,8 @@ from specgen.errors import SpecgenError
 
 # Header fields every shard of a run shares.
 RUN_KEYS = ("specgen_version", "spec_hash", "profile", "seed", "dialect", "format", "compression", "chunk_rows",
-            "window")
+            "window", "encryption")
+OPTIONAL_KEYS = ("encryption",)  # only in runs of specs with encrypted columns
 _COPY_BLOCK = 8 << 20
 
 
@@ -80,7 +81,8 @@ def read_shards(dirs: list[str]) -> list[tuple[Destination, str, dict]]:
             except ValueError as exc:
                 problems.append(f"{src}/{name}: not a shard manifest ({exc}).")
                 continue
-            missing = [k for k in ("shard", "tables", *RUN_KEYS) if not isinstance(doc, dict) or k not in doc]
+            missing = [k for k in ("shard", "tables", *RUN_KEYS)
+                       if k not in OPTIONAL_KEYS and (not isinstance(doc, dict) or k not in doc)]
             if missing:
                 problems.append(f"{src}/{name}: not a shard manifest (no {', '.join(missing)}).")
                 continue
@@ -218,7 +220,9 @@ def merge(dirs: list[str], out: str | None = None, spec_dir=None, dialect: str |
                            + ", ".join(absent[:5]) + more + ".")
     compile.remove_leftovers(dest, {t: [e["path"] for _, e in parts[t].values()] for t in parts})
     results = {t: [parts[t][p][1] for p in sorted(parts[t])] for t in parts}
-    doc = compile.finish(plan, d, dest, fmt=ref["format"], compression=ref["compression"], results=results)
+    encryption = {env: state == "set" for env, state in ref.get("encryption", {}).items()}
+    doc = compile.finish(plan, d, dest, fmt=ref["format"], compression=ref["compression"], results=results,
+                         encryption=encryption)
     for name in dest.listdir():  # folded into manifest.json: the directory is now a one-machine run's
         if manifest.SHARD_FILE.match(name):
             dest.remove(name)

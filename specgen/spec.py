@@ -13,6 +13,7 @@ reports every problem it finds, each with its file, line, column and spec path:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -55,6 +56,8 @@ _LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equa
                  # expressions: they read `$name` themselves (inside the text)
                  "expr", "keep_when", "of", "where", "order_by", "match", "when"}
 _SPECIAL_COLUMNS = ("_index", "_ordinal")
+# Files beside the entity specs that are not entities.
+SETTINGS_FILES = ("specset.yaml", "specset.yml")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
 
@@ -100,7 +103,9 @@ def load_spec_set(spec_dir: str | Path) -> SpecSet:
             return None
         return Document(p, marks.file, data, marks)
 
-    entities = [doc for p in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]) if (doc := read(p))]
+    # specset.yaml holds the spec set's own settings (specgen.evolve.specset), not a table.
+    entities = [doc for p in sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+                if p.name not in SETTINGS_FILES and (doc := read(p))]
     profiles = {}
     for p in sorted([*(d / "profiles").glob("*.yaml"), *(d / "profiles").glob("*.yml")]):
         doc = read(p)
@@ -166,9 +171,18 @@ def _validator_identity(schema_name: str) -> str:
 
 
 def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
-    """A jsonschema error as messages a spec author can act on."""
+    """A jsonschema error as messages a spec author can act on; a schema's ``x-hint`` says what
+    to write instead."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         return _explain(doc, _best(error))
+    out = _explain_one(doc, error)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    if hint:
+        out = [dataclasses.replace(d, message=f"{d.message.rstrip('.')}: {hint}") for d in out]
+    return out
+
+
+def _explain_one(doc: Document, error: jsonschema.ValidationError) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     m = doc.marks
     v = error.validator
@@ -179,6 +193,12 @@ def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnosti
     if v == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
+        cut = error.instance.get("type") if isinstance(error.instance, dict) else None
+        if isinstance(cut, str) and "(" in cut and ")" not in cut:
+            # {type: numeric(15,2)} in flow style: YAML splits at the comma into `type: numeric(15`
+            # and a key `2)`.
+            return [m.diag((*path, "type"), f"the type '{cut}' was cut at a comma: in flow style quote it, "
+                           f"type: \"{cut},{str(extra[0]).rstrip()}\"" if extra else "")]
         return [m.diag((*path, k), f"unknown key '{k}'." + did_you_mean(k, allowed), key=True) for k in extra]
     if v == "propertyNames":
         bad = _bad_property_name(error)
@@ -201,6 +221,8 @@ def _explain(doc: Document, error: jsonschema.ValidationError) -> list[Diagnosti
         want = " or ".join(want) if isinstance(want, list) else want
         return [m.diag(path, f"expected {want}, got {_json_type(error.instance)}")]
     if v == "pattern":
+        if error.schema.get("x-hint"):  # a value that may be a secret put in the wrong place: not echoed
+            return [m.diag(path, f"does not match {error.validator_value}")]
         if "\\$" in error.validator_value:
             return [m.diag(path, f"'{error.instance}' is not a parameter reference ($name)")]
         return [m.diag(path, f"'{error.instance}' does not match {error.validator_value}")]
@@ -642,7 +664,9 @@ class _Checker:
         cond = None
         if "null_when" in c:
             nw = c["null_when"]
-            if "in" in nw:
+            if "is_null" in nw:
+                cond = Condition(nw["column"], is_null=bool(nw["is_null"]))
+            elif "in" in nw:
                 cond = Condition(nw["column"], tuple(_as_case(v) for v in nw["in"]))
             elif "not_equals" in nw:
                 cond = Condition(nw["column"], (_as_case(nw["not_equals"]),), negate=True)
@@ -657,7 +681,7 @@ class _Checker:
             primary_key=bool(c.get("primary_key")),
             unique=bool(c.get("unique")), references=refs, on_delete=c.get("on_delete"),
             default=c.get("default"), null_rate=float(c.get("null_rate") or 0.0), null_when=cond,
-            description=c.get("description", ""),
+            description=c.get("description", ""), stream=c.get("stream"),
         )
         if not nullable:
             if gen is None:
@@ -743,6 +767,17 @@ class _Checker:
         for i, ck in enumerate(table.checks):
             if ck.column not in table.columns:
                 self.error(doc, ("checks", i, "column"), f"unknown column '{ck.column}'." + did_you_mean(ck.column, table.columns))
+        drawing: dict[str, str] = {}  # stream -> the column drawing from it
+        for cname, col in table.columns.items():
+            if not _draws(col):
+                continue
+            other = drawing.setdefault(col.stream_name, cname)
+            if other != cname:
+                late = cname if col.stream else other
+                self.error(doc, ("columns", late, "stream" if table.columns[late].stream else "gen"),
+                           f"columns '{other}' and '{cname}' both draw random values from stream '{col.stream_name}': "
+                           "they would draw the same ones (a stream may be shared only with a column that draws "
+                           "nothing, such as a ref)")
 
     def order(self) -> list[str] | None:
         """Tables with parents and link targets first; reports reference cycles."""
@@ -858,6 +893,112 @@ class _Checker:
                 self.error(doc, (*base, "match"), f"({', '.join(cols)}) does not single out one row of '{link.table}': "
                            "match on more columns")
 
+    def check_length(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
+        """varchar(n): proven here when the generator's longest value is known (so compile need
+        not measure it); refused when a value the generator gives is longer (a pool's, a
+        categorical's); otherwise compile measures every batch."""
+        n = col.type.length
+        if n is None or col.virtual or col.gen is None or col.kind not in ("text", "json"):
+            return
+        longest = self.max_length(table, col.gen, 0, ())
+        if longest is None:
+            return
+        if longest <= n:
+            col.length_proven = True
+            return
+        exact = self._exact_longest(table, col.gen)
+        if exact is not None and exact[0] > n:
+            self.error(doc, ("columns", col.name, "gen"), f"values up to {exact[0]} characters do not fit {col.type}: "
+                       f"'{exact[1][:60]}{'...' if len(exact[1]) > 60 else ''}'")
+
+    def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:
+        """(length, value) of the longest value a generator certainly gives."""
+        values = None
+        if isinstance(g, gens.Const) and isinstance(g.value, str):
+            values = [g.value]
+        elif isinstance(g, (gens.Categorical, gens.Literal)):
+            values = [str(v) for v in g.values if isinstance(v, str)]
+        elif isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
+            values = self.pools.get(g.name).values.to_list()
+        if not values:
+            return None
+        v = max(values, key=len)
+        return len(v), v
+
+    _FIXED_LENGTH = {gens.Ipv4: 15, gens.Bernoulli: 5, gens.Timestamp: 20, gens.Sequence: 20, gens.Ordinal: 20}
+
+    def max_length(self, table: TableSpec, g, depth: int, filters: tuple) -> int | None:
+        """An upper bound of the text length of ``g``'s values (through template ``filters``)."""
+        if g is None or depth > 8 or any(f[0] in ("json", "get") for f in filters):
+            return None
+        pad = max([int(f[1]) for f in filters if f[0] == "pad"] or [0])
+        inner = None
+        if isinstance(g, gens.Const):
+            inner = len(g.value) if isinstance(g.value, str) else len(gens.json_text(g.value))
+        elif isinstance(g, (gens.Categorical, gens.Literal)):
+            inner = max([len(v) if isinstance(v, str) else len(gens.json_text(v)) for v in g.values] or [0])
+        elif isinstance(g, gens.Pool):
+            if self.pools.path_of(g.name) is None:
+                return None
+            values = self.pools.through(g.name, filters, gens.apply_filters) if filters else self.pools.get(g.name).values
+            return int(values.str.len_chars().max() or 0)
+        elif isinstance(g, gens.Uuid):
+            inner = 36 if g.dashes else 32
+        elif isinstance(g, gens.Hex):
+            inner = g.length
+        elif isinstance(g, gens.Token):
+            inner = len(g.prefix) + g.length
+        elif type(g) in self._FIXED_LENGTH:
+            inner = self._FIXED_LENGTH[type(g)]
+        elif isinstance(g, gens.Ref):
+            r = self.resolve(table.name, g.path)
+            if isinstance(r, str):
+                return None
+            if r[1] in _SPECIAL_COLUMNS:
+                inner = 20
+            else:
+                t = self.tables[r[0]]
+                inner = self.max_length(t, t.columns[r[1]].gen, depth + 1, ())
+        elif isinstance(g, gens.Switch):
+            parts = [self.max_length(table, b, depth + 1, filters) for b in g.children_gens()]
+            if g.default is None:
+                parts.append(0)
+            return None if any(p is None for p in parts) else max(parts)
+        elif isinstance(g, gens.Template):
+            total = 0
+            for literal, name, piece_filters in g.pieces:
+                total += len(literal)
+                if name is None:
+                    continue
+                inner_filters = (*piece_filters, *filters)
+                if name in g.parts:
+                    m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
+                elif name in table.columns:
+                    src = table.columns[name].gen
+                    if isinstance(src, gens.Pool) or (isinstance(src, gens.Switch) and all(
+                            isinstance(b, gens.Pool) for b in src.children_gens())):
+                        pools = [src] if isinstance(src, gens.Pool) else list(src.children_gens())
+                        lens = []
+                        for pool in pools:
+                            if self.pools.path_of(pool.name) is None:
+                                return None
+                            vals = self.pools.through(pool.name, tuple(piece_filters), gens.apply_filters)
+                            lens.append(int(vals.str.len_chars().max() or 0))
+                        m = max(lens) if not any(f[0] == "json" for f in piece_filters) else None
+                    else:
+                        m = self.max_length(table, src, depth + 1, tuple(piece_filters))
+                else:
+                    m = 20 if name in _SPECIAL_COLUMNS else self.max_length(
+                        table, gens.Ref(name), depth + 1, tuple(piece_filters))
+                if m is None:
+                    return None
+                total += m
+                del inner_filters
+            return total
+        if inner is None:
+            return None
+        return max(inner, pad)
+
     def check_column(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
         base = ("columns", col.name)
         if col.null_when is not None:
@@ -866,6 +1007,7 @@ class _Checker:
                 self.error(doc, (*base, "null_when", "column"), r)
         if col.gen is None:
             return
+        self.check_length(doc, table, col)
         for where, g in gens.walk(col.gen):
             gpath = (*base, "gen", *_spec_path(col.gen, where))
             self.check_generator(doc, table, col, g, gpath, top=(where == ()))
@@ -908,7 +1050,9 @@ class _Checker:
         for dep in ([] if isinstance(g, gens.Switch) and g.when else _own_deps(g)):  # `when`: checked by infer
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
-                self.error(doc, (*gpath, _GEN_KEYS.get(type(g), "")), r)
+                self.error(doc, (*gpath, *_dep_key(g)), r)
+        if isinstance(g, gens.Encrypt):
+            self.check_encrypt(doc, table, g, gpath)
         name = type(g).__name__.lower()
         if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
@@ -963,6 +1107,12 @@ class _Checker:
         if isinstance(g, gens.Timestamp):
             for which in ("after", "before"):
                 for p in getattr(g, which):
+                    if gens.is_instant(p):
+                        try:
+                            gens.parse_instant(p)
+                        except ValueError:
+                            self.error(doc, (*gpath, "timestamp", which), f"not an ISO-8601 date or time: '{p}'")
+                        continue
                     k = self.kind_at(table.name, p)
                     if k is not None and k not in ("timestamp", "date"):
                         self.error(doc, (*gpath, "timestamp", which), f"'{p}' is {k}, not a timestamp")
@@ -1081,6 +1231,22 @@ class _Checker:
             if not self._never_null(t, t.columns[r[1]]):
                 return True
         return False
+
+    def check_encrypt(self, doc, table: TableSpec, g: gens.Encrypt, gpath) -> None:
+        from specgen.crypto import SCHEMES
+
+        scheme = SCHEMES.get(g.scheme)
+        if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
+            self.error(doc, (*gpath, "encrypt", "scheme"), f"unknown scheme '{g.scheme}'." + did_you_mean(g.scheme, SCHEMES))
+            return
+        if g.at is None:
+            return
+        if not scheme.embeds_time:
+            self.error(doc, (*gpath, "encrypt", "at"), f"scheme '{g.scheme}' records no time of encryption: drop 'at'")
+            return
+        k = self.kind_at(table.name, g.at)
+        if k is not None and k not in ("timestamp", "date"):
+            self.error(doc, (*gpath, "encrypt", "at"), f"'{g.at}' is {k}, not a timestamp")
 
     def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
         """Every pooled record a ``get:KEY`` filter reads has that member."""
@@ -1426,10 +1592,27 @@ class _Checker:
             visit(node, [])
 
 
+def _draws(col: ColumnSpec) -> bool:
+    """Whether a column draws random values from its stream (a ref or a constant draws none)."""
+    if col.null_rate:
+        return True
+    quiet = (gens.Ref, gens.Const, gens.Switch, gens.Template, gens.JsonObject, gens.Sequence, gens.Ordinal)
+    return col.gen is not None and any(not isinstance(g, quiet) for _, g in gens.walk(col.gen))
+
+
+def _dep_key(g) -> tuple:
+    """Where a generator names the paths it reads, under its spec key."""
+    if isinstance(g, gens.Encrypt):
+        return ("encrypt", "at")
+    return (_GEN_KEYS.get(type(g), ""),)
+
+
 def _own_deps(g) -> list[str]:
     """Paths a generator node reads itself (not through its children)."""
     if isinstance(g, (gens.Aggregate, gens.Literal)):
         return []  # an aggregate reads its child table's columns (checked with that table)
+    if isinstance(g, gens.Encrypt):
+        return [g.at] if g.at else []
     if isinstance(g, gens.Template):
         return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
     if isinstance(g, gens.Switch):
@@ -1463,6 +1646,9 @@ def _spec_path(root, where: tuple) -> tuple:
             else:
                 out += ["switch", "cases", name]
                 g = g.cases[name]
+        elif isinstance(g, gens.Encrypt):
+            out += ["encrypt", name]
+            g = g.value if name == "value" else g.fallback
     return tuple(out)
 
 

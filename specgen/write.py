@@ -53,6 +53,7 @@ class Job:
     # The client's window end (epoch seconds): a worker that builds its own plan must not take the
     # profile's, nor read the clock for ``now``.
     window_end: int | None = None
+    secrets: dict[str, bool] = field(default_factory=dict)  # secret variables set on the client (never values)
 
 
 _PLANS: dict[tuple, object] = {}
@@ -182,8 +183,16 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
     return encode.encode_delimited(chunk.columns, d, d.file_encoder)
 
 
+def _same_secrets(job: Job) -> None:
+    if job.secrets:
+        from specgen.crypto import check_presence
+
+        check_presence(job.secrets)
+
+
 def write_part(job: Job, table: str, part: int) -> dict:
     """Write one part file; return its manifest entry plus the statistics of its rows."""
+    _same_secrets(job)
     plan = plan_for(job)
     lo, hi = part * job.chunk_rows, min(plan.rows[table], (part + 1) * job.chunk_rows)
     rel = part_path(job, table, part)
@@ -211,6 +220,7 @@ def write_part(job: Job, table: str, part: int) -> dict:
 
 def stream_rows(job: Job, table: str, start: int, stop: int) -> bytes:
     """The stdout stream's data for rows [start, stop) of a table (COPY text or INSERTs)."""
+    _same_secrets(job)
     plan = plan_for(job)
     d = job.dialect
     out = []

@@ -17,6 +17,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 # The suite keeps specgen's caches (compiled templates, specs known valid) to itself, and removes
 # them when it ends (pytest_sessionfinish).
 _OWN_CACHE = "SPECGEN_CACHE_DIR" not in os.environ
+# The gateway's secret changes what the gateway specs generate: tests that want it set it themselves.
+os.environ.pop("AUTH_ENCRYPTION_SECRET", None)
 os.environ.setdefault("SPECGEN_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"specgen-test-cache-{os.getpid()}"))
 
 

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from conftest import ROOT, run_cli
+from specgen.crypto import SCHEMES
 from specgen.distributions import COUNT_DISTS
-from specgen.generators import NAMES
+from specgen.generators import _BUILDERS, NAMES
+from specgen.resources import json_schema
 
 DOC = (ROOT / "docs" / "spec-language.md").read_text()
 
@@ -16,6 +18,18 @@ DOC = (ROOT / "docs" / "spec-language.md").read_text()
 @pytest.mark.parametrize("name", NAMES)
 def test_every_generator_is_documented(name):
     assert re.search(rf"^\| `{name}` \|", DOC, re.M), f"generator '{name}' missing from docs/spec-language.md"
+
+
+def test_generator_registry_and_json_schema_agree():
+    generator = json_schema("entity")["$defs"]["generator"]["oneOf"][1]
+    assert set(NAMES) == set(_BUILDERS) == set(generator["propertyNames"]["enum"]) == set(generator["properties"])
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_encryption_scheme_is_in_the_schema_and_documented(scheme):
+    encrypt = json_schema("entity")["$defs"]["generator"]["oneOf"][1]["properties"]["encrypt"]
+    assert list(SCHEMES) == encrypt["properties"]["scheme"]["enum"]
+    assert re.search(rf"^\| `{scheme}` \|", DOC, re.M), f"scheme '{scheme}' missing from docs/spec-language.md"
 
 
 @pytest.mark.parametrize("name", COUNT_DISTS)

@@ -181,8 +181,8 @@ ENUMS = {
     ("email_teams", "visibility"): {"private", "public"},
     ("email_team_join_requests", "status"): {"pending", "approved", "rejected", "expired"},
     ("email_auth_events", "event_type"): {"login", "registration", "password_change"},
-    ("gateways", "auth_type"): {"basic", "bearer", "authheaders", "oauth"},
-    ("a2a_agents", "auth_type"): {"basic", "bearer", "authheaders", "oauth"},
+    ("gateways", "auth_type"): {"basic", "bearer", "authheaders", "oauth", "query_param"},
+    ("a2a_agents", "auth_type"): {"basic", "bearer", "authheaders", "oauth", "query_param"},
     ("oauth_tokens", "token_type"): {"Bearer"},
     **{(t, "visibility"): {"private", "team", "public"} for t in OWNED},
 }
@@ -287,12 +287,21 @@ def test_json_text_columns_parse(f):
     assert f["oauth_tokens"]["user_id"].str.contains(r"^[0-9]+$").all()
 
 
-def test_secrets_are_marked_placeholders(f):
+def test_without_the_secret_credentials_are_null_or_marked_placeholders(f):
+    """AUTH_ENCRYPTION_SECRET unset: what needs encrypting is NULL - and so is auth_type, an
+    unauthenticated gateway - except OAuth secrets, which stay marked placeholders (the gateway's
+    read path returns values that are not encrypted unchanged). tests/test_gateway_crypto.py
+    covers the dump made with the secret."""
     o = f["oauth_tokens"]
     assert o["access_token"].str.starts_with("specgen-placeholder:").all()
     assert o["refresh_token"].drop_nulls().str.starts_with("specgen-placeholder:").all()
     for t in ("gateways", "a2a_agents"):
-        assert f[t]["auth_value"].drop_nulls().str.contains("specgen-placeholder:").all()
+        df = f[t]
+        assert df["auth_value"].null_count() == df["auth_query_params"].null_count() == df.height
+        assert set(df["auth_type"].drop_nulls()) == {"oauth"}
+        oauth = df.filter(pl.col("auth_type") == "oauth")["oauth_config"].to_list()
+        assert oauth and all(json.loads(c)["client_secret"].startswith("specgen-placeholder:") for c in oauth)
+        assert df.filter(pl.col("auth_type").is_null())["oauth_config"].null_count() == df["auth_type"].null_count()
 
 
 def test_metrics_are_heavy_tailed_per_object(f):

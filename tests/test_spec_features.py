@@ -1,7 +1,10 @@
 """Spec features the gateway specs need, tested on small inline spec sets: distinct pools, timestamps
-bounded by several columns, and the uniqueness proofs the validator accepts (and refuses)."""
+bounded by several columns, the uniqueness proofs the validator accepts (and refuses), NULL-ness
+conditions, streams kept across a move, the base64 filter."""
 
 from __future__ import annotations
+
+import base64
 
 import polars as pl
 import pytest
@@ -220,3 +223,37 @@ def test_json_objects_embed_json_pool_documents_and_templates_draw_whole_numbers
     docs = [json.loads(d) for d in df["profile"]]
     assert all(isinstance(d["gadget"], dict) and isinstance(d["level"], int) for d in docs)
     assert df["code"].str.contains(r"^C-[0-9]{3}$").all()
+
+
+def test_stream_keeps_a_columns_values_when_it_moves(tmp_path):
+    before = write_spec_set(tmp_path / "a", {"t.yaml": (
+        "table: t\nrows: 300\ncolumns:\n"
+        "  k: {type: text, gen: {categorical: {values: [x, y, z]}}}\n")})
+    after = write_spec_set(tmp_path / "b", {"t.yaml": (
+        "table: t\nrows: 300\ncolumns:\n"
+        "  kind: {type: text, virtual: true, stream: k, gen: {categorical: {values: [x, y, z]}}}\n"
+        "  k: {type: text, gen: {ref: kind}}\n")})
+    a = api.generate_table(api.plan(before, "default"), "t")
+    b = api.generate_table(api.plan(after, "default"), "t")
+    assert a["k"].to_list() == b["k"].to_list()
+
+
+def test_null_when_is_null_and_is_not_null(tmp_path):
+    specs = write_spec_set(tmp_path, {"t.yaml": (
+        "table: t\nrows: 400\ncolumns:\n"
+        "  a: {type: integer, nullable: true, null_rate: 0.5, gen: {uniform: {min: 1, max: 9}}}\n"
+        "  same: {type: integer, nullable: true, null_when: {column: a, is_null: true}, gen: {const: 1}}\n"
+        "  other: {type: integer, nullable: true, null_when: {column: a, is_null: false}, gen: {const: 1}}\n")})
+    df = api.generate_table(api.plan(specs, "default"), "t")
+    assert (df["a"].is_null() == df["same"].is_null()).all()
+    assert (df["a"].is_null() != df["other"].is_null()).all()
+    assert 0 < df["a"].null_count() < 400
+
+
+def test_the_base64_filter_writes_basic_credentials(tmp_path):
+    specs = write_spec_set(tmp_path, {"t.yaml": (
+        "table: t\nrows: 50\ncolumns:\n"
+        "  user: {type: text, gen: {template: 'user{_index}@example.com'}}\n"
+        "  auth: {type: text, gen: {template: 'Basic {user|base64}'}}\n")})
+    df = api.generate_table(api.plan(specs, "default"), "t")
+    assert [base64.b64decode(a.removeprefix("Basic ")).decode() for a in df["auth"]] == df["user"].to_list()

@@ -224,3 +224,20 @@ def test_permutation_is_a_bijection_with_its_inverse(n):
     y = p.forward(x)
     assert np.array_equal(np.sort(y), x)
     assert np.array_equal(p.inverse(y), x)
+
+
+@pytest.mark.parametrize("column,message", [
+    ("code: {type: varchar(5), gen: {expr: \"concat('item-', _index)\"}}", "a value of 7 characters is longer than varchar(5): 'item-10'"),
+    ("price: {type: \"numeric(4,2)\", gen: {expr: \"_index * 10.5\"}}", "does not fit numeric(4, 2) (|value| < 100)"),
+    ("n: {type: integer, gen: {expr: \"_index * 1000000000\"}}", "3000000000 does not fit integer (-2147483648..2147483647)"),
+])
+def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, message):
+    from conftest import write_spec_set
+
+    write_spec_set(tmp_path, {"t.yaml": f"table: t\nrows: 20\ncolumns:\n  id: {{type: integer, gen: sequence}}\n  {column}\n"})
+    proc = run_cli("compile", "--specs", "specs", "--profile", "default", "--dialect", "postgres", "--out", "out",
+                   cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert message in err and "columns." in err
+    assert not (tmp_path / "out" / "manifest.json").exists()
