@@ -105,6 +105,8 @@ class ColumnSpec:
         t = self.type
         return (t.length is not None and not self.length_proven) or t.scale is not None or \
             t.base in ("smallint", "integer", "int")
+
+    @property
     def stream_name(self) -> str:
         return self.stream or self.name
 
