@@ -4,7 +4,8 @@ Prints rows/s, MB/s and peak RSS per stage and writes ``.bench/results.json``. F
 one core unless a stage says otherwise (``POLARS_MAX_THREADS=1`` for single-core stages).
 
 Run a subset with ``python bench/bench.py generate`` (stage names are prefixes); the scale stages
-(workers, gateway profiles, memory, loader --jobs) are in ``scale_stages.py``: ``bench.py scale``.
+(workers, gateway profiles, memory, loader --jobs) are in ``scale_stages.py``: ``bench.py scale``; the
+TPC-H sf1 compile against plain tables of the same shape in ``tpch_stages.py``: ``bench.py tpch``.
 """
 
 from __future__ import annotations
@@ -152,10 +153,12 @@ STAGES = {
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load_stages  # noqa: E402
 import scale_stages  # noqa: E402
+import tpch_stages  # noqa: E402
 from load_stages import stages as _load_stages  # noqa: E402
 
 STAGES.update(_load_stages())
 STAGES.update(scale_stages.stages())
+STAGES.update(tpch_stages.stages())
 
 
 # -- driver ------------------------------------------------------------------------------------------
@@ -194,7 +197,7 @@ def main(argv: list[str]) -> None:
         results[name] = {**r, "rows_per_s": rps, "mb_per_s": mbs}
         print(f"{name:<44} {r['rows']:>12,} {r['seconds']:>8.2f} {rps:>12,.0f} {mbs:>8.1f} {r['peak_rss_mb']:>7.0f}MB",
               flush=True)
-    for line in load_stages.summary(results) + scale_stages.summary(results):
+    for line in load_stages.summary(results) + scale_stages.summary(results) + tpch_stages.summary(results):
         print(line)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
