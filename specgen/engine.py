@@ -155,10 +155,10 @@ class Rows:
     def _compute(self, name: str) -> Column:
         c = self.spec.columns[name]
         n = len(self.idx)
-        if c.gen is None:
+        if c.gen is None or n == 0:  # no generator, or no rows (an aggregate's parents without children)
             from specgen.generators import _zeros
 
-            return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool))
+            return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool) if n else None)
         col = c.gen.evaluate(self, self.key(c.stream_name), c.kind)
         if col.kind != c.kind:
             col = _convert(col, c.kind)

@@ -241,3 +241,18 @@ def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, mess
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert message in err and "columns." in err
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_aggregate_over_parents_without_children_through_a_switch(tmp_path):
+    """A batch of children can be empty (every parent of the batch childless): columns of such a
+    batch, a switch's included, are empty rather than an error."""
+    from conftest import write_spec_set
+
+    write_spec_set(tmp_path, {
+        "p.yaml": "table: p\nrows: 5\ncolumns:\n  id: {type: integer, gen: sequence}\n"
+                  "  last: {type: integer, nullable: true, gen: {aggregate: {from: c, fn: max, of: v}}}\n",
+        "c.yaml": "table: c\nparent: {table: p, count: 0}\ncolumns:\n  flag: {type: boolean, gen: {bernoulli: 0.5}}\n"
+                  "  v: {type: integer, gen: {switch: {on: flag, cases: {true: {const: 1}}, default: {const: 2}}}}\n",
+    })
+    df = api.generate_table(api.plan(tmp_path / "specs", "default"), "p")
+    assert df["last"].null_count() == 5
