@@ -649,6 +649,7 @@ class _Session:
         self.proc = None
         self.stderr: list[str] = []
         self._fifo_dir = None
+        self._pipes: dict[str, str] = {}  # named pipe -> the part it carries, for messages
 
     def __enter__(self):
         import subprocess
@@ -704,7 +705,7 @@ class _Session:
         if feeder.error:
             self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
             self._wait("rolled back")
-            raise SpecgenError(f"cannot decompress {f['path']}: {feeder.error}")
+            raise SpecgenError(f"cannot {'decompress' if feeder.suffix else 'load'} {f['path']}: {feeder.error}")
         self.send(f"{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
         self._wait(f["path"])
 
@@ -716,8 +717,12 @@ class _Session:
         and ``\\i`` have none. ``load`` commits a piped part only after the feeder succeeded.
         """
         path = f["path"]
-        if not (self.loader.suffix and path.endswith(self.loader.suffix)):
+        compressed = bool(self.loader.suffix and path.endswith(self.loader.suffix))
+        if not compressed and not f.get("sha256"):
             return path, None
+        # Uncompressed parts go through the pipe too: a part cut at a row boundary loads without
+        # complaint, so every byte is counted and hashed on its way to the client, and the part
+        # is committed only if its size and sha256 are the manifest's.
         import tempfile
 
         if self._fifo_dir is None:
@@ -726,7 +731,9 @@ class _Session:
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix, f.get("sha256"))
+        self._pipes[fifo] = path
+        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix if compressed else "", f.get("sha256"),
+                             None if compressed else f.get("bytes"))
 
     def _wait(self, part: str) -> None:
         for line in self.proc.stdout:
@@ -739,6 +746,8 @@ class _Session:
         rc = self.proc.wait()
         self._err.join(timeout=5)
         err = self.client.clean("".join(self.stderr))
+        for fifo, path in self._pipes.items():
+            err = err.replace(fifo, path)
         raise ClientError(f"{self.client.program} failed while loading into {self.loader.url.redacted()}: "
                           f"{err or f'exit code {rc}'}")
 
@@ -766,9 +775,9 @@ class _Feeder(threading.Thread):
     """Decompresses a part into a named pipe while the client reads it, and checks the part's
     sha256 against the manifest on the way (a truncated stream decompresses without complaint)."""
 
-    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None):
+    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None, size: int | None = None):
         super().__init__(daemon=True)
-        self.src, self.fifo, self.suffix, self.sha256 = src, fifo, suffix, sha256
+        self.src, self.fifo, self.suffix, self.sha256, self.size = src, fifo, suffix, sha256, size
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -779,16 +788,22 @@ class _Feeder(threading.Thread):
         class Hashed:  # the compressed bytes, hashed as the decompressor reads them
             def __init__(self, f):
                 self.f = f
+                self.bytes = 0
 
             def read(self, n=-1):
                 data = self.f.read(n)
                 digest.update(data)
+                self.bytes += len(data)
                 return data
 
         try:
             with open(self.fifo, "wb") as out, open(self.src, "rb") as raw:
                 src = Hashed(raw)
-                if self.suffix == ".zst":
+                if not self.suffix:
+                    import shutil
+
+                    shutil.copyfileobj(src, out, 1 << 20)
+                elif self.suffix == ".zst":
                     import zstandard
 
                     zstandard.ZstdDecompressor().copy_stream(src, out)
@@ -800,6 +815,9 @@ class _Feeder(threading.Thread):
                         shutil.copyfileobj(f, out, 1 << 20)
                 while src.read(1 << 20):  # anything after the stream still counts for the checksum
                     pass
+            if self.size is not None and src.bytes != self.size:
+                raise SpecgenError(f"{self.src.name}: {src.bytes:,} bytes where the manifest has {self.size:,} "
+                                   "(damaged or truncated file)")
             if self.sha256 and digest.hexdigest() != self.sha256:
                 raise SpecgenError(f"{self.src.name}: sha256 differs from the manifest (damaged or truncated file)")
         except BaseException as exc:  # noqa: BLE001 - reported by the session
