@@ -451,7 +451,7 @@ def report(paths) -> None:
     """
     from pathlib import Path
 
-    from specgen.report import summary
+    from specgen.report import load_report_problem, summary
 
     files = [Path(p) for p in paths] or sorted(Path("reports").glob("*_load_report.json"),
                                                key=lambda p: p.stat().st_mtime)
@@ -462,6 +462,9 @@ def report(paths) -> None:
             doc = json.loads(f.read_text())
         except (OSError, ValueError) as exc:
             raise SpecgenError(f"{f}: not a load report ({exc})") from None
+        why = load_report_problem(doc)
+        if why:
+            raise SpecgenError(f"{f}: not a load report: {why}")
         doc.setdefault("report_path", str(f))
         click.echo(summary(doc))
 

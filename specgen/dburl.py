@@ -78,7 +78,11 @@ def parse(url: str | None) -> DatabaseUrl:
         if not path or path == ":memory:":
             raise SpecgenError("a SQLite URL needs a file path, e.g. sqlite:///./mcp.db")
         # Relative to where the user runs specgen (clients run inside the dump directory).
-        return DatabaseUrl("sqlite", os.path.abspath(unquote(path)))
+        full = os.path.abspath(unquote(path))
+        if os.path.isdir(full):
+            raise SpecgenError(f"{_hide(url)}: names a directory; a SQLite URL names the database file, "
+                               f"e.g. sqlite:///{os.path.join(path, 'mcp.db')}")
+        return DatabaseUrl("sqlite", full)
     parts = urlsplit(f"{base}://{rest}")
     database = unquote(parts.path.lstrip("/"))
     if not database:

@@ -23,6 +23,7 @@ Stages (``load``):
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import threading
@@ -95,6 +96,13 @@ def read_manifest(dump_dir: Path) -> dict:
     doc = parse_json(path.read_text(), str(path))
     if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict) or "dialect" not in doc:
         raise SpecgenError(f"{path}: not a specgen manifest (no 'dialect' and 'tables')")
+    from specgen.shards import safe_part_path
+
+    for t, e in doc["tables"].items():
+        for f in (e.get("files") or []) if isinstance(e, dict) else [None]:
+            if not (isinstance(f, dict) and safe_part_path(f.get("path")) and isinstance(f.get("rows"), int)):
+                raise SpecgenError(f"{path}: table '{t}': a part entry without 'path' under data/ and 'rows': "
+                                   f"{json.dumps(f)[:80]}")
     return doc
 
 

@@ -1471,16 +1471,28 @@ class _Checker:
         return bool(g.unique)
 
     def _pool_edge(self, table: TableSpec, g, name: str, filters, side: str, delimiter) -> bool:
-        """Whether every value of placeholder ``name`` of template ``g`` (a pool, as a part or
-        a column of this row) starts (``side`` "start") or ends with a delimiter character."""
+        """Whether every value of placeholder ``name`` of template ``g`` (a part or a column of
+        this row whose values are known: a pool, a categorical, a constant, a boolean) starts
+        (``side`` "start") or ends with a delimiter character."""
+        import polars as pl
+
         src = g.parts.get(name)
         if src is None and name in table.columns:
             src = table.columns[name].gen
-        if not isinstance(src, gens.Pool) or any(f[0] not in ("lower", "slug") for f in filters):
+        if any(f[0] not in ("lower", "slug") for f in filters):
             return False
-        try:
-            values = self.pools.get(src.name).values
-        except SpecgenError:
+        if isinstance(src, gens.Pool):
+            try:
+                values = self.pools.get(src.name).values
+            except SpecgenError:
+                return False
+        elif isinstance(src, gens.Categorical):
+            values = pl.Series([_as_case(v) for v in src.values], dtype=pl.String)
+        elif isinstance(src, gens.Const) and src.value is not None:
+            values = pl.Series([_as_case(src.value)], dtype=pl.String)
+        elif src is not None and src.kind == "bool":
+            values = pl.Series(["true", "false"])
+        else:
             return False
         if filters:
             values = gens.apply_filters(values, filters)
