@@ -364,6 +364,9 @@ def at_window_end(model: Model, as_of: int | None) -> Model:
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Items of one generated JSON array, and the width of `pad:N`: bounds on the work one value takes.
+MAX_ARRAY_ITEMS = 10_000
+MAX_PAD = 1_000
 # The shortest identifier limit of the databases specgen writes for (PostgreSQL's NAMEDATALEN - 1).
 MAX_IDENTIFIER_BYTES = 63
 # Parents a plan reads a varying count of, at most: a plan computes every parent's count once
@@ -1225,6 +1228,14 @@ class _Checker:
             self.error(doc, (*gpath, "array", "items"), f"unknown pool '{g.items.name}'." + did_you_mean(g.items.name, self.pools.names()))
         if isinstance(g, gens.JsonArray) and g.min > g.max:
             self.error(doc, (*gpath, "array", "min"), f"min ({g.min}) > max ({g.max})")
+        if isinstance(g, gens.JsonArray) and g.max > MAX_ARRAY_ITEMS:
+            self.error(doc, (*gpath, "array", "max"), f"an array of up to {g.max:,} items per value: at most "
+                       f"{MAX_ARRAY_ITEMS:,} (every row's array is built in memory)")
+        if isinstance(g, gens.Template):
+            for _, pname, filters in g.pieces:
+                for fname, arg in filters:
+                    if fname == "pad" and int(arg) > MAX_PAD:
+                        self.error(doc, gpath, f"'{{{pname}|pad:{arg}}}': pad to at most {MAX_PAD} characters")
         if isinstance(g, gens.Categorical):
             if g.weights is not None and len(g.weights) != len(g.values):
                 self.error(doc, (*gpath, "categorical", "weights"),
