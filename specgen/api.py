@@ -96,7 +96,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
             workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
             executor=None, scheduler: str | None = None, shard=None, progress=None, watch=None,
-            as_of=None) -> dict | None:
+            as_of=None, force: bool = False) -> dict | None:
     """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
     (a binary file object) one SQL stream (returns None).
 
@@ -163,7 +163,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     if workers is None:
         workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,
-                           executor=None if isinstance(executor, str) else executor, shard=shard)
+                           executor=None if isinstance(executor, str) else executor, shard=shard, force=force)
     if progress is not None and hasattr(progress, "totals"):
         progress.totals.update({t: p.rows[t] for t in (tables or p.rows)})
     with contextlib.ExitStack() as stack:

@@ -135,8 +135,10 @@ def plan(spec_dir, profile, seed, chunk_rows, as_of, fmt) -> None:
 @click.option("--tables", default=None, help="Only these tables, comma separated.")
 @click.option("--compress", type=click.Choice(["none", "gzip", "zstd"]), default="none", show_default=True,
               help="Compress part files (zstd level 3 is the fast choice).")
+@click.option("--force", is_flag=True,
+              help="Write into a directory that holds files specgen did not write (refused otherwise).")
 def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, as_of, workers, executor,
-             scheduler, shard, tables, compress) -> None:
+             scheduler, shard, tables, compress, force) -> None:
     """Compile a profile into load-ready files for one database, or one SQL stream.
 
     The directory holds schema.sql, post_data.sql, data/<table>/part-NNNNN.<ext>, a load script
@@ -168,7 +170,7 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     with Progress("write", {}) as progress:
         m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                         workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
-                        shard=shard, progress=progress, as_of=as_of)
+                        shard=shard, progress=progress, as_of=as_of, force=force)
     files = [f for t in m["tables"].values() for f in t["files"]]
     rows = sum(f["rows"] for f in files)
     size = sum(f["bytes"] for f in files)

@@ -57,6 +57,7 @@ class Options:
     workers: int = 1
     executor: Executor | None = None  # overrides ``workers`` (e.g. a Dask client's executor)
     shard: tuple[int, int] | None = None  # (K, N): only shard K of N, 1 <= K <= N
+    force: bool = False  # write into a directory that holds files specgen did not write
 
 
 def default_workers() -> int:
@@ -197,6 +198,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     tasks = [(t, part) for t in tables for part in range(plan.tables[t].chunks)]
     if options.shard is not None:
         tasks = shards.select(tasks, *options.shard)
+    if not options.force:
+        check_foreign(dest)
     check_space(plan, dest, tasks, options)
     dest.makedirs()
     dest.remove(manifest.MANIFEST)  # present again only once complete
@@ -291,6 +294,38 @@ def _free_bytes(path) -> int:
     import shutil
 
     return shutil.disk_usage(path).free
+
+
+# Files a dump directory holds (temporary names included: a compile that was stopped leaves them).
+_OWN_FILE = re.compile(r"^(manifest\.json|manifest\.shard-\d+-of-\d+\.json|schema\.sql|post_data\.sql|verify\.sql"
+                       r"|load\.[A-Za-z0-9_.]+|\..+\.tmp-\d+-[0-9a-f]+)$")
+
+
+def check_foreign(dest: Destination) -> None:
+    """Refuse a local directory that holds files specgen did not write and no manifest: a compile
+    replaces and removes files there (``remove_leftovers``), which must never be someone else's."""
+    root = dest.local
+    if root is None or not root.is_dir():
+        return
+    names = os.listdir(root)
+    if "manifest.json" in names or any(manifest.SHARD_FILE.match(n) for n in names):
+        return
+    foreign = []
+    for name in sorted(names):
+        p = root / name
+        if name == "data" and p.is_dir() and not p.is_symlink():
+            foreign += [f"data/{t}" for t in sorted(os.listdir(p)) if not _part_folder(p / t)]
+        elif not (p.is_file() and _OWN_FILE.match(name)):
+            foreign.append(name)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise SpecgenError(f"{dest}: not empty and not a specgen dump (it holds {shown}); a compile overwrites and "
+                           "removes files in its output directory: choose another --out, or add --force")
+
+
+def _part_folder(path) -> bool:
+    return path.is_dir() and not path.is_symlink() and all(
+        _PART_FILE.match(n) or _OWN_FILE.match(n) for n in os.listdir(path))
 
 
 def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:

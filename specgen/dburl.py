@@ -83,7 +83,10 @@ def parse(url: str | None) -> DatabaseUrl:
             raise SpecgenError(f"{_hide(url)}: names a directory; a SQLite URL names the database file, "
                                f"e.g. sqlite:///{os.path.join(path, 'mcp.db')}")
         return DatabaseUrl("sqlite", full)
-    parts = urlsplit(f"{base}://{rest}")
+    try:
+        parts = urlsplit(f"{base}://{rest}")
+    except ValueError as exc:  # e.g. an unclosed [ of an IPv6 host; the message does not hold the URL
+        raise SpecgenError(f"database URL '{_hide(url)}' does not parse ({exc})") from None
     database = unquote(parts.path.lstrip("/"))
     if not database:
         raise SpecgenError(f"database URL '{_hide(url)}' names no database (…/dbname)")

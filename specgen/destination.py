@@ -149,9 +149,19 @@ class Destination:
     def _path(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
 
+    def _inside(self, rel: str) -> str:
+        """``rel`` when it names a place inside this directory; written names come from manifests
+        and dialect profiles, which must not lead a write (or a removal) anywhere else."""
+        segs = rel.split("/") if rel else []
+        if rel.startswith("/") or "\\" in rel or "\0" in rel or any(s in ("..", ".") for s in segs) \
+                or any(s == "" for s in segs[:-1]):
+            raise SpecgenError(f"{self}: refusing to write '{rel}': not a path inside this directory")
+        return rel
+
     # -- writing ------------------------------------------------------------------------------------
 
     def makedirs(self, rel: str = "") -> None:
+        self._inside(rel)
         if self.local is not None:
             (self.local / rel).mkdir(parents=True, exist_ok=True)
         elif self.protocol not in OBJECT_STORES:  # object stores have no directories
@@ -161,7 +171,7 @@ class Destination:
     def atomic(self, rel: str, drop_behind: bool = False):
         """A binary file to write ``rel`` through; it appears under its name only after a clean exit.
         ``drop_behind``: a bulk file, kept out of the page cache (local files; see the module doc)."""
-        parent, _, name = rel.rpartition("/")
+        parent, _, name = self._inside(rel).rpartition("/")
         tmp_name = f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         tmp_rel = f"{parent}/{tmp_name}" if parent else tmp_name
         if self.local is not None:
@@ -212,6 +222,7 @@ class Destination:
 
     def remove(self, rel: str) -> None:
         """Remove a file if it exists."""
+        self._inside(rel)
         if self.local is not None:
             (self.local / rel).unlink(missing_ok=True)
             return

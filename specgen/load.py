@@ -146,9 +146,14 @@ class Loader:
         with stage("schema"):
             self.ensure_ledger()
             done = self.ledger_parts()
-            fresh = self.prepare_schema(existing, result, done)
-            # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
-            self.check_empty({k for k in done if k != _SCHEMA_MARK})
+            try:
+                fresh = self.prepare_schema(existing, result, done)
+                # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
+                self.check_empty({k for k in done if k != _SCHEMA_MARK})
+            except SpecgenError:
+                if not getattr(self, "had_ledger", True):  # a refused load leaves nothing behind
+                    self.script(f"DROP TABLE IF EXISTS {self.dialect.quote(LEDGER)};")
+                raise
             # Into a schema specgen did not just create, its constraints are live during the load:
             # a dialect whose bulk format needs fix-ups afterwards (SQLite's NULL marker) must
             # fix each part on its way in instead (the load_part template's staging path).
@@ -189,9 +194,11 @@ class Loader:
     def existing_tables(self) -> dict[str, set[str]]:
         """Tables of the dump that exist in the target, with their column names."""
         out: dict[str, set[str]] = {}
+        self.had_ledger = False
         for table, column in self.client.query(self.dialect.catalog_columns_sql):
             if table in self.manifest["tables"]:
                 out.setdefault(table, set()).add(column)
+            self.had_ledger = self.had_ledger or table == LEDGER
         return out
 
     def prepare_schema(self, existing: dict[str, set[str]], result: Result, ledger: set[str]) -> bool:
