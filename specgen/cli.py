@@ -535,6 +535,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"{exc.strerror or exc}{where}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
+        if "specgen.clients" in sys.modules:  # database sessions end with the command
+            sys.modules["specgen.clients"].end_sessions()
         click.echo("interrupted", err=True)
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
@@ -556,6 +558,12 @@ def run() -> None:
     import atexit
     import threading
 
+    # SIGTERM (kill, a supervisor, CI's timeout), Ctrl-C and a closed terminal stop a command
+    # cleanly: temporary files removed, worker processes and database sessions ended, a state
+    # --resume finishes (specgen.stopping).
+    from specgen import stopping
+
+    stopping.install()
     try:
         main()
         code = 0

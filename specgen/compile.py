@@ -47,6 +47,7 @@ from specgen.plan import human_size
 FORMATS = ("csv", "sql")
 COMPRESSIONS = tuple(write.COMPRESSION)
 _PART_FILE = re.compile(r"^part-\d{5}\.")
+_TMP_FILE = re.compile(r"^\.part-\d{5}\..*\.tmp-\d+-[0-9a-f]+$")
 
 
 @dataclass
@@ -95,21 +96,53 @@ def executor_for(options: Options, tasks: int, job: write.Job | None = None, pla
             import tempfile
 
             fd, shipped = tempfile.mkstemp(prefix="specgen-plan-", suffix=".pickle")
+            from specgen import stopping
+
+            stopping.remember(shipped)
             with os.fdopen(fd, "wb") as f:
                 pickle.dump((job, plan), f, protocol=pickle.HIGHEST_PROTOCOL)
             ship = {"initializer": write.remember_plan_from, "initargs": (shipped,)}
+    if ship:
+        ship = {"initializer": _worker_start, "initargs": (ship["initializer"], ship["initargs"])}
+    else:
+        ship = {"initializer": _worker_start, "initargs": (None, ())}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **ship)
     try:
         yield pool
+    except BaseException:
+        # Stopped (an error, an interrupt): the workers stop too, each removing the part it was
+        # writing (specgen.stopping), instead of finishing the queue.
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            with contextlib.suppress(OSError, ValueError):
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if shipped:
+            from specgen import stopping
+
+            stopping.forget(shipped)
             with contextlib.suppress(OSError):
                 os.unlink(shipped)
         if saved is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
         else:
             os.environ["POLARS_MAX_THREADS"] = saved
+
+
+def _worker_start(init, args) -> None:
+    """A pool worker's initializer: stopped by a signal, it removes the part it was writing
+    (``specgen.stopping``); then ``init(*args)``."""
+    from specgen import stopping
+
+    stopping.install(quiet=True)
+    if init is not None:
+        init(*args)
 
 
 def _window(executor, options: Options, per_worker: int) -> int:
@@ -333,7 +366,8 @@ def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
     for t, paths in keep.items():
         names = {p.rpartition("/")[2] for p in paths}
         for name in dest.listdir(f"data/{t}"):
-            if _PART_FILE.match(name) and name not in names:
+            # Temporary names of parts whose writer was killed (SIGKILL leaves no time to clean).
+            if (_PART_FILE.match(name) and name not in names) or _TMP_FILE.match(name):
                 dest.remove(f"data/{t}/{name}")
 
 

@@ -175,8 +175,11 @@ class Destination:
         tmp_name = f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         tmp_rel = f"{parent}/{tmp_name}" if parent else tmp_name
         if self.local is not None:
+            from specgen import stopping
+
             path, tmp = self.local / rel, self.local / tmp_rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            stopping.remember(tmp)  # removed if a signal stops the process
             try:
                 with open(tmp, "wb") as f:
                     w = _DropBehind(f) if drop_behind and _DROP is not None else None
@@ -189,6 +192,8 @@ class Destination:
                 if isinstance(exc, OSError) and exc.filename is None:  # a full disk, a size limit: say which file
                     raise OSError(exc.errno, exc.strerror, str(path)) from exc
                 raise
+            finally:
+                stopping.forget(tmp)
             return
         if self.protocol in OBJECT_STORES:
             f = self.fs.open(self._path(rel), "wb", autocommit=False)

@@ -23,6 +23,7 @@ Stages (``load``):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -506,25 +507,28 @@ class Loader:
         counters follow, in one transaction with their ledger rows."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        done = set()  # steps that followed their table's data (``finishing``, now or in a stopped load)
-        if self.finishing is not None or self.options.resume:
-            done = self.ledger_parts()
-        built = {p.split(":", 1)[1] for p in done if p.startswith("keys:")}
         steps = post_data_steps(text)
         if steps is None:
             self.script(text)
             return
-        if jobs <= 1 and not built:
-            self.script(steps.rest)
-        else:
-            self._parallel_constraints(steps, built, jobs)
+        # Steps done before: those that followed their table's data (``finishing``), and those of
+        # a load that was stopped while building keys (each step is committed with its ledger row,
+        # so --resume neither repeats one - "multiple primary keys" - nor misses one).
+        done = self.ledger_parts()
+        self._parallel_constraints(steps, done, jobs)
         self.set_identity({t: sql for t, sql in steps.identity.items() if f"identity:{t}" not in done}, done)
 
-    def _parallel_constraints(self, steps: PostDataSteps, built: set[str], jobs: int) -> None:
-        prelude, foreign_keys, end = steps.prelude, steps.foreign_keys, steps.end
-        keys = {t: s for t, s in steps.keys.items() if t not in built}
+    def _parallel_constraints(self, steps: PostDataSteps, done: set[str], jobs: int) -> None:
+        prelude, end = steps.prelude, steps.end
+        foreign_keys = self.ledgered(steps.foreign_keys, ["foreign_keys"]) \
+            if steps.foreign_keys and "foreign_keys" not in done else ""
+        # Each step in its own transaction with its ledger row (keys:T#i); keys:T marks a table
+        # whose keys followed its data.
+        keys = {t: [self.ledgered(step, [f"keys:{t}#{i}"]) for i, step in enumerate(s) if f"keys:{t}#{i}" not in done]
+                for t, s in steps.keys.items() if f"keys:{t}" not in done}
+        keys = {t: s for t, s in keys.items() if s}
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
-        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES]
+        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES] if jobs > 1 else []
         small = [t for t in keys if t not in big]
         tasks = [(size[t], step) for t in big for step in keys[t]]
         for group in balance([size.get(t, 0) for t in small], jobs):
@@ -673,9 +677,12 @@ class _Session:
         self._stack = ExitStack()
         try:
             argv, fds = self.client.command(self._stack, query=False)
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         cwd=self.loader.dir, env=self.client.env(), text=True, bufsize=1,
-                                         pass_fds=fds)
+            from specgen.clients import ended, started
+
+            self.proc = started(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE, cwd=self.loader.dir, env=self.client.env(),
+                                                 text=True, bufsize=1, pass_fds=fds))
+            self._stack.callback(ended, self.proc)
             self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
             self._err.start()
             self.send(self.client.session_preamble() + self.loader.session_sql())
@@ -741,7 +748,10 @@ class _Session:
         import tempfile
 
         if self._fifo_dir is None:
+            from specgen import stopping
+
             self._fifo_dir = tempfile.mkdtemp(prefix="specgen-load-")
+            stopping.remember(self._fifo_dir)
         fifo = os.path.join(self._fifo_dir, f"part-{abs(hash(path))}.pipe")
         if os.path.exists(fifo):
             os.unlink(fifo)
@@ -773,13 +783,19 @@ class _Session:
     def __exit__(self, *exc):
         try:
             if self.proc and self.proc.poll() is None:
-                self.proc.stdin.close()
+                if exc[0] is not None and not issubclass(exc[0], ClientError):
+                    self.proc.terminate()  # stopped (a signal, an error here): its transaction rolls back
+                with contextlib.suppress(OSError):
+                    self.proc.stdin.close()
                 self.proc.wait()
         finally:
             self._stack.close()
             if self._fifo_dir:
                 import shutil
 
+                from specgen import stopping
+
+                stopping.forget(self._fifo_dir)
                 shutil.rmtree(self._fifo_dir, ignore_errors=True)
         if exc[0] is None and self.proc.returncode not in (0, None):
             self._fail()
