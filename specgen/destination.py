@@ -133,6 +133,8 @@ class Destination:
     def of(cls, target: str | os.PathLike) -> Destination:
         """The destination for ``target``, built once per process (filesystem clients are costly)."""
         key = str(target)
+        if not is_url(key):  # a relative path names another directory after a chdir
+            key = os.path.abspath(key)
         d = cls._cache.get(key)
         if d is None:
             d = cls._cache[key] = cls(target)
