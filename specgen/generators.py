@@ -475,8 +475,10 @@ class Template(Generator):
             else:
                 col = rows.path(name)
             exprs.append(apply_filters(as_text(col), filters))
-        if not exprs:
-            return Column(kind, pl.repeat("", len(rows.idx), eager=True, dtype=pl.String))
+        if all(name is None for _, name, _ in self.pieces):
+            # Literal text only: one value per row (concatenating literals alone gives one value).
+            text = "".join(literal for literal, _, _ in self.pieces)
+            return Column(kind, pl.repeat(text, len(rows.idx), eager=True, dtype=pl.String))
         return Column(kind, pl.select(pl.concat_str(exprs)).to_series())
 
 

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 FUZZ = int(os.environ.get("SPECGEN_FUZZ_EXAMPLES", "0"))
 # make test: a fixed budget, well under a minute for both properties together.
-VALIDATE_EXAMPLES = FUZZ or 40
-GENERATE_EXAMPLES = max(1, FUZZ // 5) if FUZZ else 8
+VALIDATE_EXAMPLES = FUZZ or 60
+GENERATE_EXAMPLES = max(1, FUZZ // 5) if FUZZ else 12
 
 
 def budget(examples: int) -> settings:
@@ -216,3 +216,15 @@ def test_what_validates_generates_and_verifies(tmp_path_factory, case):
                              f"sqlite:///{root / 'db.sqlite'}", cwd=root)
     assert time.monotonic() - t < 60, "generate took more than 60 s"
     assert code == 0, f"validated, then generate exit {code}:\n{out[-3000:]}\n{err}"
+
+
+def test_found_by_fuzzing_a_template_of_literal_text_only(tmp_path):
+    """A template without placeholders gave one value for the whole batch (a ShapeError, exit 2)."""
+    files = {"a": {"table": "a", "rows": 3, "columns": {
+        "id": {"type": "bigint", "gen": {"sequence": {"start": 0}}},
+        "c0": {"type": "varchar(40)", "gen": {"template": "@"}},
+        "c1": {"type": "varchar(40)", "gen": {"template": "x{_index}"}}}}}
+    write(tmp_path, files, {"window": {"end": "2026-01-01T00:00:00Z", "days": 1}, "seed": 0})
+    code, out, err = specgen("generate", "--specs", "specs", "--profile", "default", "--url",
+                             f"sqlite:///{tmp_path / 'db.sqlite'}", cwd=tmp_path)
+    assert code == 0, out + err
