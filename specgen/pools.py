@@ -109,9 +109,24 @@ def _text(path: Path) -> str:
     return text
 
 
+def _locked_sha256(path: Path) -> str | None:
+    """The sha256 that ``pools.lock.json`` beside a Faker-built pool records for it, if any."""
+    try:
+        lock = json.loads((path.parent / "pools.lock.json").read_text())
+        return lock["pools"][path.stem]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _read(name: str, path: Path) -> Pool:
     if path.suffix == ".txt":
-        values = [line for line in _text(path).split("\n") if line != ""]
+        text = _text(path)
+        locked = _locked_sha256(path)
+        if locked is not None and hashlib.sha256(text.encode()).hexdigest() != locked:
+            # A truncated or damaged pool would still validate and quietly change the data.
+            raise SpecgenError(f"{path}: differs from its sha256 in pools.lock.json (truncated or edited); "
+                               "rebuild it with `specgen pools`")
+        values = [line for line in text.split("\n") if line != ""]
         kind = "text"
     else:
         items = parse_json(_text(path), str(path))

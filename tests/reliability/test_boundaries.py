@@ -118,3 +118,18 @@ def test_a_refused_load_leaves_nothing_behind(tmp_path: Path):
     with sqlite3.connect(db) as con:
         names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         assert names == ["a"] and con.execute("SELECT COUNT(*) FROM a").fetchone()[0] == 1
+
+
+def test_a_truncated_faker_pool_is_refused(tmp_path: Path):
+    """A pool built by `specgen pools` is checked against its sha256 in pools.lock.json."""
+    from conftest import ROOT
+
+    spec_set(tmp_path, {"a": "table: a\nrows: 3\ncolumns:\n" + ID + "  s: {type: text, gen: {pool: words}}\n"})
+    pools = tmp_path / "specs" / "pools"
+    pools.mkdir()
+    (pools / "pools.lock.json").write_bytes((ROOT / "specs" / "pools" / "pools.lock.json").read_bytes())
+    words = (ROOT / "specs" / "pools" / "words.txt").read_bytes()
+    (pools / "words.txt").write_bytes(words)
+    assert cli("validate", "--specs", "specs", cwd=tmp_path).returncode == 0
+    (pools / "words.txt").write_bytes(words[: len(words) // 2])
+    refused(cli("validate", "--specs", "specs", cwd=tmp_path), "words.txt", "pools.lock.json", located=False)
