@@ -91,6 +91,13 @@ def load(path: Path, display: str | None = None) -> tuple[object, Marks]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SpecErrors([Diagnostic(name, line, col, "", f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        pos = exc.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SpecErrors([Diagnostic(name, line, col, "", f"invalid YAML: {exc.reason} (U+{code:04X}); "
+                                     f"write it as an escape in double quotes (\"\\x{code:02x}\")")]) from None
     if node is None:
         return None, marks
     errors: list[Diagnostic] = []

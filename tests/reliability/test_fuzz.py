@@ -39,6 +39,8 @@ def budget(examples: int) -> settings:
 
 def y(v) -> str:
     """A value as YAML flow text (NaN and infinities as YAML spells them)."""
+    if v is PARAM:
+        return "$p"  # a parameter, written bare
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
@@ -50,7 +52,7 @@ def y(v) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
-        return v[1:] if v.startswith("\x01") else json.dumps(v)  # "\x01$p": written bare (a parameter)
+        return json.dumps(v)
     if isinstance(v, list):
         return "[" + ", ".join(y(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -58,7 +60,7 @@ def y(v) -> str:
     raise TypeError(v)
 
 
-PARAM = "\x01$p"
+PARAM = type("Param", (), {"__repr__": lambda self: "$p"})()
 ints = st.one_of(st.integers(-3, 60), st.sampled_from([0, 1, 2**31, 2**62, 2**63 - 1, 2**63, 10**20, -(2**63)]))
 numbers = st.one_of(ints, st.floats(allow_nan=True, allow_infinity=True, width=64),
                     st.sampled_from([0.5, 2.5, -0.0, 1e300]))
@@ -228,3 +230,31 @@ def test_found_by_fuzzing_a_template_of_literal_text_only(tmp_path):
     code, out, err = specgen("generate", "--specs", "specs", "--profile", "default", "--url",
                              f"sqlite:///{tmp_path / 'db.sqlite'}", cwd=tmp_path)
     assert code == 0, out + err
+
+
+option_values = st.one_of(st.sampled_from(["0", "-1", "1", "2", "1/0", "0/1", "3/2", "a/b", "", "now", "9999-12-31",
+                                           "1899-01-01", "x", "1e9", "nan", "none", "gzip", "zstd", "sql", "csv",
+                                           "postgres", "mysql", "nope", "a,b", "a"]), texts)
+cli_options = st.lists(st.tuples(st.sampled_from(["--workers", "--chunk-rows", "--shard", "--as-of", "--seed",
+                                                  "--tables", "--compress", "--format", "--dialect", "--profile"]),
+                                 option_values), max_size=3)
+
+
+@budget(FUZZ // 4 if FUZZ else 10)
+@given(st.sampled_from(["plan", "compile"]), cli_options)
+def test_command_line_options_keep_the_contract(tmp_path_factory, command, options):
+    root = _root(tmp_path_factory)
+    write(root, {"a": {"table": "a", "rows": 5, "columns": {"id": {"type": "bigint", "gen": "sequence"}}}},
+          {"window": {"end": "2026-01-01T00:00:00Z", "days": 3}, "seed": 1})
+    args = [command, "--specs", "specs"]
+    if not any(o == "--profile" for o, _ in options):
+        args += ["--profile", "default"]
+    for o, v in options:
+        if command == "plan" and o not in ("--profile", "--as-of", "--seed", "--chunk-rows"):
+            continue
+        args += [o, v]
+    if command == "compile":
+        args += ["--out", "o"]
+    code, _, err = specgen(*args, cwd=root)
+    assert code in (0, 1), f"{args}: exit {code}\n{err}"
+    assert "Traceback" not in err and "internal error" not in err, f"{args}:\n{err}"

@@ -112,3 +112,9 @@ def test_a_sqlite_url_naming_a_directory(tmp_path: Path, command: str):
                cwd=tmp_path).returncode == 0
     (tmp_path / "dir").mkdir()
     refused(cli(command, "o", "--url", f"sqlite:///{tmp_path / 'dir'}", cwd=tmp_path), "directory", located=False)
+
+
+def test_a_control_character_in_a_spec_file(tmp_path: Path):
+    """Found by fuzzing: YAML's reader refused it with an error that was not located (exit 2)."""
+    spec_set(tmp_path, {"a": "table: a\nrows: 1\ncolumns:\n" + ID + '  s: {type: text, gen: {const: "a\x08b"}}\n'})
+    refused(cli("validate", "--specs", "specs", cwd=tmp_path), "specs/a.yaml:5:", "U+0008")
