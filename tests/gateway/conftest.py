@@ -104,3 +104,11 @@ def pytest_sessionfinish(session, exitstatus):
     path = os.environ.get("SPECGEN_GATEWAY_REPORT")
     if path and _RESULTS:
         Path(path).write_text(json.dumps(_RESULTS, indent=1))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where each gateway session's set-up time went (the login case records it)."""
+    for r in _RESULTS:
+        if r.get("endpoint") == "login" and r.get("timings"):
+            steps = ", ".join(f"{k} {v} s" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in r["timings"].items())
+            terminalreporter.write_line(f"gateway set-up [{r.get('db')}] {r['nodeid'].split('::')[0]}: {steps}")
