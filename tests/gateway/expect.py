@@ -271,10 +271,10 @@ def expected_teams(snap: Snapshot, v: Viewer) -> dict[str, Row]:
     return {t: snap.team(t) for t in v.member_teams if t in allowed}
 
 
-def active_member_of(snap: Snapshot, email: str, team_id: str) -> bool:
-    """TeamManagementService.get_user_role_in_team: an active membership (the team's own state
-    is not checked)."""
-    return any(m.team_id == team_id and m.user_email == email and m.is_active == 1 for m in snap.members)
+def active_memberships(snap: Snapshot, email: str) -> set[str]:
+    """The teams TeamManagementService.get_user_role_in_team finds the user in: an active
+    membership (the team's own state is not checked)."""
+    return {m.team_id for m in snap.members if m.user_email == email and m.is_active == 1}
 
 
 def expected_members(snap: Snapshot, team_id: str) -> dict[str, Row]:
