@@ -347,10 +347,10 @@ def _server_children(kind: str):
     return check
 
 
-def _by_id(kind: str, suffix: str = "", check_body=None):
+def _by_id(kind: str, suffix: str = "", check_body=None, by=("visibility",)):
     def check(case: Case):
         path, _key, table = LISTS[kind]
-        ids = expect.sample(expect.expected_list(case.gw.snapshot, table, case.v))
+        ids = expect.sample(expect.expected_list(case.gw.snapshot, table, case.v), by=by)
         case.expected_total = len(ids)
         for i in ids:
             r = case.get(f"{path}/{i}{suffix}")
@@ -587,8 +587,8 @@ CHECKS = {
     "server-resources": _server_children("resources"),
     "server-prompts": _server_children("prompts"),
     "tool-by-id": _by_id("tools"),
-    "resource-by-id": _by_id("resources", check_body=_resource_content),
-    "resource-info-by-id": _by_id("resources", "/info"),
+    "resource-by-id": _by_id("resources", check_body=_resource_content, by=("visibility", "mime_type")),
+    "resource-info-by-id": _by_id("resources", "/info", by=("visibility", "mime_type")),
     "prompt-by-id": _by_id("prompts", check_body=_prompt_rendered),
     "server-by-id": _by_id("servers"),
     "gateway-by-id": _by_id("gateways"),
