@@ -111,6 +111,10 @@ def gateway_env(install: Install, sec: Secrets, db, run_dir: Path) -> dict:
         # delete raw metric rows at start, the cleanup job delete raw rows older than 7 days.
         "METRICS_ROLLUP_ENABLED": "false",
         "METRICS_CLEANUP_ENABLED": "false",
+        # Nor record the test's own calls (prompt renders, resource reads): those rows reach the
+        # database on a buffer flush while /v1/metrics answers from a cache, so its totals would
+        # race the SQL that checks them.
+        "DB_METRICS_RECORDING_ENABLED": "false",
         "LOG_LEVEL": "INFO",
     })
     return env
