@@ -11,7 +11,7 @@
 
 ``as_of`` (``plan``, ``compile``, ``generate``) moves the profile's time window to end at another
 instant: ``"now"``, an ISO-8601 date or time, a ``datetime``/``date`` or epoch seconds
-(``specgen.window``). Each call resolves it once, so ``now`` means one instant per run.
+(``specgen.spec.window``). Each call resolves it once, so ``now`` means one instant per run.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
-from specgen import engine, spec, window
+from specgen import engine, spec
+from specgen.spec import window
 from specgen.errors import Diagnostic
-from specgen.model import Model
-from specgen.plan import Plan
+from specgen.engine.model import Model
+from specgen.engine.plan import Plan
 from specgen.resources import default_spec_dir
 
 
@@ -40,7 +41,7 @@ def notices(spec_dir: str | Path | None = None, profile: str | None = None) -> l
     """What a compile of the spec set leaves out that is not an error: encrypted columns whose
     secret variable is not set (they stay NULL, or take their fallback). Under ``profile``, or the
     first profile."""
-    from specgen import crypto
+    from specgen.engine import crypto
 
     if profile is None:
         names = spec.load_spec_set(spec_dir or default_spec_dir()).profile_names()
@@ -87,7 +88,7 @@ def _auto_workers(p, comp, dask: bool = False) -> int:
 
 def build_pools(out_dir: str | Path | None = None, seed: int = 20260101, only: list[str] | None = None) -> dict:
     """Rebuild the Faker-backed value pools (``specs/pools`` by default)."""
-    from specgen.pools import build_pools as _build
+    from specgen.spec.pools import build_pools as _build
 
     return _build(Path(out_dir) if out_dir else default_spec_dir() / "pools", seed=seed, only=only)
 
@@ -111,10 +112,10 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     the window then (the manifest records the instant; workers generate with the same one).
     Every option is checked before anything is written.
     """
-    from specgen import cluster, shards
-    from specgen import compile as comp
-    from specgen import dialect as dialects
-    from specgen.destination import Destination
+    from specgen.output import cluster, shards
+    from specgen.output import compile as comp
+    from specgen.sql import dialect as dialects
+    from specgen.output.destination import Destination
     from specgen.errors import SpecgenError, did_you_mean
 
     end = window.resolve(as_of)
@@ -157,7 +158,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             raise SpecgenError("; ".join(f"unknown table '{t}'." + did_you_mean(t, p.rows) for t in unknown))
         wanted = set(tables)
         tables = [t for t in p.model.tables if t in wanted]  # dependency order, whatever the order given
-    from specgen import proofs
+    from specgen.spec import proofs
 
     proofs.check(p, tables or list(p.rows))
     if workers is None:
@@ -187,7 +188,7 @@ def merge_shards(dirs: list[str | Path], out: str | Path | None = None, spec_dir
     the schema, load script and verify.sql) in ``out`` (default: the first of ``dirs``), copying
     parts that sit elsewhere; returns the manifest, the same as a one-machine run's. ``spec_dir``
     must be the spec set the shards were compiled from."""
-    from specgen import shards
+    from specgen.output import shards
 
     return shards.merge([str(x) for x in dirs], None if out is None else str(out), spec_dir, dialect)
 
@@ -196,9 +197,9 @@ def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: s
          existing_schema: bool | None = None, keep_ledger: bool = False, progress=None):
     """Load a dump directory into the database at ``url`` (default ``DATABASE_URL``, then
     ``sqlite:///./mcp.db``) with its native client; returns a ``load.Result``."""
-    from specgen import dburl
-    from specgen import load as loader
-    from specgen.destination import require_local
+    from specgen.db import urls as dburl
+    from specgen.db import loader
+    from specgen.output.destination import require_local
 
     dump_dir = require_local(dump_dir, "load")
     options = loader.Options(jobs=jobs, mode=mode, resume=resume, existing_schema=existing_schema,
@@ -209,9 +210,9 @@ def load(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1, mode: s
 def verify(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1):
     """Run every check of ``dump_dir/verify.sql`` against the database (in ``jobs`` parallel
     sessions where it takes them); returns the checks."""
-    from specgen import dburl
-    from specgen import verify as verifier
-    from specgen.destination import require_local
+    from specgen.db import urls as dburl
+    from specgen.db import verify as verifier
+    from specgen.output.destination import require_local
 
     return verifier.run(require_local(dump_dir, "verify"), dburl.parse(url), jobs=jobs)
 
@@ -235,7 +236,7 @@ def drift(spec_dir: str | Path | None = None, url: str | None = None, *, profile
     """The spec set against the live schema at ``url`` (default ``DATABASE_URL``): a
     ``specgen.evolve.drift.Report`` of every difference with its severity (``report.breaks_load``,
     ``report.to_dict()``)."""
-    from specgen import dburl
+    from specgen.db import urls as dburl
     from specgen.evolve import drift as drifts
 
     return drifts.run(spec_dir or default_spec_dir(), dburl.parse(url), profile)
@@ -257,7 +258,7 @@ def introspect(url: str | None, out: str | Path, *, scale: float = 1.0, profile:
     """Write a spec set for the schema at ``url`` into ``out`` (a new or empty directory): one
     entity per table, a profile with the source's rows x ``scale``. Reads the catalog and
     statistics only, never rows. Returns a ``specgen.evolve.introspect.Result``."""
-    from specgen import dburl
+    from specgen.db import urls as dburl
     from specgen.evolve import introspect as intro
 
     return intro.run(dburl.parse(url), out, scale=scale, profile=profile, seed=seed)

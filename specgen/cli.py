@@ -14,7 +14,7 @@ import click
 
 from specgen import __version__, api
 from specgen.errors import SpecErrors, SpecgenError
-from specgen.plan import human_size
+from specgen.engine.plan import human_size
 
 spec_option = click.option(
     "--specs", "spec_dir", type=click.Path(file_okay=False), default=None,
@@ -226,7 +226,7 @@ def manifest_merge(dirs, out_dir, spec_dir, dialect) -> None:
 def _check_url(ctx, param, value):
     """A password in --url sits in this process's command line, which `ps` shows to everyone."""
     if value:
-        from specgen.dburl import parse
+        from specgen.db.urls import parse
 
         if parse(value).password:
             click.echo("warning: the password in --url is visible to other users (ps); pass the URL in "
@@ -272,8 +272,8 @@ def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_le
       specgen compile --profile small --dialect postgres
       specgen load out/small/postgres --url postgresql://postgres@127.0.0.1/mcp --jobs 2
     """
-    from specgen import load as loader
-    from specgen.destination import require_local
+    from specgen.db import loader
+    from specgen.output.destination import require_local
     from specgen.progress import Progress
 
     dump_dir = require_local(dump_dir, "load")
@@ -305,7 +305,7 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
     Example:
       specgen verify out/small/sqlite --url sqlite:///./mcp.db
     """
-    from specgen import verify as verifier
+    from specgen.db import verify as verifier
     from specgen.report import VerificationFailed
 
     checks = api.verify(dump_dir, url, jobs=jobs)
@@ -495,7 +495,7 @@ def schema(kind) -> None:
     Example:
       specgen schema entity > .vscode/specgen.schema.json
     """
-    from specgen.spec import schema_document
+    from specgen.spec.checker import schema_document
 
     click.echo(schema_document(kind))
 

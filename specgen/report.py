@@ -17,7 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from specgen import __version__, dburl
+from specgen import __version__
+from specgen.db import urls as dburl
 from specgen.errors import SpecgenError
 
 REPORT_DIR = Path("reports")
@@ -31,8 +32,8 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
     bars in the compile's display, ``Progress.alongside``), or None. ``as_of``: the window's end,
     epoch seconds already resolved (None: the profile's)."""
     from specgen import api
-    from specgen import load as loader
-    from specgen import verify as verifier
+    from specgen.db import loader
+    from specgen.db import verify as verifier
 
     target = dburl.parse(url)
     out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
@@ -116,7 +117,7 @@ class _LoadAlong:
         self.error: BaseException | None = None
 
     def started(self, manifest: dict) -> None:
-        from specgen import load as loader
+        from specgen.db import loader
 
         self.tables = list(manifest["tables"])
         self.manifest = manifest
@@ -176,7 +177,7 @@ class VerificationFailed(SpecgenError):
     """Some checks failed; the message names each of them."""
 
     def __init__(self, checks, report_path: str | None = None):
-        from specgen.verify import table_text
+        from specgen.db.verify import table_text
 
         failed = [c for c in checks if not c.ok]
         self.checks = checks

@@ -246,8 +246,9 @@ def test_a_load_stopped_with_its_compile_resumes(db, tmp_path):
     """The compile under a load that keeps pace fails after three tables: what was loaded (with
     those tables' keys) stays, recorded in the ledger under the dump's id - the one the finished
     dump has too - and 'specgen load --resume' completes it exactly."""
-    from specgen import dburl, manifest
-    from specgen import load as loader
+    from specgen.db import urls as dburl
+    from specgen.output import manifest
+    from specgen.db import loader
     from specgen.errors import SpecgenError
 
     out = tmp_path / "dump"
@@ -378,8 +379,8 @@ def test_truncated_compressed_part_is_not_committed(db, tmp_path):
 
 @pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
 def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
-    from specgen import dialect as dialects
-    from specgen.load import post_data_steps
+    from specgen.sql import dialect as dialects
+    from specgen.db.loader import post_data_steps
 
     api.compile(None, "tiny", dialect, out=tmp_path, workers=1)  # the gateway specs: keys, indexes, FKs
     text = (tmp_path / "post_data.sql").read_text()
@@ -414,7 +415,7 @@ def test_parallel_constraints_match_serial(server_db, tmp_path, monkeypatch, spl
     database ends with the same constraints as a serial load, and verify passes - with tables
     bundled, and with every step a task of its own (as for big tables: sessions then wait on
     each other's table locks). SQLite loads in one session."""
-    from specgen import load as loader
+    from specgen.db import loader
 
     if split:
         monkeypatch.setattr(loader, "BIG_TABLE_BYTES", 0)
@@ -451,7 +452,7 @@ def _drop_all_sql(db, tables: list[str]) -> str:
 
 
 def test_balance_spreads_costs_longest_first():
-    from specgen.load import balance
+    from specgen.db.loader import balance
 
     groups = balance([5, 1, 4, 2, 3], 2)
     assert sorted(i for g in groups for i in g) == [0, 1, 2, 3, 4]

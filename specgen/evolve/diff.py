@@ -241,8 +241,8 @@ def _profile(report: Report, plans) -> None:
 
 def ddl_text(plan, dialect_name: str) -> str:
     """schema.sql and post_data.sql of ``plan`` for a dialect, without their headers."""
-    from specgen import ddl
-    from specgen import dialect as dialects
+    from specgen.sql import ddl
+    from specgen.sql import dialect as dialects
 
     d = dialects.load(dialect_name)
     tpl = ddl.Templates(d)

@@ -22,12 +22,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from specgen import checks as spec_checks
-from specgen import ddl
-from specgen import dialect as dialects
+from specgen.sql import checks as spec_checks
+from specgen.sql import ddl
+from specgen.sql import dialect as dialects
 from specgen.evolve import catalog as cat
 from specgen.evolve import specset
-from specgen.load import LEDGER
+from specgen.db.loader import LEDGER
 
 SEVERITIES = ("load", "app", "cosmetic")
 TITLES = {"load": "breaks the load", "app": "breaks the application's expectations", "cosmetic": "cosmetic"}
@@ -560,7 +560,7 @@ def _markdown(r: Report) -> str:
 
 def run(spec_dir: str | Path, url, profile: str | None = None) -> Report:
     """The drift of the spec set at ``spec_dir`` against the database at ``url`` (a DatabaseUrl)."""
-    from specgen import spec as specs
+    from specgen.spec import checker as specs
     from specgen.evolve import common
 
     model = common.model(spec_dir, profile)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from specgen import generators as gens
-from specgen.model import Model, TableSpec
+from specgen.engine import generators as gens
+from specgen.engine.model import Model, TableSpec
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 HEX32_RE = r"^[0-9a-f]{32}$"
@@ -75,7 +75,7 @@ class _Sql:
     """The dialect's spellings, as the check builders use them."""
 
     def __init__(self, dialect):
-        from specgen.ddl import literal
+        from specgen.sql.ddl import literal
 
         self.dialect = dialect
         self.ident = dialect.quote
@@ -96,7 +96,7 @@ class _Sql:
         return self._literal(value, self.dialect)
 
     def predicate(self, sql: str) -> str:
-        from specgen.ddl import predicate
+        from specgen.sql.ddl import predicate
 
         return predicate(sql, self.dialect)
 

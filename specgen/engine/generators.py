@@ -6,7 +6,7 @@ the column being filled; every random draw comes from ``counter`` keyed by that 
 by the row index. Values that must be unique are built from the index through a bijection.
 
 ``build(spec)`` turns the spec form (``{"uniform": {"min": 0, "max": 9}}``) into a generator;
-the JSON Schema has checked the parameters' shape before, and ``spec._Checker`` checks what a
+the JSON Schema has checked the parameters' shape before, and ``spec.checker._Checker`` checks what a
 schema cannot see (kinds, ranges, pools, paths) after.
 """
 
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from specgen import counter
-from specgen.column import Column, as_text, matches, text_from_bytes
-from specgen.distributions import skewed_rank
+from specgen.engine import counter
+from specgen.engine.column import Column, as_text, matches, text_from_bytes
+from specgen.engine.distributions import skewed_rank
 from specgen.errors import did_you_mean
-from specgen.expr import DURATION_UNITS
+from specgen.engine.expr import DURATION_UNITS
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -947,7 +947,7 @@ class Encrypt(Generator):
         return kind in ("text", "json") and (self.fallback is None or self.fallback.accepts(kind))
 
     def evaluate(self, rows, key, kind):
-        from specgen import crypto
+        from specgen.engine import crypto
 
         n = len(rows.idx)
         secret = crypto.read_secret(self.env)
@@ -1034,7 +1034,7 @@ class Switch(Generator):
         pieces: list[tuple[np.ndarray, Column]] = []
         for value, g in self.cases.items():
             if on is None:
-                from specgen.expr import truth
+                from specgen.engine.expr import truth
 
                 mask = truth(self.when[value].evaluate(rows, counter.sub_key(key, f"when{value}"))) & rest
             else:
@@ -1084,7 +1084,7 @@ def _assemble(kind: str, n: int, pieces: list[tuple[np.ndarray, Column]]) -> Col
 
 @dataclass
 class Expression(Generator):
-    """``{expr: "quantity * part.retail_price * (1 - discount)"}`` (see ``specgen.expr``). The
+    """``{expr: "quantity * part.retail_price * (1 - discount)"}`` (see ``specgen.engine.expr``). The
     spec checker infers its kind against the model (``compiled.kind``)."""
 
     compiled: object = None  # expr.Expr
@@ -1136,7 +1136,7 @@ class Aggregate(Generator):
         return of_kind
 
     def evaluate(self, rows, key, kind):
-        from specgen.aggregate import aggregate
+        from specgen.engine.aggregate import aggregate
 
         return aggregate(self, rows, kind)
 
@@ -1219,7 +1219,7 @@ def _template(params, p):
 
 
 def _expression(source, where=()):
-    from specgen import expr
+    from specgen.engine import expr
 
     if source is None:
         return None

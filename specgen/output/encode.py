@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from specgen.column import TEXT_KINDS, Column, from_arrow, text_from_bytes
+from specgen.engine.column import TEXT_KINDS, Column, from_arrow, text_from_bytes
 
 NULL_MARKER = r"^\\+N$"  # SQLite CSV: text that a loader could take for the \N NULL marker
 # A field holding one of these is quoted. A regex character class: polars scans with it about 3x

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from specgen import spelling
+from specgen.sql import spelling
 from specgen.errors import SpecgenError, did_you_mean
-from specgen.model import SqlType
+from specgen.engine.model import SqlType
 from specgen.resources import data_dir
 
 BASE = "base"

@@ -23,9 +23,9 @@ import math
 import numpy as np
 import polars as pl
 
-from specgen import counter
-from specgen.column import Column, as_text, matches
-from specgen.distributions import skewed_rank
+from specgen.engine import counter
+from specgen.engine.column import Column, as_text, matches
+from specgen.engine.distributions import skewed_rank
 
 SPECIAL = ("_index", "_ordinal")
 
@@ -156,7 +156,7 @@ class Rows:
         c = self.spec.columns[name]
         n = len(self.idx)
         if c.gen is None or n == 0:  # no generator, or no rows (an aggregate's parents without children)
-            from specgen.generators import _zeros
+            from specgen.engine.generators import _zeros
 
             return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool) if n else None)
         col = c.gen.evaluate(self, self.key(c.stream_name), c.kind)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from specgen import counter
+from specgen.engine import counter
 
 ROUNDS = 4
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from specgen.column import TEXT_KINDS, Column
+from specgen.engine.column import TEXT_KINDS, Column
 
 # Children evaluated at once: bounds memory whatever a parent's fan-out.
 CHILD_BATCH = 1 << 20
@@ -55,7 +55,7 @@ def _children(rows, table: str):
     cache = rows.__dict__.setdefault("_children_of", {})
     if table in cache:
         return cache[table]
-    from specgen.engine import Rows
+    from specgen.engine.rows import Rows
 
     plan = rows.plan
     fan = plan.fanouts[table]
@@ -83,7 +83,7 @@ def _children(rows, table: str):
 
 def _reduce(g, crow, seg: np.ndarray, m: int, kind: str) -> Column:
     """One value per segment 0..m-1 (segments are sorted: children come in parent order)."""
-    from specgen.expr import truth
+    from specgen.engine.expr import truth
 
     key = crow.key("__aggregate")
     keep = truth(g.where.evaluate(crow, key)) if g.where is not None else np.ones(len(seg), dtype=bool)

@@ -20,8 +20,8 @@ import json
 import re
 from pathlib import Path
 
-from specgen import manifest
-from specgen.destination import Destination
+from specgen.output import manifest
+from specgen.output.destination import Destination
 from specgen.errors import SpecgenError
 
 # Header fields every shard of a run shares.
@@ -158,7 +158,7 @@ def _copy(src: Destination, dest: Destination, entry: dict) -> None:
 
 
 def _window_end(ref: dict) -> int:
-    from specgen import window
+    from specgen.spec import window
 
     try:
         return window.parse(ref["window"]["end"])
@@ -170,8 +170,9 @@ def _window_end(ref: dict) -> int:
 def merge(dirs: list[str], out: str | None = None, spec_dir=None, dialect: str | None = None) -> dict:
     """Fold the shard manifests found in ``dirs`` into a complete dump directory (``out``, default
     the first of ``dirs``); returns the manifest, which equals a one-machine run's."""
-    from specgen import api, compile
-    from specgen import dialect as dialects
+    from specgen import api
+    from specgen.output import compile
+    from specgen.sql import dialect as dialects
 
     if not dirs:
         raise SpecgenError("manifest merge: name at least one directory holding shards.")

@@ -13,7 +13,8 @@ import functools
 
 import jinja2
 
-from specgen import __version__, spelling
+from specgen import __version__
+from specgen.sql import spelling
 from specgen.errors import SpecgenError
 from specgen.resources import cache_dir, data_dir
 
@@ -184,8 +185,8 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
     """verify.sql: every check of ``checks.build``, each statement preceded by its checks' JSON."""
     import json
 
-    from specgen import checks
-    from specgen.verify import CHECK_PREFIX, SQL_PREFIX
+    from specgen.sql import checks
+    from specgen.db.verify import CHECK_PREFIX, SQL_PREFIX
 
     queries = []
     for q in checks.build(plan.model, {"tables": manifest_tables}, tpl.dialect):

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from specgen import counter
-from specgen.model import CountSpec
+from specgen.engine import counter
+from specgen.engine.model import CountSpec
 
 # 2^18 blocks keep an index at 2 MB per table (about 50 MB for the 29 tables of `massive`, against
 # 324 MB at 2^21), so a plan is cheap to hold and to ship to workers; locating a batch recomputes
@@ -51,7 +51,7 @@ class Fanout:
         if spec.dist is not None:
             k = spec.dist.sample(u)
         elif spec.expr is not None:
-            from specgen.engine import Rows
+            from specgen.engine.rows import Rows
 
             prow = Rows(self.plan, self.parent, parents)
             c = spec.expr.evaluate(prow, self.key)
@@ -67,8 +67,8 @@ class Fanout:
                                    f"'{spec.expr.source}' gives {int(k[i])} children for row {int(parents[i])} of "
                                    f"'{self.parent}', outside [0, {spec.expr_max}] (raise 'max')")
         else:
-            from specgen.column import matches
-            from specgen.engine import Rows
+            from specgen.engine.column import matches
+            from specgen.engine.rows import Rows
 
             prow = Rows(self.plan, self.parent, parents)
             on = prow.path(spec.switch_on)
@@ -84,13 +84,13 @@ class Fanout:
         if self.cap is not None:
             np.minimum(k, self.cap, out=k)
         if self.caps or self.keep is not None:
-            from specgen.engine import Rows
+            from specgen.engine.rows import Rows
 
             prow = prow if prow is not None else Rows(self.plan, self.parent, parents)
             for cap in self.caps:
                 np.minimum(k, np.maximum(cap(prow), 0), out=k)
             if self.keep is not None:
-                from specgen.expr import truth
+                from specgen.engine.expr import truth
 
                 k[~truth(self.keep.evaluate(prow, self.key))] = 0
         return k
@@ -99,8 +99,8 @@ class Fanout:
         """Whether the children of each parent are kept (written)."""
         if self.keep is None:
             return np.ones(len(parents), dtype=bool)
-        from specgen.engine import Rows
-        from specgen.expr import truth
+        from specgen.engine.rows import Rows
+        from specgen.engine.expr import truth
 
         return truth(self.keep.evaluate(Rows(self.plan, self.parent, parents), self.key))
 

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from specgen import ddl, write
-from specgen import dialect as dialects
-from specgen import manifest as manifests
-from specgen.clients import MARKER, Client, ClientError, client_for
-from specgen.dburl import DatabaseUrl
+from specgen.sql import ddl
+from specgen.output import worker as write
+from specgen.sql import dialect as dialects
+from specgen.output import manifest as manifests
+from specgen.db.clients import MARKER, Client, ClientError, client_for
+from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
 
 LEDGER = "specgen_load_ledger"

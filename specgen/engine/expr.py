@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from specgen import counter
-from specgen.column import TEXT_KINDS, Column, as_text
+from specgen.engine import counter
+from specgen.engine.column import TEXT_KINDS, Column, as_text
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 NUMERIC = ("int", "float")

@@ -1,6 +1,6 @@
 """The validated model of a spec set under one profile: tables, columns, links, generators.
 
-Produced by ``specgen.spec.build_model``; read by the planner, the engine and the writers.
+Produced by ``specgen.spec.checker.build_model``; read by the planner, the engine and the writers.
 Profile parameters are already substituted, so every number here is concrete.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from specgen.distributions import CountDistribution
-from specgen.generators import Generator
+from specgen.engine.distributions import CountDistribution
+from specgen.engine.generators import Generator
 
 _TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(\s*([0-9 ,]+)\s*\))?\s*$")
 
@@ -163,7 +163,7 @@ class LinkSpec:
 class UniqueSpec:
     name: str | None
     columns: list[str]
-    proof: str | None = None  # "compile": proved on the generated rows (specgen.proofs)
+    proof: str | None = None  # "compile": proved on the generated rows (specgen.spec.proofs)
 
 
 @dataclass
@@ -241,7 +241,7 @@ class Model:
     spec_dir: str
     profile: Profile
     tables: dict[str, TableSpec]  # in dependency order: parents and link targets first
-    pools: object  # specgen.pools.PoolStore
+    pools: object  # specgen.spec.pools.PoolStore
     spec_hash: str
 
     def table(self, name: str) -> TableSpec:

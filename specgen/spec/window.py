@@ -87,7 +87,7 @@ def reach(tables) -> tuple[int, int]:
     """Seconds by which the model's times may lie before the window's start and past its end:
     the offsets of timestamps that count from another time and are not kept inside the window
     (``bounded`` or ``before``). Summed, as such times may count from one another."""
-    from specgen import generators as gens
+    from specgen.engine import generators as gens
 
     back = forward = 0
     for t in tables.values():

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 
-from specgen.checks import Check, parse_number
-from specgen.clients import client_for
-from specgen.dburl import DatabaseUrl
+from specgen.sql.checks import Check, parse_number
+from specgen.db.clients import client_for
+from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError
 
 CHECK_PREFIX = "-- specgen-check: "
@@ -83,7 +83,7 @@ def run(dump_dir: Path, url: DatabaseUrl, jobs: int = 1) -> list[Check]:
 def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int) -> list[list[int]]:
     """Statement positions for each of at most ``jobs`` sessions, a statement's cost being the
     rows of the tables its checks read."""
-    from specgen.load import balance
+    from specgen.db.loader import balance
 
     rows = {t: e["rows"] for t, e in manifest["tables"].items()}
 
@@ -97,8 +97,8 @@ def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int)
 
 
 def _dump(dump_dir):
-    from specgen import dialect as dialects
-    from specgen.load import read_manifest
+    from specgen.sql import dialect as dialects
+    from specgen.db.loader import read_manifest
 
     manifest = read_manifest(Path(dump_dir))
     return manifest, dialects.load(manifest["dialect"])
@@ -106,7 +106,7 @@ def _dump(dump_dir):
 
 def _session(dialect) -> str:
     """The dialect's session statements (MySQL: UTC time zone for the epoch of DATETIMEs)."""
-    from specgen import ddl
+    from specgen.sql import ddl
 
     return ddl.Templates(dialect).render("load_session.sql")
 

@@ -22,10 +22,11 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
-from specgen import encode, engine
-from specgen.destination import Destination
+from specgen import engine
+from specgen.output import encode
+from specgen.output.destination import Destination
 from specgen.errors import SpecgenError
-from specgen.manifest import column_stats, combine
+from specgen.output.manifest import column_stats, combine
 
 # --compress: file suffix and the command that decompresses it (used by the load scripts).
 COMPRESSION = {"none": ("", None), "gzip": (".gz", "gzip -dc"), "zstd": (".zst", "zstd -dc")}
@@ -41,7 +42,7 @@ class Job:
     profile: str
     seed: int
     chunk_rows: int
-    dialect: object  # specgen.dialect.Dialect
+    dialect: object  # specgen.sql.dialect.Dialect
     fmt: str = "csv"  # csv | sql
     compression: str = "none"
     out_dir: str = "."  # a local directory or an fsspec URL (``Destination``)
@@ -68,7 +69,8 @@ def plan_for(job: Job):
     key = _plan_key(job)
     plan = _PLANS.get(key)
     if plan is None:
-        from specgen import __version__, api, specbundle
+        from specgen import __version__, api
+        from specgen.spec import bundle as specbundle
 
         if job.specgen_version and job.specgen_version != __version__:
             raise SpecgenError(f"this worker runs specgen {__version__}, the client {job.specgen_version}: install "
@@ -185,7 +187,7 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
 
 def _same_secrets(job: Job) -> None:
     if job.secrets:
-        from specgen.crypto import check_presence
+        from specgen.engine.crypto import check_presence
 
         check_presence(job.secrets)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from specgen import counter
-from specgen.fanout import Fanout
-from specgen.model import Model
+from specgen.engine import counter
+from specgen.engine.fanout import Fanout
+from specgen.engine.model import Model
 
 SAMPLE_ROWS = 1000
 
@@ -85,7 +85,7 @@ class Plan:
 
     def _cap(self, spec) -> int | None:
         """Most children a parent can have when a distinct link or pool needs one value per child."""
-        from specgen.generators import Pool, walk
+        from specgen.engine.generators import Pool, walk
 
         caps = [self.rows[link.table] for link in spec.links.values() if link.pick == "distinct"]
         for col in spec.columns.values():
@@ -96,7 +96,7 @@ class Plan:
 
     def _slot_caps(self, spec) -> list:
         """Per-parent caps from generators that give each child of a parent its own time slot."""
-        from specgen.generators import walk
+        from specgen.engine.generators import walk
 
         return [g.slot_cap for col in spec.columns.values() if col.gen is not None
                 for _, g in walk(col.gen) if getattr(g, "slots", None)]
@@ -106,7 +106,7 @@ class Plan:
         if self.model.tables[table].order != "interleaved":
             return None
         if table not in self._orders:
-            from specgen.permutation import Permutation
+            from specgen.engine.permutation import Permutation
 
             self._orders[table] = Permutation(counter.stream_key(self.seed, table, "__order"), self.rows[table])
         return self._orders[table]
@@ -127,7 +127,7 @@ class Plan:
         """The bijection rank -> row used by a link: ``(a * rank + b) mod n``."""
         key = (table, link, n)
         if key not in self._affine:
-            from specgen.engine import coprime_multiplier
+            from specgen.engine.rows import coprime_multiplier
 
             w = int(counter.stream_key(self.seed, table, "__affine", link))
             a, b = coprime_multiplier(w, n), (w >> 32) % max(n, 1)
@@ -147,8 +147,8 @@ class Plan:
         rows = self.rows[name]
         if rows == 0:
             return 0.0
-        from specgen.crypto import sizing
-        from specgen.engine import generate
+        from specgen.engine.crypto import sizing
+        from specgen.engine.rows import generate
 
         with sizing():  # encrypted values of the right length, without deriving keys
             sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()

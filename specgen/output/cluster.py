@@ -67,7 +67,7 @@ def dask_executor(scheduler: str | None = None, workers: int | None = None):
         except (OSError, TimeoutError, ValueError) as exc:
             raise SpecgenError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     else:
-        from specgen.compile import default_workers
+        from specgen.output.compile import default_workers
 
         # One process per core, one thread each; polars reads POLARS_MAX_THREADS at import, so it
         # goes into the environment the nanny starts the worker process with.

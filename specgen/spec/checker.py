@@ -24,12 +24,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from specgen import __version__, window
-from specgen import generators as gens
-from specgen.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
+from specgen import __version__
+from specgen.spec import window
+from specgen.engine import generators as gens
+from specgen.engine.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
 from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
-from specgen.marked_yaml import Marks, load
-from specgen.model import (
+from specgen.spec.source import Marks, load
+from specgen.engine.model import (
     TYPE_KINDS,
     CheckSpec,
     ColumnSpec,
@@ -44,7 +45,7 @@ from specgen.model import (
     TableSpec,
     UniqueSpec,
 )
-from specgen.pools import PoolStore
+from specgen.spec.pools import PoolStore
 from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema, write_cache_file
 
 if TYPE_CHECKING:  # imported when a spec is validated, not by every command
@@ -383,7 +384,7 @@ class _Checker:
 
     def expression(self, doc: Document, source, path):
         """Parse an expression of the spec (``$name`` read from the profile), or report why not."""
-        from specgen import expr
+        from specgen.engine import expr
 
         try:
             return expr.parse(source, self.profile.params)
@@ -394,7 +395,7 @@ class _Checker:
     def infer(self, doc: Document, e, table: str, path, want: tuple[str, ...] | None = None, what: str = "") -> str | None:
         """Type-check expression ``e`` against the columns of ``table``; report problems at
         ``path``. ``want``: the kinds it may have."""
-        from specgen import expr
+        from specgen.engine import expr
 
         def kind_of(p):
             if p in ("window_start", "window_end") and p not in self.tables[table].columns:
@@ -1233,7 +1234,7 @@ class _Checker:
         return False
 
     def check_encrypt(self, doc, table: TableSpec, g: gens.Encrypt, gpath) -> None:
-        from specgen.crypto import SCHEMES
+        from specgen.engine.crypto import SCHEMES
 
         scheme = SCHEMES.get(g.scheme)
         if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
@@ -1361,7 +1362,7 @@ class _Checker:
 
     def compile_proof(self, doc: Document, table: TableSpec, path, decl) -> None:
         """A set proved at compile time: its predicate must be one specgen can evaluate."""
-        from specgen import proofs
+        from specgen.spec import proofs
 
         where = getattr(decl, "where", None)
         if where is None:

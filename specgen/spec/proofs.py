@@ -61,7 +61,7 @@ def check(plan, tables: list[str]) -> None:
 
 
 def _check_set(plan, name: str, spec, where: str, cols: list[str], cond) -> None:
-    from specgen.engine import Rows
+    from specgen.engine.rows import Rows
 
     total = plan.rows[name]
     hashes, rows = [], []

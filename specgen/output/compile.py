@@ -38,11 +38,14 @@ from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from specgen import __version__, crypto, ddl, manifest, shards, write
-from specgen.destination import Destination
-from specgen.engine import BATCH_ROWS
+from specgen import __version__
+from specgen.engine import crypto
+from specgen.sql import ddl
+from specgen.output import manifest, shards, worker as write
+from specgen.output.destination import Destination
+from specgen.engine.rows import BATCH_ROWS
 from specgen.errors import SpecgenError
-from specgen.plan import human_size
+from specgen.engine.plan import human_size
 
 FORMATS = ("csv", "sql")
 COMPRESSIONS = tuple(write.COMPRESSION)
@@ -138,7 +141,7 @@ def _for_executor(executor, job: write.Job, plan):
     if executor is None:
         return job
     if getattr(executor, "ships_specs", False):
-        from specgen import specbundle
+        from specgen.spec import bundle as specbundle
 
         job = replace(job, bundle=specbundle.pack(plan.model))
     share = getattr(executor, "share", None)

@@ -48,8 +48,8 @@ import numpy as np
 import polars as pl
 
 from specgen import __version__
-from specgen.column import Column
-from specgen.encode import null_mask
+from specgen.engine.column import Column
+from specgen.output.encode import null_mask
 
 MANIFEST = "manifest.json"
 SHARD_FILE = re.compile(r"^manifest\.shard-(\d+)-of-(\d+)\.json$")
@@ -123,7 +123,7 @@ def combine(acc: dict | None, part: dict) -> dict:
 
 
 def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, dict]) -> dict:
-    from specgen.crypto import encrypted_columns
+    from specgen.engine.crypto import encrypted_columns
 
     spec = plan.model.tables[table]
     encrypted = encrypted_columns(plan.model, table)
@@ -148,7 +148,7 @@ def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, d
 def window(plan) -> dict:
     """The run's time window, ``{"start", "end"}`` as ISO-8601 UTC: the profile's, or as
     ``--as-of`` moved it."""
-    from specgen.plan import _iso
+    from specgen.engine.plan import _iso
 
     p = plan.model.profile
     return {"start": _iso(p.window_start), "end": _iso(p.window_end)}

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from specgen.dburl import DatabaseUrl, client_env, option_file
+from specgen.db.urls import DatabaseUrl, client_env, option_file
 from specgen.errors import SpecgenError
 
 MARKER = "@@specgen"

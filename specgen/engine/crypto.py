@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from specgen.column import from_arrow
+from specgen.engine.column import from_arrow
 from specgen.errors import SpecgenError
 
 
@@ -492,7 +492,7 @@ def encrypted_columns(model, table: str | None = None) -> dict[tuple[str, str], 
     """(table, column) -> the ``Encrypt`` nodes whose values a stored column holds: in its own
     generator, or in the virtual columns of its row it reads (e.g. through a template). Every
     table's columns, or ``table``'s."""
-    from specgen.generators import Encrypt, walk
+    from specgen.engine.generators import Encrypt, walk
 
     def nodes(spec, name: str, seen: set) -> list:
         c = spec.columns.get(name)
