@@ -42,8 +42,8 @@ def compile_gateway(profile: str, workers: int, pin: bool = False, shard: str | 
     if pin:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from specgen import api
-    from specgen.output import shards
     from specgen.output import compile as comp
+    from specgen.output import shards
     from specgen.sql.dialect import load
 
     out = OUT / f"{profile}-{workers}"

@@ -15,12 +15,12 @@ import polars as pl
 import pytest
 
 from conftest import ROOT, SHOP, run_cli, write_spec_set
-from specgen import api, spec
-from specgen.spec import checker
+from specgen import api
 from specgen.engine import generators
-from specgen.output import manifest, worker as write
-from specgen.spec import window
 from specgen.errors import SpecgenError
+from specgen.output import manifest
+from specgen.output import worker as write
+from specgen.spec import checker, window
 
 GATEWAY = ROOT / "specs"
 MARCH = window.parse("2026-03-01")

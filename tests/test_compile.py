@@ -16,9 +16,9 @@ import zstandard
 
 from conftest import SHOP, run_cli, write_spec_set
 from specgen import api, engine
-from specgen.sql.dialect import load as load_dialect
-from specgen.errors import SpecgenError
 from specgen.engine.model import SqlType
+from specgen.errors import SpecgenError
+from specgen.sql.dialect import load as load_dialect
 
 
 def _all_files(d: Path) -> dict[str, bytes]:

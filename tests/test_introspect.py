@@ -32,8 +32,8 @@ def _target(name, tmp_path):
 
 
 def _counts(url: str) -> dict[str, int]:
-    from specgen.sql import dialect as dialects
     from specgen.db.clients import client_for
+    from specgen.sql import dialect as dialects
 
     cat = catalog.read(parse(url))
     client = client_for(parse(url))
@@ -45,8 +45,8 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def _stats(url: str, table: str, column: str, kind: str) -> float:
-    from specgen.sql import dialect as dialects
     from specgen.db.clients import client_for
+    from specgen.sql import dialect as dialects
 
     d = dialects.load(parse(url).dialect)
     x = d.quote(column)

@@ -246,10 +246,10 @@ def test_a_load_stopped_with_its_compile_resumes(db, tmp_path):
     """The compile under a load that keeps pace fails after three tables: what was loaded (with
     those tables' keys) stays, recorded in the ledger under the dump's id - the one the finished
     dump has too - and 'specgen load --resume' completes it exactly."""
-    from specgen.db import urls as dburl
-    from specgen.output import manifest
     from specgen.db import loader
+    from specgen.db import urls as dburl
     from specgen.errors import SpecgenError
+    from specgen.output import manifest
 
     out = tmp_path / "dump"
     seen = {}
@@ -379,8 +379,8 @@ def test_truncated_compressed_part_is_not_committed(db, tmp_path):
 
 @pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
 def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
-    from specgen.sql import dialect as dialects
     from specgen.db.loader import post_data_steps
+    from specgen.sql import dialect as dialects
 
     api.compile(None, "tiny", dialect, out=tmp_path, workers=1)  # the gateway specs: keys, indexes, FKs
     text = (tmp_path / "post_data.sql").read_text()

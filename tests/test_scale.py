@@ -14,10 +14,11 @@ import pytest
 
 from conftest import ROOT, SHOP, run_cli
 from specgen import api
-from specgen.output import destination, worker as write
-from specgen.spec import bundle as specbundle
-from specgen.output.destination import Destination
 from specgen.errors import SpecgenError
+from specgen.output import destination
+from specgen.output import worker as write
+from specgen.output.destination import Destination
+from specgen.spec import bundle as specbundle
 
 GATEWAY = ROOT / "specs"
 CHUNK = "50"  # gateway tiny: 3,306 rows of 36 tables in 84 parts

@@ -121,7 +121,7 @@ def test_a_cache_that_cannot_be_written_is_done_without(tmp_path: Path):
 def test_a_model_is_read_back_only_for_the_same_inputs(tmp_path: Path, monkeypatch):
     """Models are cached by the content of every file they are built from: an edited entity or
     pool builds anew; unchanged files give back the same model (same hash, same values)."""
-    from specgen import api, spec
+    from specgen import api
     from specgen.spec import checker
 
     monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))

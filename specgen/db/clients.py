@@ -232,7 +232,7 @@ class SqliteClient(Client):
     def query_many(self, statements, prefix=""):
         """In-process, with REGEXP from Python (see query). Statements that call REGEXP run on a
         second connection in a thread: their per-row callbacks hold Python's lock, while SQLite
-        scans the others with it released (verify of the gateway's small profile: 0.15 -> 0.08 s)."""
+        scans the others with it released."""
         calls = [i for i, sql in enumerate(statements) if "REGEXP" in sql]
         if not calls or len(calls) == len(statements):
             return self._query_all(statements)

@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from specgen.sql import ddl
-from specgen.output import worker as write
-from specgen.sql import dialect as dialects
-from specgen.output import manifest as manifests
 from specgen.db.clients import MARKER, Client, ClientError, client_for
 from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
+from specgen.output import manifest as manifests
+from specgen.output import worker as write
+from specgen.sql import ddl
+from specgen.sql import dialect as dialects
 
 LEDGER = "specgen_load_ledger"
 # A part whose transaction the database rolls back for another session's sake is tried this often.

@@ -14,13 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 
-from specgen.sql.checks import Check, parse_number
 from specgen.db.clients import client_for
 from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError
-
-CHECK_PREFIX = "-- specgen-check: "
-SQL_PREFIX = "-- specgen-sql: "
+from specgen.sql.checks import CHECK_PREFIX, SQL_PREFIX, Check, parse_number
 
 
 def parse(text: str) -> list[tuple[str, list[Check]]]:
@@ -97,8 +94,8 @@ def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int)
 
 
 def _dump(dump_dir):
-    from specgen.sql import dialect as dialects
     from specgen.db.loader import read_manifest
+    from specgen.sql import dialect as dialects
 
     manifest = read_manifest(Path(dump_dir))
     return manifest, dialects.load(manifest["dialect"])
@@ -140,4 +137,15 @@ def _fmt(v) -> str:
     return str(v)
 
 
-__all__ = ["CHECK_PREFIX", "SQL_PREFIX", "parse", "report", "run", "table_text"]
+__all__ = ["CHECK_PREFIX", "SQL_PREFIX", "VerificationFailed", "parse", "report", "run", "table_text"]
+
+
+class VerificationFailed(SpecgenError):
+    """Some checks failed; the message names each of them."""
+
+    def __init__(self, checks, report_path: str | None = None):
+        failed = [c for c in checks if not c.ok]
+        self.checks = checks
+        where = f" (report: {report_path})" if report_path else ""
+        super().__init__(f"verification failed: {len(failed)} of {len(checks)} checks{where}\n"
+                         + table_text(failed))

@@ -55,8 +55,6 @@ def _children(rows, table: str):
     cache = rows.__dict__.setdefault("_children_of", {})
     if table in cache:
         return cache[table]
-    from specgen.engine.rows import Rows
-
     plan = rows.plan
     fan = plan.fanouts[table]
     first, count = fan.starts(rows.idx)
@@ -73,7 +71,7 @@ def _children(rows, table: str):
         seg = np.repeat(np.arange(hi - lo, dtype=np.int64), cnt)
         ordinal = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         idx = np.repeat(first[lo:hi], cnt) + ordinal
-        crow = Rows(plan, table, idx)
+        crow = rows.of(table, idx)
         crow._located = (np.repeat(rows.idx[lo:hi], cnt), ordinal)
         groups.append((lo, hi, crow, seg))
         lo = hi

@@ -125,8 +125,8 @@ class _ArrowArray:
 
 def from_arrow(array: pa.Array) -> pl.Series:
     """A pyarrow array as a Series, zero-copy through the Arrow C data interface: the same as
-    ``pl.Series(array)``, whose conversion helper imports pyarrow.compute (about 0.05 s, a
-    twentieth of ``generate --profile small``) for chunked dictionaries specgen never makes."""
+    ``pl.Series(array)``, whose conversion helper imports pyarrow.compute (a noticeable part of a
+    small run's start-up) for chunked dictionaries specgen never makes."""
     return pl.Series(_ArrowArray(array))
 
 
@@ -172,3 +172,10 @@ def matches(col: Column, values) -> np.ndarray:
     else:
         hit = as_text(col).is_in(values).fill_null(False).to_numpy()
     return hit & ~col.null_mask() if col.nulls is not None else hit
+
+
+def zeros(kind: str, n: int):
+    """A column of ``n`` zero values of ``kind`` (empty strings for text): the stand-in under NULLs."""
+    if kind in ("text", "json", "bytes"):
+        return pl.repeat("", n, eager=True, dtype=pl.String)
+    return np.zeros(n, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, np.int64))

@@ -16,9 +16,9 @@ import numpy as np
 from specgen.engine import counter
 from specgen.engine.model import CountSpec
 
-# 2^18 blocks keep an index at 2 MB per table (about 50 MB for the 29 tables of `massive`, against
-# 324 MB at 2^21), so a plan is cheap to hold and to ship to workers; locating a batch recomputes
-# a few more parent counts per block, which measured no slower on a `massive` shard.
+# The block index is capped so that a plan stays cheap to hold and to ship to workers at any
+# profile; locating a batch then recomputes a few more parent counts per block, which costs less
+# than moving a bigger index (bench/NOTES.md has the measurements).
 MAX_BLOCKS = 1 << 18
 _PLAN_BATCH = 1 << 20
 
@@ -99,8 +99,8 @@ class Fanout:
         """Whether the children of each parent are kept (written)."""
         if self.keep is None:
             return np.ones(len(parents), dtype=bool)
-        from specgen.engine.rows import Rows
         from specgen.engine.expr import truth
+        from specgen.engine.rows import Rows
 
         return truth(self.keep.evaluate(Rows(self.plan, self.parent, parents), self.key))
 

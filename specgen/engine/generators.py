@@ -24,10 +24,10 @@ import numpy as np
 import polars as pl
 
 from specgen.engine import counter
-from specgen.engine.column import Column, as_text, matches, text_from_bytes
+from specgen.engine.column import Column, as_text, matches, text_from_bytes, zeros
 from specgen.engine.distributions import skewed_rank
-from specgen.errors import did_you_mean
 from specgen.engine.expr import DURATION_UNITS
+from specgen.errors import did_you_mean
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -243,7 +243,7 @@ class Const(Generator):
     def evaluate(self, rows, key, kind):
         n = len(rows.idx)
         if self.value is None:
-            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+            return Column(kind, zeros(kind, n), np.ones(n, dtype=bool))
         return literal_column(kind, [self.value], np.zeros(n, dtype=np.int32))
 
 
@@ -261,12 +261,6 @@ def literal_column(kind: str, values: list, codes: np.ndarray) -> Column:
         dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[kind]
         table = np.array([0 if v is None else v for v in values], dtype=dtype)
     return Column(kind, table[codes], nulls)
-
-
-def _zeros(kind: str, n: int):
-    if kind in ("text", "json", "bytes"):
-        return pl.repeat("", n, eager=True, dtype=pl.String)
-    return np.zeros(n, dtype={"int": np.int64, "float": np.float64, "bool": np.bool_}.get(kind, np.int64))
 
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -954,7 +948,7 @@ class Encrypt(Generator):
         if secret is None:
             if self.fallback is not None:  # drawn from this node's own stream: what it alone would give
                 return self.fallback.evaluate(rows, key, kind)
-            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+            return Column(kind, zeros(kind, n), np.ones(n, dtype=bool))
         scheme = crypto.SCHEMES[self.scheme]
         inner = self.value.evaluate(rows, counter.sub_key(key, "value"), self.value.kind or _default_json_kind(self.value))
         text = as_text(inner)
@@ -1048,7 +1042,7 @@ class Switch(Generator):
             if self.default is not None:
                 pieces.append((pos, self.default.evaluate(rows.subset(pos), counter.sub_key(key, "default"), kind)))
             else:
-                pieces.append((pos, Column(kind, _zeros(kind, len(pos)), np.ones(len(pos), dtype=bool))))
+                pieces.append((pos, Column(kind, zeros(kind, len(pos)), np.ones(len(pos), dtype=bool))))
         return _assemble(kind, n, pieces)
 
 
@@ -1099,7 +1093,7 @@ class Expression(Generator):
         col = self.compiled.evaluate(rows, key)
         if col.kind == "null":
             n = len(rows.idx)
-            return Column(kind, _zeros(kind, n), np.ones(n, dtype=bool))
+            return Column(kind, zeros(kind, n), np.ones(n, dtype=bool))
         if col.kind == "duration":
             col = Column("int", col.values, col.nulls)
         return col

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from specgen.engine import counter
-from specgen.engine.column import Column, as_text, matches
+from specgen.engine.column import Column, as_text, matches, zeros
 from specgen.engine.distributions import skewed_rank
 
 SPECIAL = ("_index", "_ordinal")
@@ -92,6 +92,10 @@ class Rows:
     def key(self, *names) -> np.uint64:
         return counter.stream_key(self.plan.seed, self.table, *names)
 
+    def of(self, table: str, idx: np.ndarray) -> Rows:
+        """Rows ``idx`` of another table under the same plan (an aggregate's children)."""
+        return Rows(self.plan, table, idx)
+
     def located(self) -> tuple[np.ndarray, np.ndarray]:
         """(parent index, ordinal) of each row."""
         if self._located is None:
@@ -156,9 +160,7 @@ class Rows:
         c = self.spec.columns[name]
         n = len(self.idx)
         if c.gen is None or n == 0:  # no generator, or no rows (an aggregate's parents without children)
-            from specgen.engine.generators import _zeros
-
-            return Column(c.kind, _zeros(c.kind, n), np.ones(n, dtype=bool) if n else None)
+            return Column(c.kind, zeros(c.kind, n), np.ones(n, dtype=bool) if n else None)
         col = c.gen.evaluate(self, self.key(c.stream_name), c.kind)
         if col.kind != c.kind:
             col = _convert(col, c.kind)

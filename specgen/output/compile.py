@@ -9,7 +9,7 @@ Directory output, stage by stage (``compile_dir``):
    written first, the biggest tables' parts come first, and the watch hears of each table as
    its parts are complete;
 2. a shard stops here: it writes ``manifest.shard-K-of-N.json`` (its parts and their statistics)
-   and ``specgen manifest merge`` finishes the directory later (``shards.merge``);
+   and ``specgen manifest merge`` finishes the directory later (``merge.merge``);
 3. part files left over from an earlier run with other settings are removed;
 4. ``schema.sql``, ``post_data.sql``, the load script and ``verify.sql`` are rendered (they need
    the file list and the NULL counts, hence after the data) - ``finish``, shared with the merge;
@@ -39,13 +39,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from specgen import __version__
-from specgen.engine import crypto
-from specgen.sql import ddl
-from specgen.output import manifest, shards, worker as write
-from specgen.output.destination import Destination
+from specgen.engine import crypto, encrypted
+from specgen.engine.plan import human_size
 from specgen.engine.rows import BATCH_ROWS
 from specgen.errors import SpecgenError
-from specgen.engine.plan import human_size
+from specgen.output import manifest, shards
+from specgen.output import worker as write
+from specgen.output.destination import Destination
+from specgen.sql import ddl
 
 FORMATS = ("csv", "sql")
 COMPRESSIONS = tuple(write.COMPRESSION)
@@ -168,7 +169,7 @@ def make_job(plan, dialect, options: Options, out_dir: str, fmt: str) -> write.J
         chunk_rows=plan.chunk_rows, dialect=dialect, fmt=fmt, compression=options.compression,
         out_dir=str(out_dir), insert_rows=insert_rows, stats_length=stats_length,
         spec_hash=plan.model.spec_hash, specgen_version=__version__, window_end=plan.model.profile.window_end,
-        secrets=crypto.presence(crypto.secret_envs(plan.model)),
+        secrets=crypto.presence(encrypted.secret_envs(plan.model)),
     )
 
 
@@ -260,9 +261,9 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
 
 
 # A row of the gateway's widest tables is about 240 bytes as CSV: with this much free space per row
-# the disk is certainly big enough and the plan's size estimate (~0.3 s for 29 tables) is skipped.
+# the disk is certainly big enough and the plan's size estimate (which generates sample rows) is skipped.
 _ROOMY_BYTES_PER_ROW = 1024
-_SQL_OVER_CSV = 1.2  # INSERT files are about 17% bigger than CSV (shop medium, all dialects)
+_SQL_OVER_CSV = 1.2  # INSERT files are somewhat bigger than CSV: room for that, with a margin
 
 
 def check_space(plan, dest: Destination, tasks: list[tuple[str, int]], options: Options) -> None:

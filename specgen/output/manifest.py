@@ -26,7 +26,7 @@ bytes       ``nulls``, ``sum_length`` (bytes)
 A shard (``--shard K/N``) writes ``manifest.shard-K-of-N.json`` instead: the same header, the
 shard's ``{"index": K, "count": N}``, the spec directory it was compiled from, the tables of the run with their part counts, and each part
 the shard wrote with its statistics. ``specgen manifest merge`` folds the shards into
-``manifest.json`` (``shards.merge``); the result is the manifest of a one-machine run.
+``manifest.json`` (``merge.merge``); the result is the manifest of a one-machine run.
 
 ``encryption`` (specs with encrypted columns only): whether each environment variable the specs
 read a secret from was set; ``encrypted`` names the scheme and variable of a column's encrypted
@@ -123,7 +123,7 @@ def combine(acc: dict | None, part: dict) -> dict:
 
 
 def table_entry(plan, dialect, table: str, files: list[dict], stats: dict[str, dict]) -> dict:
-    from specgen.engine.crypto import encrypted_columns
+    from specgen.engine.encrypted import encrypted_columns
 
     spec = plan.model.tables[table]
     encrypted = encrypted_columns(plan.model, table)

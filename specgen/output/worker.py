@@ -23,9 +23,9 @@ import threading
 from dataclasses import dataclass, field
 
 from specgen import engine
+from specgen.errors import SpecgenError
 from specgen.output import encode
 from specgen.output.destination import Destination
-from specgen.errors import SpecgenError
 from specgen.output.manifest import column_stats, combine
 
 # --compress: file suffix and the command that decompresses it (used by the load scripts).
@@ -69,7 +69,7 @@ def plan_for(job: Job):
     key = _plan_key(job)
     plan = _PLANS.get(key)
     if plan is None:
-        from specgen import __version__, api
+        from specgen import __version__, spec
         from specgen.spec import bundle as specbundle
 
         if job.specgen_version and job.specgen_version != __version__:
@@ -77,8 +77,8 @@ def plan_for(job: Job):
                                "the same version everywhere, or the parts would not match")
 
         spec_dir = specbundle.materialise(job.bundle, job.spec_hash) if job.bundle is not None else job.spec_dir
-        plan = api.plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False,
-                        as_of=job.window_end)
+        plan = spec.build_plan(spec_dir, job.profile, seed=job.seed, chunk_rows=job.chunk_rows, estimate=False,
+                               as_of=job.window_end)
         if job.spec_hash and plan.model.spec_hash != job.spec_hash:
             raise SpecgenError(f"{spec_dir}: this worker's spec set differs from the client's (spec hash "
                                f"{plan.model.spec_hash[:12]} vs {job.spec_hash[:12]}); ship the specs with the job "
@@ -97,9 +97,9 @@ def remember_plan(job: Job, plan) -> None:
 
 def remember_plan_from(path: str) -> None:
     """``remember_plan`` for a (job, plan) pickled to a file: a process pool's initializer. Handed
-    over as initializer arguments, a plan (24 MB for ``medium``) is written into each new
-    worker's pipe while the pool waits for that worker to read it, so workers started one after
-    another (0.3 s each); a file name costs nothing and every worker reads the file at once."""
+    over as initializer arguments, a plan (megabytes for big profiles) is written into each new
+    worker's pipe while the pool waits for that worker to read it, so workers start one after
+    another; a file name costs nothing and every worker reads the file at once."""
     import pickle
 
     with open(path, "rb") as f:

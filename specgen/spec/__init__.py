@@ -9,6 +9,6 @@ May import ``specgen.engine`` only.
 The names below are the package's entry points (``from specgen import spec; spec.build_model``).
 """
 
-from specgen.spec.checker import SpecSet, build_model, check, load_spec_set
+from specgen.spec.checker import SpecSet, build_model, build_plan, check, load_spec_set
 
-__all__ = ["SpecSet", "build_model", "check", "load_spec_set"]
+__all__ = ["SpecSet", "build_model", "build_plan", "check", "load_spec_set"]

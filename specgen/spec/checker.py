@@ -25,11 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from specgen import __version__
-from specgen.spec import window
 from specgen.engine import generators as gens
 from specgen.engine.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
-from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
-from specgen.spec.source import Marks, load
 from specgen.engine.model import (
     TYPE_KINDS,
     CheckSpec,
@@ -45,8 +42,12 @@ from specgen.engine.model import (
     TableSpec,
     UniqueSpec,
 )
-from specgen.spec.pools import PoolStore
+from specgen.engine.plan import Plan
+from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
 from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema, write_cache_file
+from specgen.spec import window
+from specgen.spec.pools import PoolStore
+from specgen.spec.source import Marks, load
 
 if TYPE_CHECKING:  # imported when a spec is validated, not by every command
     import jsonschema
@@ -133,7 +134,7 @@ def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
 def schema_errors(doc: Document, schema_name: str) -> list[Diagnostic]:
     """What the JSON Schema finds wrong with ``doc``. A document found valid is remembered by the
     digest of its content, the schema and the installed validator (``resources.cache_dir``):
-    unchanged specs skip the validator (about 0.1 s for the gateway's 29 tables)."""
+    unchanged specs skip the validator, the slowest part of validating a spec set."""
     known = _known_valid(doc, schema_name)
     if known is not None and known.exists():
         return []
@@ -1729,6 +1730,13 @@ def build_model(spec_dir: str | Path, profile: str, as_of: int | None = None) ->
     return at_window_end(_cached_model(spec_dir, profile), as_of)
 
 
+def build_plan(spec_dir: str | Path, profile: str, *, seed: int | None = None, chunk_rows: int | None = None,
+               estimate: bool = True, as_of: int | None = None) -> Plan:
+    """The plan of ``spec_dir`` under ``profile`` (``build_model``, then exact counts): what the API
+    hands down, and what a worker process or another machine rebuilds from the same files."""
+    return Plan(build_model(spec_dir, profile, as_of), chunk_rows=chunk_rows, seed=seed, estimate=estimate)
+
+
 def _cached_model(spec_dir: str | Path, profile: str) -> Model:
     entry = _model_entry(spec_dir, profile)
     if entry is not None:
@@ -1743,7 +1751,7 @@ def _cached_model(spec_dir: str | Path, profile: str) -> Model:
     return model
 
 
-# Models kept: a few spec sets and profiles (an entry holds the pools it uses: up to ~1 MB).
+# Models kept: a few spec sets and profiles (an entry holds the pools it uses, so entries are not small).
 MODELS_KEPT = 16
 
 
@@ -1755,8 +1763,8 @@ def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
     directory as given, specgen's version and its source files (size and time: an edited
     checkout builds anew), numpy's and polars' versions - so an entry is only ever found for
     identical inputs. Not the run's window end (``--as-of``, ``now``): the entry holds the
-    profile's own, and ``build_model`` sets the run's after reading it. Reading the gateway's
-    spec set and hashing it takes about 3 ms; building its model about 0.1 s."""
+    profile's own, and ``build_model`` sets the run's after reading it. Hashing the files is
+    cheap next to building the model, which is why the cache pays."""
     where = cache_dir("models")
     d = Path(spec_dir)
     if where is None or not d.is_dir():

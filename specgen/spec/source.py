@@ -69,7 +69,7 @@ def _timestamp_as_text(loader, node):
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
-# libyaml's parser when PyYAML was built with it (about 10x faster); node marks are the same.
+# libyaml's parser when PyYAML was built with it (much faster); node marks are the same.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from specgen.engine import generators as gens
 from specgen.engine.model import Model, TableSpec
 
+# verify.sql's line prefixes: each statement is preceded by the JSON of the checks it computes.
+CHECK_PREFIX = "-- specgen-check: "
+SQL_PREFIX = "-- specgen-sql: "
+
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 HEX32_RE = r"^[0-9a-f]{32}$"
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
@@ -75,7 +79,7 @@ class _Sql:
     """The dialect's spellings, as the check builders use them."""
 
     def __init__(self, dialect):
-        from specgen.sql.ddl import literal
+        from specgen.sql.spelling import literal
 
         self.dialect = dialect
         self.ident = dialect.quote
@@ -96,7 +100,7 @@ class _Sql:
         return self._literal(value, self.dialect)
 
     def predicate(self, sql: str) -> str:
-        from specgen.sql.ddl import predicate
+        from specgen.sql.spelling import predicate
 
         return predicate(sql, self.dialect)
 

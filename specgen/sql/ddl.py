@@ -14,9 +14,10 @@ import functools
 import jinja2
 
 from specgen import __version__
-from specgen.sql import spelling
 from specgen.errors import SpecgenError
 from specgen.resources import cache_dir, data_dir
+from specgen.sql import checks
+from specgen.sql.spelling import literal, predicate
 
 
 class Templates:
@@ -94,32 +95,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 # -- structures the templates frame ---------------------------------------------------------------
 
 
-def literal(value, dialect) -> str:
-    """A Python value (a spec default or a check value) as an SQL literal of the dialect."""
-    if isinstance(value, (dict, list)):
-        import json
-
-        value = json.dumps(value, ensure_ascii=False)
-
-    def answer() -> str:
-        from sqlglot import exp
-
-        return exp.convert(value).sql(dialect=dialect.sqlglot or None)
-
-    # The question names the type: 1, 1.0, '1' and True are different literals.
-    return spelling.ask("literal", dialect.sqlglot, f"{type(value).__name__}:{value!r}", answer)
-
-
-def predicate(sql: str, dialect) -> str:
-    """A partial-index predicate from the spec, re-spelled for the dialect."""
-    def answer() -> str:
-        import sqlglot
-
-        return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
-
-    return spelling.ask("predicate", dialect.sqlglot, sql, answer)
-
-
 def table_context(plan, dialect, name: str, included: set[str]) -> dict:
     spec = plan.model.tables[name]
     q = dialect.quote
@@ -185,8 +160,6 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
     """verify.sql: every check of ``checks.build``, each statement preceded by its checks' JSON."""
     import json
 
-    from specgen.sql import checks
-    from specgen.db.verify import CHECK_PREFIX, SQL_PREFIX
 
     queries = []
     for q in checks.build(plan.model, {"tables": manifest_tables}, tpl.dialect):
@@ -195,8 +168,8 @@ def verify_sql(tpl: Templates, plan, manifest_tables: dict) -> str:
             m = {"name": c.name, "kind": c.kind, "table": c.table, "expected": c.expected}
             if c.tolerance:
                 m["tolerance"] = c.tolerance
-            meta.append(CHECK_PREFIX + json.dumps(m, sort_keys=True))
-        meta.append(SQL_PREFIX + json.dumps(q.sql + ";", ensure_ascii=True))
+            meta.append(checks.CHECK_PREFIX + json.dumps(m, sort_keys=True))
+        meta.append(checks.SQL_PREFIX + json.dumps(q.sql + ";", ensure_ascii=True))
         queries.append({"meta": meta, "sql": q.sql})
     return tpl.render("verify.sql", queries=queries, header=header(plan, "verification checks"))
 

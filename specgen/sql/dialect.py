@@ -17,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from specgen.sql import spelling
-from specgen.errors import SpecgenError, did_you_mean
 from specgen.engine.model import SqlType
+from specgen.errors import SpecgenError, did_you_mean
 from specgen.resources import data_dir
+from specgen.sql import spelling
 
 BASE = "base"
 # Knobs whose values are chosen from a fixed set (the code behind them is in encode.py / ddl.py).

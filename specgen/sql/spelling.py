@@ -1,8 +1,8 @@
 """sqlglot's spellings - quoted identifiers, types, literals, predicates - remembered between runs.
 
 Rendering one spec set for one dialect asks sqlglot a few thousand small questions whose answers
-depend only on the question and the installed sqlglot, while importing sqlglot costs about 0.09 s
-(a tenth of ``generate --profile small``). The answers are kept in the cache directory
+depend only on the question and the installed sqlglot, while importing sqlglot costs a good part
+of a small run. The answers are kept in the cache directory
 (``resources.cache_dir("sqlglot")``), in one file per specgen and sqlglot installation; sqlglot
 is imported only to answer a question not asked before. New answers are written when the process
 ends (atomically: concurrent processes each leave a whole file). Without a cache directory every
@@ -63,3 +63,29 @@ def _identity() -> str:
 def _write() -> None:
     if _file is not None and _answers is not None:
         write_cache_file(_file, json.dumps(_answers, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def literal(value, dialect) -> str:
+    """A Python value (a spec default or a check value) as an SQL literal of the dialect."""
+    if isinstance(value, (dict, list)):
+        import json
+
+        value = json.dumps(value, ensure_ascii=False)
+
+    def answer() -> str:
+        from sqlglot import exp
+
+        return exp.convert(value).sql(dialect=dialect.sqlglot or None)
+
+    # The question names the type: 1, 1.0, '1' and True are different literals.
+    return ask("literal", dialect.sqlglot, f"{type(value).__name__}:{value!r}", answer)
+
+
+def predicate(sql: str, dialect) -> str:
+    """A partial-index predicate from the spec, re-spelled for the dialect."""
+    def answer() -> str:
+        import sqlglot
+
+        return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
+
+    return ask("predicate", dialect.sqlglot, sql, answer)
