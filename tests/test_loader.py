@@ -472,9 +472,11 @@ def mariadb(tmp_path):
 
 
 def test_a_part_rolled_back_by_a_lock_wait_is_loaded_again(mariadb, tmp_path):
-    """Another session holds the first customer's key (uncommitted) for 3 s; with a 1 s lock
-    wait the part's LOAD DATA is rolled back (ERROR 1205, as a deadlock victim's would be with
-    1213) and its client exits: the loader must load the part again, not fail."""
+    """Another session holds the first customer's key (uncommitted) until the loader reports a
+    rollback; with a 1 s lock wait the part's LOAD DATA is rolled back (ERROR 1205, as a deadlock
+    victim's would be with 1213) and its client exits: the loader must load the part again, not
+    fail. The hold ends on the loader's word, not after a fixed time, so a slow start of the
+    load (a busy machine) cannot let the part through before it was ever blocked."""
     db = mariadb
     out = tmp_path / "dump"
     api.compile(SHOP, "tiny", "mysql", out=out, workers=1, chunk_rows=100)
@@ -487,16 +489,29 @@ def test_a_part_rolled_back_by_a_lock_wait_is_loaded_again(mariadb, tmp_path):
     blocker = subprocess.Popen(
         [*db.client(), "-N", "-B", "--unbuffered"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=tmp_path)
+    log = tmp_path / "load.err"
     try:
         blocker.stdin.write(f"SET time_zone = '+00:00'; BEGIN; LOAD DATA LOCAL INFILE '{row.name}' INTO TABLE customers "
                             "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'; "
-                            "SELECT 'held'; SELECT SLEEP(3); ROLLBACK;\n")
-        blocker.stdin.close()
+                            "SELECT 'held';\n")
+        blocker.stdin.flush()
         assert blocker.stdout.readline().strip() == "held", blocker.stderr.read()
-        proc = run_cli("load", str(out), "--url", db.url)
+        with log.open("wb") as err_file:
+            load = subprocess.Popen([sys.executable, "-m", "specgen", "load", str(out), "--url", db.url],
+                                    stdout=subprocess.DEVNULL, stderr=err_file)
+            deadline = time.monotonic() + 120
+            while "rolled back by the database" not in log.read_text() and load.poll() is None:
+                assert time.monotonic() < deadline, "the load was never blocked"
+                time.sleep(0.1)
+            blocker.stdin.write("ROLLBACK;\n")
+            blocker.stdin.close()
+            load.wait(timeout=120)
     finally:
+        if blocker.stdin and not blocker.stdin.closed:
+            blocker.stdin.close()
         blocker.wait()
         db.execute(f"SET GLOBAL innodb_lock_wait_timeout = {int(old)}")
+    proc = subprocess.CompletedProcess(load.args, load.returncode, b"", log.read_bytes())
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     assert "rolled back by the database" in err and "loading it again" in err
