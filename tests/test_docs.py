@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import ROOT, run_cli
-from specgen.crypto import SCHEMES
-from specgen.distributions import COUNT_DISTS
-from specgen.generators import _BUILDERS, NAMES
+from specgen.engine.crypto import SCHEMES
+from specgen.engine.distributions import COUNT_DISTS
+from specgen.engine.generators import _BUILDERS, NAMES
 from specgen.resources import json_schema
 
 DOC = (ROOT / "docs" / "spec-language.md").read_text()
