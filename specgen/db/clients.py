@@ -3,7 +3,9 @@
 specgen needs no database driver: loading uses the clients' bulk paths (``\\copy``,
 ``LOAD DATA LOCAL INFILE``, ``.import``) and queries read the clients' tab-separated output.
 Connection secrets travel through the environment (``PGPASSWORD``) or a 0600 option file, never
-through argv. Scripts are fed on stdin; a script may print marker lines (``MARKER <text>``) that
+through argv. Each client class names its program; a dialect profile's ``client:`` knob picks one
+from ``CLIENTS``, so a new database is its profile, its templates and one class here. Scripts are
+fed on stdin; a script may print marker lines (``MARKER <text>``) that
 are reported as they arrive, which is how per-part progress and the resume ledger are followed.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from specgen.db.urls import DatabaseUrl, client_env, option_file
 from specgen.errors import SpecgenError
+from specgen.sql import dialect as dialects
 
 MARKER = "@@specgen"
 NULL = "\\N"
@@ -30,14 +33,27 @@ class ClientError(SpecgenError):
     """The database client reported an error (its message is kept, secrets are not)."""
 
 
+# Client name (a dialect profile's ``client:``) -> class; filled by ``Client.__init_subclass__``.
+CLIENTS: dict[str, type[Client]] = {}
+
+
 def client_for(url: DatabaseUrl, cwd: Path | None = None) -> Client:
-    return {"postgres": PsqlClient, "mysql": MysqlClient, "sqlite": SqliteClient}[url.dialect](url, cwd)
+    name = dialects.load(url.dialect).client
+    if name not in CLIENTS:
+        raise SpecgenError(f"dialect '{url.dialect}' names no known client ('client: {name}'; known: "
+                           f"{', '.join(sorted(CLIENTS))})")
+    return CLIENTS[name](url, cwd)
 
 
 class Client:
     """One database, reached through its command-line client."""
 
-    program: str = ""
+    program: str = ""  # the executable, and the name a dialect profile's ``client:`` gives
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.program:
+            CLIENTS[cls.program] = cls
 
     def __init__(self, url: DatabaseUrl, cwd: Path | None = None):
         self.url = url
