@@ -16,6 +16,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -325,3 +326,25 @@ def _text(v) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return repr(v)
     return str(v)
+
+
+class DuckdbClient(Client):
+    """The ``duckdb`` CLI (PyPI: duckdb-cli) on a database file; its shell reads the sqlite3
+    shell's dot-commands, so markers and tab-separated output work the same way."""
+
+    program = "duckdb"
+
+    def which(self) -> str:
+        # pip puts duckdb-cli's binary beside specgen's own scripts, which need not be on PATH.
+        beside = Path(sys.executable).parent / self.program
+        return shutil.which(self.program) or (str(beside) if beside.is_file() else super().which())
+
+    def argv(self, stack, query):
+        return [self.which(), "-bail", "-batch", "-list", "-noheader", "-separator", "\t", "-nullvalue", NULL,
+                self.url.database]
+
+    def marker(self, text):
+        return f".print {MARKER} {text}"
+
+    def prepare(self) -> None:
+        Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
