@@ -3,7 +3,9 @@
 specgen needs no database driver: loading uses the clients' bulk paths (``\\copy``,
 ``LOAD DATA LOCAL INFILE``, ``.import``) and queries read the clients' tab-separated output.
 Connection secrets travel through the environment (``PGPASSWORD``) or a 0600 option file, never
-through argv. Scripts are fed on stdin; a script may print marker lines (``MARKER <text>``) that
+through argv. Each client class names its program; a dialect profile's ``client:`` knob picks one
+from ``CLIENTS``, so a new database is its profile, its templates and one class here. Scripts are
+fed on stdin; a script may print marker lines (``MARKER <text>``) that
 are reported as they arrive, which is how per-part progress and the resume ledger are followed.
 """
 
@@ -14,6 +16,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from specgen.db.urls import DatabaseUrl, client_env, option_file
 from specgen.errors import SpecgenError
+from specgen.sql import dialect as dialects
 
 MARKER = "@@specgen"
 NULL = "\\N"
@@ -30,14 +34,27 @@ class ClientError(SpecgenError):
     """The database client reported an error (its message is kept, secrets are not)."""
 
 
+# Client name (a dialect profile's ``client:``) -> class; filled by ``Client.__init_subclass__``.
+CLIENTS: dict[str, type[Client]] = {}
+
+
 def client_for(url: DatabaseUrl, cwd: Path | None = None) -> Client:
-    return {"postgres": PsqlClient, "mysql": MysqlClient, "sqlite": SqliteClient}[url.dialect](url, cwd)
+    name = dialects.load(url.dialect).client
+    if name not in CLIENTS:
+        raise SpecgenError(f"dialect '{url.dialect}' names no known client ('client: {name}'; known: "
+                           f"{', '.join(sorted(CLIENTS))})")
+    return CLIENTS[name](url, cwd)
 
 
 class Client:
     """One database, reached through its command-line client."""
 
-    program: str = ""
+    program: str = ""  # the executable, and the name a dialect profile's ``client:`` gives
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.program:
+            CLIENTS[cls.program] = cls
 
     def __init__(self, url: DatabaseUrl, cwd: Path | None = None):
         self.url = url
@@ -309,3 +326,25 @@ def _text(v) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return repr(v)
     return str(v)
+
+
+class DuckdbClient(Client):
+    """The ``duckdb`` CLI (PyPI: duckdb-cli) on a database file; its shell reads the sqlite3
+    shell's dot-commands, so markers and tab-separated output work the same way."""
+
+    program = "duckdb"
+
+    def which(self) -> str:
+        # pip puts duckdb-cli's binary beside specgen's own scripts, which need not be on PATH.
+        beside = Path(sys.executable).parent / self.program
+        return shutil.which(self.program) or (str(beside) if beside.is_file() else super().which())
+
+    def argv(self, stack, query):
+        return [self.which(), "-bail", "-batch", "-list", "-noheader", "-separator", "\t", "-nullvalue", NULL,
+                self.url.database]
+
+    def marker(self, text):
+        return f".print {MARKER} {text}"
+
+    def prepare(self) -> None:
+        Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,10 @@ Accepted forms (SQLAlchemy style, as in the gateway's ``DATABASE_URL``):
   ``postgresql+psycopg2://…``, ``postgresql+asyncpg://…``
 * ``mysql://…``, ``mysql+pymysql://…``, ``mysql+mysqldb://…``, ``mariadb://…``, ``mariadb+pymysql://…``
 
+The schemes are data: each dialect profile lists its ``url_schemes`` and says whether its URL
+names a file (``url_file``) or a server (``default_port``, ``default_user``), so a new database
+needs no edit here.
+
 A password never reaches argv, logs or reports: ``redacted()`` hides it, and ``client_env`` /
 ``option_file`` pass it through the environment (PostgreSQL) or an option file the client reads
 from an inherited pipe (MySQL), so it is never written to disk either.
@@ -20,21 +24,27 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from specgen.errors import SpecgenError
+from specgen.sql import dialect as dialects
 
 DEFAULT_URL = "sqlite:///./mcp.db"
 
-_SCHEMES = {
-    "sqlite": "sqlite",
-    "postgresql": "postgres", "postgres": "postgres",
-    "mysql": "mysql", "mariadb": "mysql",
-}
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+
+def _schemes() -> dict[str, dialects.Dialect]:
+    """URL scheme (before any ``+driver``) -> the dialect profile it names."""
+    out: dict[str, dialects.Dialect] = {}
+    for name in dict.fromkeys(p.stem for p in dialects.available().values()):
+        if name == dialects.BASE:
+            continue
+        d = dialects.load(name)
+        for scheme in d.url_schemes or ():
+            out.setdefault(str(scheme), d)
+    return out
 
 
 @dataclass(frozen=True)
 class DatabaseUrl:
-    dialect: str  # sqlite | postgres | mysql
-    database: str  # file path for SQLite
+    dialect: str  # the dialect profile's name: sqlite | postgres | mysql | ...
+    database: str  # file path for a file database (url_file)
     host: str | None = None
     port: int | None = None
     user: str | None = None
@@ -43,13 +53,15 @@ class DatabaseUrl:
 
     def redacted(self) -> str:
         """The URL for logs and reports: the password replaced by ``***``."""
-        if self.dialect == "sqlite":
-            return f"sqlite:///{self.database}"
+        d = dialects.load(self.dialect)
+        scheme = d.url_schemes[0]
+        if d.url_file:
+            return f"{scheme}:///{self.database}"
         auth = ""
         if self.user:
             auth = self.user + (":***" if self.password else "") + "@"
         port = f":{self.port}" if self.port else ""
-        return f"{'postgresql' if self.dialect == 'postgres' else 'mysql'}://{auth}{self.host or ''}{port}/{self.database}"
+        return f"{scheme}://{auth}{self.host or ''}{port}/{self.database}"
 
     def with_database(self, database: str) -> DatabaseUrl:
         return replace(self, database=database)
@@ -68,17 +80,19 @@ def parse(url: str | None) -> DatabaseUrl:
         raise SpecgenError(f"not a database URL: '{_hide(url)}' (expected e.g. sqlite:///./mcp.db or "
                            "postgresql://user@host/db)")
     base = scheme.split("+", 1)[0].lower()
-    dialect = _SCHEMES.get(base)
-    if dialect is None:
-        raise SpecgenError(f"unsupported database URL scheme '{scheme}': use sqlite, postgresql or mysql")
-    if dialect == "sqlite":
+    schemes = _schemes()
+    d = schemes.get(base)
+    if d is None:
+        known = [s for s in schemes if schemes[s].url_schemes[0] == s]
+        raise SpecgenError(f"unsupported database URL scheme '{scheme}': use {', '.join(known[:-1])} or {known[-1]}")
+    if d.url_file:
         # sqlite:///rel/path -> "rel/path"; sqlite:////abs/path -> "/abs/path"
         path = rest[1:] if rest.startswith("/") else rest
         path = path.split("?", 1)[0]
         if not path or path == ":memory:":
-            raise SpecgenError("a SQLite URL needs a file path, e.g. sqlite:///./mcp.db")
+            raise SpecgenError(f"a {d.title} URL needs a file path, e.g. {base}:///./mcp.db")
         # Relative to where the user runs specgen (clients run inside the dump directory).
-        return DatabaseUrl("sqlite", os.path.abspath(unquote(path)))
+        return DatabaseUrl(d.name, os.path.abspath(unquote(path)))
     parts = urlsplit(f"{base}://{rest}")
     database = unquote(parts.path.lstrip("/"))
     if not database:
@@ -89,11 +103,11 @@ def parse(url: str | None) -> DatabaseUrl:
         raise SpecgenError(f"database URL '{_hide(url)}' has an invalid port") from None
     query = tuple(sorted((k, v[-1]) for k, v in parse_qs(parts.query).items()))
     return DatabaseUrl(
-        dialect=dialect,
+        dialect=d.name,
         database=database,
         host=parts.hostname or "127.0.0.1",
-        port=port or DEFAULT_PORTS[dialect],
-        user=unquote(parts.username) if parts.username else ("postgres" if dialect == "postgres" else "root"),
+        port=port or d.default_port,
+        user=unquote(parts.username) if parts.username else d.default_user,
         password=unquote(parts.password) if parts.password is not None else None,
         query=query,
     )

@@ -5,9 +5,15 @@ array of row indices, see ``engine.Rows``), the stream key of its node in the sp
 the column being filled; every random draw comes from ``counter`` keyed by that key and counted
 by the row index. Values that must be unique are built from the index through a bijection.
 
-``build(spec)`` turns the spec form (``{"uniform": {"min": 0, "max": 9}}``) into a generator;
-the JSON Schema has checked the parameters' shape before, and ``spec.checker._Checker`` checks what a
-schema cannot see (kinds, ranges, pools, paths) after.
+Each kind is one class, registered in ``KINDS`` under the spec keys it is written as
+(``KINDS["uniform"] is Uniform``). The class owns everything about its kind: its parameters
+(``from_spec`` turns ``{"uniform": {"min": 0, "max": 9}}`` into an instance, after the JSON Schema
+has checked their shape), its rules (``check``: what a schema cannot see, reported through the
+spec checker's context), whether it can give NULL (``never_null``), the values it can take
+(``domain`` for switch cases, ``listed_values`` for verification's enum checks), the shape of its
+text (``pattern``, ``text_length``) and the paths it reads (``own_deps``). The spec checker and the
+verification checks ask the kind instead of testing its class; ``tests/test_registry.py`` keeps
+``KINDS``, the JSON Schema's generator keys and docs/spec-language.md's table in step.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -55,19 +62,79 @@ class GenError(ValueError):
 PARAMS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("specgen_params", default=None)
 
 
+# Spec key -> the class of that generator kind; filled by ``Generator.__init_subclass__``.
+KINDS: dict[str, type[Generator]] = {}
+
+
 @dataclass
 class Generator:
-    """Base: ``kind`` is the produced kind, or None when it adapts to the column's kind."""
+    """Base: ``kind`` is the produced kind, or None when it adapts to the column's kind.
+
+    A subclass lists the spec keys it is written as in ``names`` (registered in ``KINDS``) and
+    builds itself from them in ``from_spec``. The other hooks answer the spec checker and the
+    verification checks; their defaults fit a kind that says nothing.
+    """
 
     kind = None
     unique = False  # unique by construction (built from the row index through a bijection)
+    names: ClassVar[tuple[str, ...]] = ()  # spec keys of this kind
+    draws = True  # draws random values from its stream (a copy or a constant draws none)
+    valued = False  # never NULL whatever it reads (never_null's answer unless overridden)
+    dep_key: ClassVar[tuple] = ()  # where, under its spec key, the kind names the paths it reads
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.__dict__.get("names", ()):
+            if name in KINDS:
+                raise TypeError(f"generator kind '{name}' registered twice ({KINDS[name].__name__}, {cls.__name__})")
+            KINDS[name] = cls
+
+    @classmethod
+    def from_spec(cls, name: str, params, p: dict) -> Generator:
+        """An instance from spec key ``name`` and its parameters (``p``: them as a mapping, or {})."""
+        return cls(**p)
 
     def deps(self) -> Iterator[str]:
         """Paths (same-row columns or link.column) this generator reads."""
         return iter(())
 
+    def own_deps(self) -> list[str]:
+        """Paths this node reads itself, not through its children (checked where it stands)."""
+        return list(self.deps())
+
     def children(self) -> Iterator[tuple[str, Generator]]:
         return iter(())
+
+    def spec_child(self, name: str) -> tuple[tuple, Generator]:
+        """(spec path under this node's key, generator) of child ``name`` (see ``children``)."""
+        raise KeyError(name)  # pragma: no cover - only kinds with children are asked
+
+    def check(self, ctx) -> None:
+        """Rules on the parameters a schema cannot state. ``ctx`` is the spec checker's view of
+        this node: ``ctx.error(where, message)`` (``where`` relative to the node's spec path),
+        ``ctx.kind_at(path)``, ``ctx.resolve(path)``, ``ctx.pools``, ``ctx.table``, ``ctx.column``."""
+
+    def never_null(self, spec, table, depth: int) -> bool:
+        """Whether every row gets a value. ``spec`` answers for paths (``spec.never_null_path``)."""
+        return self.valued
+
+    def domain(self, spec, table, depth: int) -> set[str] | None:
+        """Every value (as text, as a switch compares) this gives, or None when not known.
+        ``spec`` answers for paths and pools (``spec.domain``, ``spec.gen_domain``, ``spec.pools``)."""
+        return None
+
+    def listed_values(self, column_gen) -> list | None:
+        """The values listed in the spec that this gives (for verification's enum check), or None
+        when it gives others; ``column_gen(name)`` is the generator of a column of the same row."""
+        return None
+
+    def pattern(self) -> str | None:
+        """A regular expression every value's text matches (verification's format check)."""
+        return None
+
+    def text_length(self) -> int | None:
+        """An upper bound of its values' text length known from the parameters alone."""
+        return None
 
     def accepts(self, kind: str) -> bool:
         return self.kind == kind or (self.kind == "text" and kind == "bytes")
@@ -85,6 +152,16 @@ class Sequence(Generator):
     step: int = 1
     kind = "int"
     unique = True
+    names = ("sequence", "index")  # index: the row index, a sequence from 0
+    draws = False
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(0, 1) if name == "index" else cls(p.get("start", 1), p.get("step", 1))
+
+    def text_length(self):
+        return 20
 
     def evaluate(self, rows, key, kind):
         return Column("int", rows.position() * self.step + self.start)
@@ -96,6 +173,16 @@ class Ordinal(Generator):
 
     start: int = 0
     kind = "int"
+    names = ("ordinal",)
+    draws = False
+    dep_key = ("ordinal",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(p.get("start", 0))
+
+    def text_length(self):
+        return 20
 
     def deps(self):
         yield "_ordinal"
@@ -136,10 +223,22 @@ class Hex(Generator):
 
     length: int = 32
     kind = "text"
+    names = ("hex", "sha256")  # sha256: 64 digits
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(64) if name == "sha256" else cls(p["length"])
 
     @property
     def unique(self):  # type: ignore[override]
         return self.length >= 16
+
+    def pattern(self):
+        return rf"^[0-9a-f]{{{self.length}}}$"
+
+    def text_length(self):
+        return self.length
 
     def evaluate(self, rows, key, kind):
         digits = _hex_of(_word_bytes(key, rows.idx, -(-self.length // 16)))
@@ -151,6 +250,8 @@ class Hex(Generator):
 # UUID bytes 0-5 and 10-11 carry the bijective word, so the version (byte 6) and variant
 # (byte 8) bits overwrite only the second word: ids stay unique by construction.
 _DASH_SRC = [(0, 0, 8), (9, 8, 12), (14, 12, 16), (19, 16, 20), (24, 20, 32)]
+HEX32_RE = r"^[0-9a-f]{32}$"
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
 
 @dataclass
@@ -160,6 +261,18 @@ class Uuid(Generator):
     dashes: bool = True
     kind = "text"
     unique = True
+    names = ("uuid",)
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(p.get("dashes", True))
+
+    def pattern(self):
+        return UUID_RE if self.dashes else HEX32_RE
+
+    def text_length(self):
+        return 36 if self.dashes else 32
 
     def evaluate(self, rows, key, kind):
         n = len(rows.idx)
@@ -190,6 +303,15 @@ class Token(Generator):
     prefix: str = ""
     kind = "text"
     unique = True
+    names = ("token",)
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(p.get("length", 43), p.get("prefix", ""))
+
+    def text_length(self):
+        return len(self.prefix) + self.length
 
     def evaluate(self, rows, key, kind):
         # 11 symbols of 6 bits cover a 64-bit word (the last symbol holds 4 bits).
@@ -221,6 +343,24 @@ def json_text(value) -> str:
 @dataclass
 class Const(Generator):
     value: object = None
+    names = ("const",)
+    draws = False
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(params)
+
+    def never_null(self, spec, table, depth):
+        return self.value is not None
+
+    def domain(self, spec, table, depth):
+        return set() if self.value is None else {case_text(self.value)}
+
+    def listed_values(self, column_gen):
+        return [] if self.value is None else [self.value]
+
+    def text_length(self):
+        return len(self.value) if isinstance(self.value, str) else len(json_text(self.value))
 
     def accepts(self, kind):
         v = self.value
@@ -245,6 +385,11 @@ class Const(Generator):
         if self.value is None:
             return Column(kind, zeros(kind, n), np.ones(n, dtype=bool))
         return literal_column(kind, [self.value], np.zeros(n, dtype=np.int32))
+
+
+def case_text(value) -> str:
+    """A value as a switch case compares it (booleans as true/false, as YAML writes them)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def literal_column(kind: str, values: list, codes: np.ndarray) -> Column:
@@ -292,6 +437,28 @@ class Pool(Generator):
     name: str = ""
     zipf: float | None = None
     distinct: bool = False
+    names = ("pool",)
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        if isinstance(params, str):
+            return cls(params)
+        return cls(p["name"], (p.get("skew") or {}).get("zipf"), bool(p.get("distinct", False)))
+
+    def check(self, ctx):
+        if ctx.pools.path_of(self.name) is None:
+            ctx.error((), f"unknown pool '{self.name}'." + did_you_mean(self.name, ctx.pools.names()))
+        elif ctx.column.kind == "json" and ctx.top and ctx.pools.get(self.name).kind != "json":
+            ctx.error((), f"pool '{self.name}' holds text, not JSON documents")
+        if self.distinct and ctx.table.parent is None:
+            ctx.error(("pool", "distinct"), "a 'distinct' pool makes a parent's children differ, so it needs 'parent'")
+
+    def domain(self, spec, table, depth):
+        if spec.pools.path_of(self.name) is None:
+            return None
+        values = spec.pools.get(self.name).values
+        return set(values.to_list()) if len(values) <= 10_000 else None
 
     def accepts(self, kind):
         return kind in ("text", "json", "bytes")
@@ -332,6 +499,22 @@ class Template(Generator):
     text: str = ""
     parts: dict[str, Generator] = field(default_factory=dict)
     kind = "text"
+    names = ("template",)
+    draws = False
+    valued = True
+    dep_key = ("template",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        if isinstance(params, str):
+            return cls(params)
+        return cls(p["text"], {k: _sub(v, "template", "parts", k) for k, v in (p.get("parts") or {}).items()})
+
+    def own_deps(self):
+        return [name for _, name, _ in self.pieces if name is not None and name not in self.parts]
+
+    def spec_child(self, name):
+        return ("template", "parts", name), self.parts[name]
 
     def __post_init__(self):
         self.pieces: list[tuple[str, str | None, list[tuple[str, str | None]]]] = []
@@ -518,6 +701,16 @@ class Numeric(Generator):
     min: float | None = None
     max: float | None = None
     round: int | None = None
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        keys = {k: p[k] for k in p if k != "round"}
+        return cls(round=p.get("round"), **keys)
+
+    def check(self, ctx):
+        if self.min is not None and self.max is not None and self.min > self.max:
+            ctx.error((self.names[0], "min"), f"min ({self.min}) > max ({self.max})")
 
     def accepts(self, kind):
         return kind in ("int", "float")
@@ -538,6 +731,8 @@ class Numeric(Generator):
 
 @dataclass
 class Uniform(Numeric):
+    names = ("uniform",)
+
     def evaluate(self, rows, key, kind):
         if kind == "int":
             lo, hi = math.ceil(self.min), math.floor(self.max)
@@ -551,6 +746,12 @@ class Uniform(Numeric):
 class Normal(Numeric):
     mean: float = 0.0
     std: float = 1.0
+    names = ("normal",)
+
+    def check(self, ctx):
+        super().check(ctx)
+        if self.std <= 0:
+            ctx.error(("normal", "std"), "std must be > 0")
 
     def draw(self, key, idx):
         return self.mean + self.std * counter.normal(key, idx)
@@ -563,6 +764,16 @@ class LogNormal(Numeric):
     mean: float | None = None
     median: float | None = None
     sigma: float = 1.0
+    names = ("lognormal",)
+
+    def check(self, ctx):
+        super().check(ctx)
+        if (self.mean is None) == (self.median is None):
+            ctx.error(("lognormal",), "give exactly one of 'mean' or 'median'")
+        elif (self.mean if self.mean is not None else self.median) <= 0:
+            ctx.error(("lognormal",), "lognormal mean/median must be > 0")
+        if self.sigma <= 0:
+            ctx.error(("lognormal", "sigma"), "sigma must be > 0")
 
     def draw(self, key, idx):
         mu = math.log(self.median) if self.median is not None else math.log(self.mean) - self.sigma**2 / 2
@@ -572,6 +783,12 @@ class LogNormal(Numeric):
 @dataclass
 class Exponential(Numeric):
     mean: float = 1.0
+    names = ("exponential",)
+
+    def check(self, ctx):
+        super().check(ctx)
+        if self.mean <= 0:
+            ctx.error(("exponential", "mean"), "mean must be > 0")
 
     def draw(self, key, idx):
         return -self.mean * np.log(counter.uniform(key, idx))
@@ -582,6 +799,14 @@ class PowerLaw(Numeric):
     """Pareto: ``min * u ** (-1 / (alpha - 1))`` for density ~ x ** -alpha (alpha > 1)."""
 
     alpha: float = 2.0
+    names = ("powerlaw",)
+
+    def check(self, ctx):
+        super().check(ctx)
+        if self.alpha <= 1:
+            ctx.error(("powerlaw", "alpha"), "alpha must be > 1")
+        if self.min <= 0:
+            ctx.error(("powerlaw", "min"), "min must be > 0")
 
     def draw(self, key, idx):
         x = self.min * counter.uniform(key, idx) ** (-1.0 / (self.alpha - 1.0))
@@ -596,6 +821,16 @@ class Zipf(Generator):
     max: int = 100
     s: float = 1.1
     kind = "int"
+    names = ("zipf",)
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(p.get("min", 1), p["max"], p["s"])
+
+    def check(self, ctx):
+        if self.min > self.max:
+            ctx.error(("zipf", "min"), f"min ({self.min}) > max ({self.max})")
 
     def evaluate(self, rows, key, kind):
         r = skewed_rank(counter.uniform(key, rows.idx), self.max - self.min + 1, self.s)
@@ -606,6 +841,26 @@ class Zipf(Generator):
 class Categorical(Generator):
     values: list = field(default_factory=list)
     weights: list | None = None
+    names = ("categorical",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(list(p["values"]), p.get("weights"))
+
+    def check(self, ctx):
+        if self.weights is not None and len(self.weights) != len(self.values):
+            ctx.error(("categorical", "weights"), f"{len(self.weights)} weights for {len(self.values)} values")
+        elif self.weights is not None and sum(self.weights) <= 0:
+            ctx.error(("categorical", "weights"), "weights must not all be zero")
+
+    def domain(self, spec, table, depth):
+        return {case_text(v) for v in self.values if v is not None}
+
+    def listed_values(self, column_gen):
+        return [v for v in self.values if v is not None]
+
+    def text_length(self):
+        return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])
 
     def __post_init__(self):
         w = np.asarray(self.weights if self.weights else [1.0] * len(self.values), dtype=np.float64)
@@ -624,6 +879,22 @@ class Categorical(Generator):
 class Bernoulli(Generator):
     p: float = 0.5
     kind = "bool"
+    names = ("bernoulli", "percent")  # percent: p given in percent
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(float(params) / 100.0 if name == "percent" else float(params))
+
+    def check(self, ctx):
+        if not 0 <= self.p <= 1:
+            ctx.error((), f"probability must lie in [0, 1], got {self.p}")
+
+    def domain(self, spec, table, depth):
+        return {"true", "false"}
+
+    def text_length(self):
+        return 5
 
     def evaluate(self, rows, key, kind):
         return Column("bool", counter.uniform(key, rows.idx) < self.p)
@@ -657,6 +928,50 @@ class Timestamp(Generator):
     bounded: bool = False  # offset results kept before `before` and the window's end
     slots: int | None = None  # seconds per slot: children of a parent get distinct slots
     kind = "timestamp"
+    names = ("timestamp",)
+    valued = True
+    dep_key = ("timestamp",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        offset = p.get("offset")
+        return cls(
+            after=_paths(p.get("after")),
+            before=_paths(p.get("before")),
+            half_life_days=(p.get("recency") or {}).get("half_life_days"),
+            offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
+            bounded=bool(p.get("bounded", False)),
+            slots=seconds(p["distinct"]) if p.get("distinct") else None,
+        )
+
+    def check(self, ctx):
+        if self.slots:
+            if ctx.table.parent is None:
+                ctx.error(("timestamp", "distinct"), "'distinct' gives a parent's children different "
+                          "time slots, so it needs 'parent'")
+            elif not self.after or any(not p.startswith("parent.") for p in (*self.after, *self.before)):
+                ctx.error(("timestamp", "distinct"), "'distinct' slots count from the parent: 'after' "
+                          "(and 'before') must be paths from it, e.g. parent.created_at")
+            if self.offset:
+                ctx.error(("timestamp", "offset"), "'offset' and 'distinct' exclude each other")
+        for which in ("after", "before"):
+            for p in getattr(self, which):
+                if is_instant(p):
+                    try:
+                        parse_instant(p)
+                    except ValueError:
+                        ctx.error(("timestamp", which), f"not an ISO-8601 date or time: '{p}'")
+                    continue
+                k = ctx.kind_at(p)
+                if k is not None and k not in ("timestamp", "date"):
+                    ctx.error(("timestamp", which), f"'{p}' is {k}, not a timestamp")
+        if self.offset and self.offset[0] > self.offset[1]:
+            ctx.error(("timestamp", "offset"), "offset min > max")
+        if self.offset and not self.after:
+            ctx.error(("timestamp", "offset"), "'offset' counts from 'after': add 'after'")
+
+    def text_length(self):
+        return 20
 
     def accepts(self, kind):
         return kind in ("timestamp", "date")
@@ -756,6 +1071,15 @@ _OCTETS = pl.Series([str(i) for i in range(256)], dtype=pl.String)
 class Ipv4(Generator):
     private: bool = False
     kind = "text"
+    names = ("ipv4",)
+    valued = True
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(p.get("private", False))
+
+    def text_length(self):
+        return 15
 
     def evaluate(self, rows, key, kind):
         w = counter.words(key, rows.idx)
@@ -778,6 +1102,21 @@ class JsonObject(Generator):
 
     fields: dict[str, Generator] = field(default_factory=dict)
     kind = "json"
+    names = ("json",)  # an object or, with `array`, a JsonArray: one spec key for both
+    draws = False
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        if "object" in p:
+            return cls({k: _sub(v, "object", k) for k, v in p["object"].items()})
+        a = p["array"]
+        return JsonArray(_sub(a["items"], "array", "items"), a.get("min", 0), a.get("max", 3))
+
+    def own_deps(self):
+        return []
+
+    def spec_child(self, name):
+        return ("json", "object", name), self.fields[name]
 
     def deps(self):
         for g in self.fields.values():
@@ -806,6 +1145,19 @@ class JsonArray(Generator):
     min: int = 0
     max: int = 3
     kind = "json"
+
+    def check(self, ctx):
+        if isinstance(self.items, Pool) and ctx.pools.path_of(self.items.name) is None:
+            ctx.error(("array", "items"), f"unknown pool '{self.items.name}'."
+                      + did_you_mean(self.items.name, ctx.pools.names()))
+        if self.min > self.max:
+            ctx.error(("array", "min"), f"min ({self.min}) > max ({self.max})")
+
+    def own_deps(self):
+        return []
+
+    def spec_child(self, name):
+        return ("json", "array", "items"), self.items
 
     def deps(self):
         return self.items.deps()
@@ -924,6 +1276,35 @@ class Encrypt(Generator):
     env: str = ""
     fallback: Generator | None = None
     at: str | None = None
+    names = ("encrypt",)
+    dep_key = ("encrypt", "at")
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(_sub(p["value"], "encrypt", "value"), p["scheme"], p["secret"]["env"],
+                   _sub(p["fallback"], "encrypt", "fallback") if "fallback" in p else None, p.get("at"))
+
+    def check(self, ctx):
+        from specgen.engine.crypto import SCHEMES
+
+        scheme = SCHEMES.get(self.scheme)
+        if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
+            ctx.error(("encrypt", "scheme"), f"unknown scheme '{self.scheme}'." + did_you_mean(self.scheme, SCHEMES))
+            return
+        if self.at is None:
+            return
+        if not scheme.embeds_time:
+            ctx.error(("encrypt", "at"), f"scheme '{self.scheme}' records no time of encryption: drop 'at'")
+            return
+        k = ctx.kind_at(self.at)
+        if k is not None and k not in ("timestamp", "date"):
+            ctx.error(("encrypt", "at"), f"'{self.at}' is {k}, not a timestamp")
+
+    def own_deps(self):
+        return [self.at] if self.at else []
+
+    def spec_child(self, name):
+        return ("encrypt", name), (self.value if name == "value" else self.fallback)
 
     def deps(self):
         yield from self.value.deps()
@@ -977,6 +1358,23 @@ class Ref(Generator):
     """The value of a column reached through links: ``parent.id``, ``owner.team_id``."""
 
     path: str = ""
+    names = ("ref",)
+    draws = False
+    dep_key = ("ref",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(params)
+
+    def never_null(self, spec, table, depth):
+        return spec.never_null_path(table, self.path, depth)
+
+    def domain(self, spec, table, depth):
+        return spec.domain(table, self.path, depth + 1)
+
+    def listed_values(self, column_gen):
+        g = column_gen(self.path)  # only a copy of a column of this row
+        return None if g is None else g.listed_values(column_gen)
 
     def deps(self):
         yield self.path
@@ -997,6 +1395,51 @@ class Switch(Generator):
     cases: dict[str, Generator] = field(default_factory=dict)
     default: Generator | None = None
     when: dict = field(default_factory=dict)  # case key -> expr.Expr condition (the `when` form)
+    names = ("switch",)
+    draws = False
+    dep_key = ("switch",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        default = _sub(p["default"], "switch", "default") if "default" in p else None
+        if isinstance(p["cases"], list):  # the `when` form: ordered conditions, keyed by position
+            cases, when = {}, {}
+            for i, case in enumerate(p["cases"]):
+                when[str(i)] = _expression(case["when"], ("cases", i, "when"))
+                cases[str(i)] = _sub(case["then"], "switch", "cases", i, "then")
+            return cls("", cases, default, when)
+        if "on" not in p:
+            raise GenError("a switch needs 'on' (cases keyed by its values) or a list of cases with 'when' conditions")
+        return cls(
+            p["on"],
+            {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},
+            default,
+        )
+
+    def own_deps(self):
+        return [self.on] if self.on else [p for e in self.when.values() for p in e.paths()]
+
+    def spec_child(self, name):
+        if name == "default" and self.default is not None and name not in self.cases:
+            return ("switch", "default"), self.default
+        if self.when:
+            return ("switch", "cases", int(name), "then"), self.cases[name]
+        return ("switch", "cases", name), self.cases[name]
+
+    def domain(self, spec, table, depth):
+        if self.default is None:
+            return None
+        parts = [spec.gen_domain(table, b, depth + 1) for b in self.children_gens()]
+        return None if any(p is None for p in parts) else set().union(*parts)
+
+    def listed_values(self, column_gen):
+        out: list = []
+        for g in self.children_gens():
+            v = g.listed_values(column_gen)
+            if v is None:
+                return None
+            out += v
+        return out
 
     def deps(self):
         if self.on:
@@ -1082,6 +1525,11 @@ class Expression(Generator):
     spec checker infers its kind against the model (``compiled.kind``)."""
 
     compiled: object = None  # expr.Expr
+    names = ("expr",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        return cls(_expression(params))
 
     def deps(self):
         yield from self.compiled.paths()
@@ -1116,6 +1564,24 @@ class Aggregate(Generator):
     q: float = 0.5
     order_by: object = None  # expr.Expr over a child row (first / last)
     kind = None
+    names = ("aggregate",)
+
+    @classmethod
+    def from_spec(cls, name, params, p):
+        fn = next((f for f in AGGREGATES if f in p), None) if "fn" not in p else p["fn"]
+        return cls(
+            table=p["from"], fn=fn,
+            of=_expression(p.get("of"), ("of",)),
+            where=_expression(p.get("where"), ("where",)),
+            q=float(p.get("q", 0.5)),
+            order_by=_expression(p.get("order_by"), ("order_by",)),
+        )
+
+    def own_deps(self):
+        return []  # it reads its child table's columns (checked with that table)
+
+    def never_null(self, spec, table, depth):
+        return self.fn in ("count", "sum", "any", "all")
 
     def accepts(self, kind):
         return True  # the checker compares the result kind with the column's
@@ -1141,6 +1607,18 @@ class Literal(Generator):
 
     values: list = field(default_factory=list)
 
+    def own_deps(self):
+        return []
+
+    def never_null(self, spec, table, depth):
+        return all(v is not None for v in self.values)
+
+    def domain(self, spec, table, depth):
+        return {case_text(v) for v in self.values if v is not None}
+
+    def text_length(self):
+        return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])
+
     def accepts(self, kind):
         return all(Const(v).accepts(kind) for v in self.values)
 
@@ -1151,9 +1629,8 @@ class Literal(Generator):
 # -- building from the spec form ---------------------------------------------------------------
 
 
-NAMES = ("sequence", "index", "ordinal", "uuid", "hex", "sha256", "token", "const", "pool", "template",
-         "uniform", "normal", "lognormal", "exponential", "powerlaw", "zipf", "categorical", "bernoulli",
-         "percent", "timestamp", "ipv4", "json", "ref", "switch", "expr", "aggregate", "encrypt")
+# Every spec key of a generator kind.
+NAMES = tuple(KINDS)
 
 
 def build(spec) -> Generator:
@@ -1164,7 +1641,7 @@ def build(spec) -> Generator:
         (name, params), = spec.items()
     p = params if isinstance(params, dict) else {}
     try:
-        return _BUILDERS[name](params, p)
+        return KINDS[name].from_spec(name, params, p)
     except GenError as exc:
         raise GenError(str(exc), (name, *exc.where), exc.offset) from None
 
@@ -1176,40 +1653,10 @@ def _sub(value, *where):
         raise GenError(str(exc), (*where, *exc.where), exc.offset) from None
 
 
-def _numeric(cls, p, **extra):
-    keys = {k: p[k] for k in p if k != "round"}
-    return cls(round=p.get("round"), **keys, **extra)
-
-
 def _paths(value) -> tuple[str, ...]:
     if not value:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _timestamp(params, p):
-    offset = p.get("offset")
-    return Timestamp(
-        after=_paths(p.get("after")),
-        before=_paths(p.get("before")),
-        half_life_days=(p.get("recency") or {}).get("half_life_days"),
-        offset=(seconds(offset["min"]), seconds(offset["max"])) if offset else None,
-        bounded=bool(p.get("bounded", False)),
-        slots=seconds(p["distinct"]) if p.get("distinct") else None,
-    )
-
-
-def _json(params, p):
-    if "object" in p:
-        return JsonObject({k: _sub(v, "object", k) for k, v in p["object"].items()})
-    a = p["array"]
-    return JsonArray(_sub(a["items"], "array", "items"), a.get("min", 0), a.get("max", 3))
-
-
-def _template(params, p):
-    if isinstance(params, str):
-        return Template(params)
-    return Template(p["text"], {k: _sub(v, "template", "parts", k) for k, v in (p.get("parts") or {}).items()})
 
 
 def _expression(source, where=()):
@@ -1221,76 +1668,6 @@ def _expression(source, where=()):
         return expr.parse(source, PARAMS.get() or {})
     except expr.ExprError as exc:
         raise GenError(str(exc), where, exc.offset) from None
-
-
-def _aggregate(params, p):
-    fn = next((f for f in AGGREGATES if f in p), None) if "fn" not in p else p["fn"]
-    return Aggregate(
-        table=p["from"], fn=fn,
-        of=_expression(p.get("of"), ("of",)),
-        where=_expression(p.get("where"), ("where",)),
-        q=float(p.get("q", 0.5)),
-        order_by=_expression(p.get("order_by"), ("order_by",)),
-    )
-
-
-def _switch(p):
-    default = _sub(p["default"], "switch", "default") if "default" in p else None
-    if isinstance(p["cases"], list):  # the `when` form: ordered conditions, keyed by position
-        cases, when = {}, {}
-        for i, case in enumerate(p["cases"]):
-            when[str(i)] = _expression(case["when"], ("cases", i, "when"))
-            cases[str(i)] = _sub(case["then"], "switch", "cases", i, "then")
-        return Switch("", cases, default, when)
-    if "on" not in p:
-        raise GenError("a switch needs 'on' (cases keyed by its values) or a list of cases with 'when' conditions")
-    return Switch(
-        p["on"],
-        {str(k).lower() if isinstance(k, bool) else str(k): _sub(v, "switch", "cases", k) for k, v in p["cases"].items()},
-        default,
-    )
-
-
-def _encrypt(params, p):
-    return Encrypt(_sub(p["value"], "encrypt", "value"), p["scheme"], p["secret"]["env"],
-                   _sub(p["fallback"], "encrypt", "fallback") if "fallback" in p else None, p.get("at"))
-
-
-def _pool(params, p):
-    if isinstance(params, str):
-        return Pool(params)
-    return Pool(p["name"], (p.get("skew") or {}).get("zipf"), bool(p.get("distinct", False)))
-
-
-_BUILDERS = {
-    "sequence": lambda params, p: Sequence(p.get("start", 1), p.get("step", 1)),
-    "index": lambda params, p: Sequence(0, 1),
-    "ordinal": lambda params, p: Ordinal(p.get("start", 0)),
-    "uuid": lambda params, p: Uuid(p.get("dashes", True)),
-    "hex": lambda params, p: Hex(p["length"]),
-    "sha256": lambda params, p: Hex(64),
-    "token": lambda params, p: Token(p.get("length", 43), p.get("prefix", "")),
-    "const": lambda params, p: Const(params),
-    "pool": _pool,
-    "template": _template,
-    "uniform": lambda params, p: _numeric(Uniform, p),
-    "normal": lambda params, p: _numeric(Normal, p),
-    "lognormal": lambda params, p: _numeric(LogNormal, p),
-    "exponential": lambda params, p: _numeric(Exponential, p),
-    "powerlaw": lambda params, p: _numeric(PowerLaw, p),
-    "zipf": lambda params, p: Zipf(p.get("min", 1), p["max"], p["s"]),
-    "categorical": lambda params, p: Categorical(list(p["values"]), p.get("weights")),
-    "bernoulli": lambda params, p: Bernoulli(float(params)),
-    "percent": lambda params, p: Bernoulli(float(params) / 100.0),
-    "timestamp": _timestamp,
-    "ipv4": lambda params, p: Ipv4(p.get("private", False)),
-    "json": _json,
-    "ref": lambda params, p: Ref(params),
-    "expr": lambda params, p: Expression(_expression(params)),
-    "aggregate": _aggregate,
-    "encrypt": _encrypt,
-    "switch": lambda params, p: _switch(p),
-}
 
 
 def walk(g: Generator, where: tuple = ()) -> Iterator[tuple[tuple, Generator]]:

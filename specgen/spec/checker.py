@@ -927,31 +927,19 @@ class _Checker:
         v = max(values, key=len)
         return len(v), v
 
-    _FIXED_LENGTH = {gens.Ipv4: 15, gens.Bernoulli: 5, gens.Timestamp: 20, gens.Sequence: 20, gens.Ordinal: 20}
-
     def max_length(self, table: TableSpec, g, depth: int, filters: tuple) -> int | None:
         """An upper bound of the text length of ``g``'s values (through template ``filters``)."""
         if g is None or depth > 8 or any(f[0] in ("json", "get") for f in filters):
             return None
         pad = max([int(f[1]) for f in filters if f[0] == "pad"] or [0])
-        inner = None
-        if isinstance(g, gens.Const):
-            inner = len(g.value) if isinstance(g.value, str) else len(gens.json_text(g.value))
-        elif isinstance(g, (gens.Categorical, gens.Literal)):
-            inner = max([len(v) if isinstance(v, str) else len(gens.json_text(v)) for v in g.values] or [0])
-        elif isinstance(g, gens.Pool):
+        inner = g.text_length()  # what the kind's parameters tell
+        if inner is not None:
+            return max(inner, pad)
+        if isinstance(g, gens.Pool):
             if self.pools.path_of(g.name) is None:
                 return None
             values = self.pools.through(g.name, filters, gens.apply_filters) if filters else self.pools.get(g.name).values
             return int(values.str.len_chars().max() or 0)
-        elif isinstance(g, gens.Uuid):
-            inner = 36 if g.dashes else 32
-        elif isinstance(g, gens.Hex):
-            inner = g.length
-        elif isinstance(g, gens.Token):
-            inner = len(g.prefix) + g.length
-        elif type(g) in self._FIXED_LENGTH:
-            inner = self._FIXED_LENGTH[type(g)]
         elif isinstance(g, gens.Ref):
             r = self.resolve(table.name, g.path)
             if isinstance(r, str):
@@ -1040,88 +1028,19 @@ class _Checker:
                 i = next(i for i, v in enumerate(g.values) if v is None)
                 self.error(doc, ("rows", i), f"row {i} has no value for NOT NULL column '{col.name}'")
             return
-        if isinstance(g, gens.Timestamp) and g.slots:
-            if table.parent is None:
-                self.error(doc, (*gpath, "timestamp", "distinct"), "'distinct' gives a parent's children different "
-                           "time slots, so it needs 'parent'")
-            elif not g.after or any(not p.startswith("parent.") for p in (*g.after, *g.before)):
-                self.error(doc, (*gpath, "timestamp", "distinct"), "'distinct' slots count from the parent: 'after' "
-                           "(and 'before') must be paths from it, e.g. parent.created_at")
-            if g.offset:
-                self.error(doc, (*gpath, "timestamp", "offset"), "'offset' and 'distinct' exclude each other")
-        for dep in ([] if isinstance(g, gens.Switch) and g.when else _own_deps(g)):  # `when`: checked by infer
+        for dep in ([] if isinstance(g, gens.Switch) and g.when else g.own_deps()):  # `when`: checked by infer
             r = self.resolve(table.name, dep)
             if isinstance(r, str):
-                self.error(doc, (*gpath, *_dep_key(g)), r)
-        if isinstance(g, gens.Encrypt):
-            self.check_encrypt(doc, table, g, gpath)
-        name = type(g).__name__.lower()
+                self.error(doc, (*gpath, *(g.dep_key or ("",))), r)
+        g.check(_NodeView(self, doc, table, col, gpath, top))
         if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
         if top and isinstance(g, gens.Ref):
             target = self.kind_at(table.name, g.path)
             if target is not None and not _kind_fits(target, kind):
                 self.error(doc, (*gpath, "ref"), f"ref '{g.path}' is {target} but the column is {col.type}")
-        if isinstance(g, gens.Pool):
-            if self.pools.path_of(g.name) is None:
-                self.error(doc, gpath, f"unknown pool '{g.name}'." + did_you_mean(g.name, self.pools.names()))
-            elif kind == "json" and top and self.pools.get(g.name).kind != "json":
-                self.error(doc, gpath, f"pool '{g.name}' holds text, not JSON documents")
-            if g.distinct and table.parent is None:
-                self.error(doc, (*gpath, "pool", "distinct"), "a 'distinct' pool makes a parent's children differ, "
-                           "so it needs 'parent'")
         if isinstance(g, gens.Template):
             self.check_members(doc, table, g, gpath)
-        if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool) and self.pools.path_of(g.items.name) is None:
-            self.error(doc, (*gpath, "array", "items"), f"unknown pool '{g.items.name}'." + did_you_mean(g.items.name, self.pools.names()))
-        if isinstance(g, gens.JsonArray) and g.min > g.max:
-            self.error(doc, (*gpath, "array", "min"), f"min ({g.min}) > max ({g.max})")
-        if isinstance(g, gens.Categorical):
-            if g.weights is not None and len(g.weights) != len(g.values):
-                self.error(doc, (*gpath, "categorical", "weights"),
-                           f"{len(g.weights)} weights for {len(g.values)} values")
-            elif g.weights is not None and sum(g.weights) <= 0:
-                self.error(doc, (*gpath, "categorical", "weights"), "weights must not all be zero")
-        if isinstance(g, gens.Uniform) and g.min is not None and g.max is not None and g.min > g.max:
-            self.error(doc, (*gpath, "uniform", "min"), f"min ({g.min}) > max ({g.max})")
-        if isinstance(g, gens.Numeric) and not isinstance(g, gens.Uniform) and g.min is not None and g.max is not None and g.min > g.max:
-            self.error(doc, (*gpath, name, "min"), f"min ({g.min}) > max ({g.max})")
-        if isinstance(g, gens.Normal) and g.std <= 0:
-            self.error(doc, (*gpath, "normal", "std"), "std must be > 0")
-        if isinstance(g, gens.LogNormal):
-            if (g.mean is None) == (g.median is None):
-                self.error(doc, (*gpath, "lognormal"), "give exactly one of 'mean' or 'median'")
-            elif (g.mean if g.mean is not None else g.median) <= 0:
-                self.error(doc, (*gpath, "lognormal"), "lognormal mean/median must be > 0")
-            if g.sigma <= 0:
-                self.error(doc, (*gpath, "lognormal", "sigma"), "sigma must be > 0")
-        if isinstance(g, gens.Exponential) and g.mean <= 0:
-            self.error(doc, (*gpath, "exponential", "mean"), "mean must be > 0")
-        if isinstance(g, gens.PowerLaw):
-            if g.alpha <= 1:
-                self.error(doc, (*gpath, "powerlaw", "alpha"), "alpha must be > 1")
-            if g.min <= 0:
-                self.error(doc, (*gpath, "powerlaw", "min"), "min must be > 0")
-        if isinstance(g, gens.Zipf) and g.min > g.max:
-            self.error(doc, (*gpath, "zipf", "min"), f"min ({g.min}) > max ({g.max})")
-        if isinstance(g, gens.Bernoulli) and not 0 <= g.p <= 1:
-            self.error(doc, gpath, f"probability must lie in [0, 1], got {g.p}")
-        if isinstance(g, gens.Timestamp):
-            for which in ("after", "before"):
-                for p in getattr(g, which):
-                    if gens.is_instant(p):
-                        try:
-                            gens.parse_instant(p)
-                        except ValueError:
-                            self.error(doc, (*gpath, "timestamp", which), f"not an ISO-8601 date or time: '{p}'")
-                        continue
-                    k = self.kind_at(table.name, p)
-                    if k is not None and k not in ("timestamp", "date"):
-                        self.error(doc, (*gpath, "timestamp", which), f"'{p}' is {k}, not a timestamp")
-            if g.offset and g.offset[0] > g.offset[1]:
-                self.error(doc, (*gpath, "timestamp", "offset"), "offset min > max")
-            if g.offset and not g.after:
-                self.error(doc, (*gpath, "timestamp", "offset"), "'offset' counts from 'after': add 'after'")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
 
@@ -1165,24 +1084,10 @@ class _Checker:
         col = t.columns[c]
         if col.kind == "bool":
             return {"true", "false"}
-        return self._gen_domain(t, col.gen, depth)
+        return self.gen_domain(t, col.gen, depth)
 
-    def _gen_domain(self, t: TableSpec, g, depth: int) -> set[str] | None:
-        if isinstance(g, gens.Const):
-            return set() if g.value is None else {_as_case(g.value)}
-        if isinstance(g, (gens.Categorical, gens.Literal)):
-            return {_as_case(v) for v in g.values if v is not None}
-        if isinstance(g, gens.Bernoulli):
-            return {"true", "false"}
-        if isinstance(g, gens.Ref):
-            return self.domain(t, g.path, depth + 1)
-        if isinstance(g, gens.Switch) and g.default is not None:
-            parts = [self._gen_domain(t, b, depth + 1) for b in g.children_gens()]
-            return None if any(p is None for p in parts) else set().union(*parts)
-        if isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
-            values = self.pools.get(g.name).values
-            return set(values.to_list()) if len(values) <= 10_000 else None
-        return None
+    def gen_domain(self, t: TableSpec, g, depth: int) -> set[str] | None:
+        return None if g is None else g.domain(self, t, depth)
 
     def check_aggregate(self, doc, table: TableSpec, col: ColumnSpec, g, gpath) -> None:
         base = (*gpath, "aggregate")
@@ -1233,22 +1138,6 @@ class _Checker:
             if not self._never_null(t, t.columns[r[1]]):
                 return True
         return False
-
-    def check_encrypt(self, doc, table: TableSpec, g: gens.Encrypt, gpath) -> None:
-        from specgen.engine.crypto import SCHEMES
-
-        scheme = SCHEMES.get(g.scheme)
-        if scheme is None:  # the JSON Schema lists the schemes; a spec built in Python may not
-            self.error(doc, (*gpath, "encrypt", "scheme"), f"unknown scheme '{g.scheme}'." + did_you_mean(g.scheme, SCHEMES))
-            return
-        if g.at is None:
-            return
-        if not scheme.embeds_time:
-            self.error(doc, (*gpath, "encrypt", "at"), f"scheme '{g.scheme}' records no time of encryption: drop 'at'")
-            return
-        k = self.kind_at(table.name, g.at)
-        if k is not None and k not in ("timestamp", "date"):
-            self.error(doc, (*gpath, "encrypt", "at"), f"'{g.at}' is {k}, not a timestamp")
 
     def check_members(self, doc, table: TableSpec, g: gens.Template, gpath) -> None:
         """Every pooled record a ``get:KEY`` filter reads has that member."""
@@ -1504,23 +1393,16 @@ class _Checker:
             return True
         if col.null_rate or col.null_when is not None or col.gen is None or depth > 8:
             return False
-        g = col.gen
-        if isinstance(g, gens.Ref):
-            r = self.resolve(table.name, g.path)
-            if isinstance(r, str):
-                return False
-            if r[1] in _SPECIAL_COLUMNS:
-                return True
-            t = self.tables[r[0]]
-            return self._never_null(t, t.columns[r[1]], depth + 1)
-        if isinstance(g, gens.Const):
-            return g.value is not None
-        if isinstance(g, gens.Aggregate):
-            return g.fn in ("count", "sum", "any", "all")
-        if isinstance(g, gens.Literal):
-            return all(v is not None for v in g.values)
-        return isinstance(g, (gens.Sequence, gens.Uuid, gens.Hex, gens.Token, gens.Template, gens.Pool,
-                              gens.Numeric, gens.Zipf, gens.Bernoulli, gens.Timestamp, gens.Ipv4))
+        return col.gen.never_null(self, table, depth)
+
+    def never_null_path(self, table: TableSpec, path: str, depth: int) -> bool:
+        r = self.resolve(table.name, path)
+        if isinstance(r, str):
+            return False
+        if r[1] in _SPECIAL_COLUMNS:
+            return True
+        t = self.tables[r[0]]
+        return self._never_null(t, t.columns[r[1]], depth + 1)
 
     @staticmethod
     def _column_for(table: TableSpec, path: str) -> str | None:
@@ -1558,7 +1440,7 @@ class _Checker:
                 deps = []
                 if col.gen is not None:
                     for _, g in gens.walk(col.gen):
-                        for dep in _own_deps(g):
+                        for dep in g.own_deps():
                             r = self.resolve(tname, dep)
                             if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
                                 deps.append(r)
@@ -1598,30 +1480,7 @@ def _draws(col: ColumnSpec) -> bool:
     """Whether a column draws random values from its stream (a ref or a constant draws none)."""
     if col.null_rate:
         return True
-    quiet = (gens.Ref, gens.Const, gens.Switch, gens.Template, gens.JsonObject, gens.Sequence, gens.Ordinal)
-    return col.gen is not None and any(not isinstance(g, quiet) for _, g in gens.walk(col.gen))
-
-
-def _dep_key(g) -> tuple:
-    """Where a generator names the paths it reads, under its spec key."""
-    if isinstance(g, gens.Encrypt):
-        return ("encrypt", "at")
-    return (_GEN_KEYS.get(type(g), ""),)
-
-
-def _own_deps(g) -> list[str]:
-    """Paths a generator node reads itself (not through its children)."""
-    if isinstance(g, (gens.Aggregate, gens.Literal)):
-        return []  # an aggregate reads its child table's columns (checked with that table)
-    if isinstance(g, gens.Encrypt):
-        return [g.at] if g.at else []
-    if isinstance(g, gens.Template):
-        return [name for _, name, _ in g.pieces if name is not None and name not in g.parts]
-    if isinstance(g, gens.Switch):
-        return [g.on] if g.on else [p for e in g.when.values() for p in e.paths()]
-    if isinstance(g, (gens.JsonObject, gens.JsonArray)):
-        return []
-    return list(g.deps())
+    return col.gen is not None and any(g.draws for _, g in gens.walk(col.gen))
 
 
 def _spec_path(root, where: tuple) -> tuple:
@@ -1629,33 +1488,9 @@ def _spec_path(root, where: tuple) -> tuple:
     out: list = []
     g = root
     for name in where:
-        if isinstance(g, gens.Template):
-            out += ["template", "parts", name]
-            g = g.parts[name]
-        elif isinstance(g, gens.JsonObject):
-            out += ["json", "object", name]
-            g = g.fields[name]
-        elif isinstance(g, gens.JsonArray):
-            out += ["json", "array", "items"]
-            g = g.items
-        elif isinstance(g, gens.Switch):
-            if name == "default" and g.default is not None and name not in g.cases:
-                out += ["switch", "default"]
-                g = g.default
-            elif g.when:
-                out += ["switch", "cases", int(name), "then"]
-                g = g.cases[name]
-            else:
-                out += ["switch", "cases", name]
-                g = g.cases[name]
-        elif isinstance(g, gens.Encrypt):
-            out += ["encrypt", name]
-            g = g.value if name == "value" else g.fallback
+        path, g = g.spec_child(name)
+        out += path
     return tuple(out)
-
-
-_GEN_KEYS = {gens.Ref: "ref", gens.Template: "template", gens.Timestamp: "timestamp", gens.Switch: "switch",
-             gens.Ordinal: "ordinal"}
 
 
 def _gen_name(spec_gen) -> str:
@@ -1673,10 +1508,25 @@ def _kind_fits(source: str, target: str) -> bool:
     return (source, target) in {("int", "float"), ("timestamp", "date"), ("date", "timestamp")} or target in ("text",) and source != "json"
 
 
-def _as_case(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+_as_case = gens.case_text
+
+
+class _NodeView:
+    """What a generator kind's ``check`` sees of the checker: one node of one column's ``gen``,
+    errors placed under the node's spec path."""
+
+    def __init__(self, checker: _Checker, doc: Document, table: TableSpec, column: ColumnSpec, gpath: tuple, top: bool):
+        self.checker, self.doc, self.table, self.column, self.gpath, self.top = checker, doc, table, column, gpath, top
+        self.pools = checker.pools
+
+    def error(self, where: tuple, message: str) -> None:
+        self.checker.error(self.doc, (*self.gpath, *where), message)
+
+    def kind_at(self, path: str) -> str | None:
+        return self.checker.kind_at(self.table.name, path)
+
+    def resolve(self, path: str):
+        return self.checker.resolve(self.table.name, path)
 
 
 # -- entry points ---------------------------------------------------------------------------------

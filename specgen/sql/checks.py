@@ -28,8 +28,8 @@ CHECK_PREFIX = "-- specgen-check: "
 SQL_PREFIX = "-- specgen-sql: "
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-HEX32_RE = r"^[0-9a-f]{32}$"
-UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+HEX32_RE = gens.HEX32_RE
+UUID_RE = gens.UUID_RE
 
 
 @dataclass
@@ -163,24 +163,12 @@ def _domain(table: TableSpec, c) -> list | None:
             return list(ck.values)
     if c.kind not in ("text", "int") or c.gen is None:
         return None
-    values: list = []
 
-    def collect(g) -> bool:
-        if isinstance(g, gens.Categorical):
-            values.extend(v for v in g.values if v is not None)
-            return True
-        if isinstance(g, gens.Const):
-            if g.value is not None:
-                values.append(g.value)
-            return True
-        if isinstance(g, gens.Switch):
-            parts = [*g.cases.values()] + ([g.default] if g.default is not None else [])
-            return all(collect(p) for p in parts)
-        if isinstance(g, gens.Ref) and g.path in table.columns and g.path != c.name:  # a copy of a column of this row
-            return collect(table.columns[g.path].gen)
-        return False
+    def column_gen(name: str):  # a copy of another column of this row lists that column's values
+        return table.columns[name].gen if name in table.columns and name != c.name else None
 
-    if not collect(c.gen) or not values:
+    values = c.gen.listed_values(column_gen)
+    if not values:
         return None
     return sorted(set(values), key=str)
 
@@ -188,11 +176,9 @@ def _domain(table: TableSpec, c) -> list | None:
 def _pattern(c) -> str | None:
     if c.kind != "text" or c.gen is None:
         return None
-    g = c.gen
-    if isinstance(g, gens.Uuid):
-        return UUID_RE if g.dashes else HEX32_RE
-    if isinstance(g, gens.Hex):
-        return rf"^[0-9a-f]{{{g.length}}}$"
+    pattern = c.gen.pattern()
+    if pattern is not None:
+        return pattern
     if "email" in c.name.lower():
         return EMAIL_RE
     return None

@@ -26,7 +26,7 @@ BASE = "base"
 # Knobs whose values are chosen from a fixed set (the code behind them is in encode.py / ddl.py).
 CHOICES = {
     "primary_key": ("inline", "post_data"),
-    "foreign_keys": ("inline", "post_data"),
+    "foreign_keys": ("inline", "post_data", "none"),
     "unique": ("constraint", "index"),
     "checks": ("inline", "post_data"),
     "file_encoder": ("csv", "escaped_text"),
