@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from specgen.errors import SpecgenError, parse_json
+from specgen.errors import SpecgenError, did_you_mean, parse_json
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,10 @@ def build_pools(out_dir: Path, seed: int = 20260101, locale: str = "en_US", only
         import faker
     except ImportError:
         raise SpecgenError("`specgen pools` needs Faker: pip install 'specgen[pools]'") from None
+    unknown = [n for n in only or () if n not in FAKER_POOLS]
+    if unknown:  # before anything is written
+        raise SpecgenError("; ".join(f"--only {n}: no such Faker pool." + did_you_mean(n, FAKER_POOLS)
+                                     for n in unknown))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir / "pools.lock.json"
