@@ -55,8 +55,9 @@ def clean() -> None:
             child.join(timeout=10)
             if child.is_alive():
                 child.kill()
-    if "specgen.clients" in sys.modules:
-        sys.modules["specgen.clients"].end_sessions()
+    clients = sys.modules.get("specgen.db.clients")  # not imported here: it is a later layer
+    if clients is not None:
+        clients.end_sessions()
 
 
 def _stop(signum, frame, quiet: bool = False) -> None:

@@ -31,8 +31,8 @@ def test_a_dialect_file_extension_cannot_lead_out_of_the_directory(tmp_path: Pat
 
 @pytest.mark.parametrize("rel", ["../x", "data/../../x", "/etc/x", "data//x", "./x"])
 def test_every_write_is_checked_to_stay_inside(tmp_path: Path, rel: str):
-    from specgen.destination import Destination
     from specgen.errors import SpecgenError
+    from specgen.output.destination import Destination
 
     d = Destination(tmp_path / "out")
     with pytest.raises(SpecgenError, match="not a path inside"):

@@ -95,7 +95,7 @@ def test_report_given_another_kind_of_json(tmp_path: Path, doc, says: str):
     {"shard": {"index": 1, "count": 2}, "tables": {"a": {"parts": 1, "files": [{"part": "0"}]}}},
 ])
 def test_manifest_merge_given_another_kind_of_json(tmp_path: Path, doc):
-    from specgen.shards import RUN_KEYS
+    from specgen.output.shards import RUN_KEYS
 
     if isinstance(doc, dict) and "shard" in doc:
         doc = {**{k: "x" for k in RUN_KEYS}, **doc}

@@ -39,8 +39,8 @@ def test_a_sequence_past_int64_is_refused_not_wrapped(tmp_path: Path):
 
 def test_the_plan_checks_exact_sums_too():
     """The validator judges counts by their means; the plan checks the sums it adds up."""
+    from specgen.engine.fanout import Fanout
     from specgen.errors import SpecgenError
-    from specgen.fanout import Fanout
 
     class Stub:
         pass
@@ -110,7 +110,7 @@ def test_verify_passes_an_empty_table(tmp_path: Path):
 
 
 def test_a_null_count_answer_still_counts_as_zero_for_old_verify_files():
-    from specgen.checks import Check
+    from specgen.sql.checks import Check
 
     assert Check("enum a.s", "enum", "a", 0, actual=None).ok
     assert not Check("sum a.v", "sum", "a", 0, actual=None).ok
