@@ -217,10 +217,17 @@ def verify(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1):
 
 
 def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,
-             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None, jobs: int = 1,
-             mode: str = "fail", existing_schema: bool | None = None, report: str | Path | None = None,
-             progress=None, as_of=None) -> dict:
+             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None,
+             jobs: int | None = 1, mode: str = "fail", existing_schema: bool | None = None,
+             report: str | Path | None = None, progress=None, as_of=None, direct: bool | None = None,
+             keep_dump: str | Path | None = None, resume: bool = False) -> dict:
     """compile (dialect from the URL) + load + verify; writes and returns the load report.
+
+    Direct mode (``direct=True``, the default unless ``out`` asks for a dump that fits there):
+    the compile's part tasks feed ``jobs`` database sessions through pipes, no part file is
+    written (``keep_dump``: a directory that gets them as well), and a run that was stopped
+    finishes with ``resume=True``. ``out`` (or ``out/<profile>/<dialect>``) receives the schema,
+    manifest and verify.sql either way. ``jobs`` None: one session per core.
 
     ``as_of`` is resolved here, once: the compile generates with that instant and writes it into
     the manifest, from which the load, the verification and the report take it."""
@@ -228,7 +235,8 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
 
     return reports.generate(spec_dir, profile, url, out=out, seed=seed, chunk_rows=chunk_rows, workers=workers,
                             jobs=jobs, mode=mode, existing_schema=existing_schema, report_path=report,
-                            progress=progress, as_of=window.resolve(as_of))
+                            progress=progress, as_of=window.resolve(as_of), direct=direct,
+                            keep_dump=None if keep_dump is None else str(keep_dump), resume=resume)
 
 
 def drift(spec_dir: str | Path | None = None, url: str | None = None, *, profile: str | None = None):

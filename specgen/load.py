@@ -101,9 +101,12 @@ def read_manifest(dump_dir: Path) -> dict:
 class Loader:
     """One load of one dump directory into one database."""
 
-    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None, manifest: dict | None = None):
+    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None, manifest: dict | None = None,
+                 source=None):
         """``manifest``: the dump's manifest as the compile will write it, for a load that starts
-        while the compile runs (``run(ready=...)``); else ``manifest.json`` is read."""
+        while the compile runs (``run(ready=...)``); else ``manifest.json`` is read. ``source``:
+        where parts come from when not from files (``direct.Source``: generated into a pipe as
+        the client reads it)."""
         self.dir = Path(dump_dir).resolve()
         self.url = url
         self.options = options
@@ -123,6 +126,8 @@ class Loader:
         self.tables = list(self.manifest["tables"])
         self.dump_id = manifests.dump_id(self.manifest)
         self.suffix = write.COMPRESSION[self.manifest.get("compression", "none")][0]
+        self.source = source
+        self._done: set[str] = set()  # the ledger's marks when the data stage began
 
     # -- the stages ------------------------------------------------------------------------------
 
@@ -154,6 +159,8 @@ class Loader:
         self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh, ready=ready)
+        if self.source is not None:
+            self.source.complete_all()  # every table's manifest entry, for the stages below
         if self._fixups_apply():
             with stage("null fix-ups"):
                 self.null_fixups()
@@ -258,8 +265,10 @@ class Loader:
             return
         if mode == "fail":
             shown = ", ".join(busy[:6])
-            stopped = (f"a load of this dump stopped after {len(done)} part(s): 'specgen load {self.dir} "
-                       "--resume' (same URL) finishes it, or " if done else "")
+            again = ("the same 'specgen generate' with --resume" if self.source is not None
+                     else f"'specgen load {self.dir} --resume'")
+            stopped = (f"a load of this dump stopped after {len(done)} part(s): {again} (same URL) finishes it, or "
+                       if done else "")
             raise SpecgenError(f"refusing to load into tables that already hold rows: {shown}"
                                f"{' ...' if len(busy) > 6 else ''}; {stopped}use --truncate to empty them "
                                "first, or --append to add to them")
@@ -308,6 +317,7 @@ class Loader:
         for t in self.tables:
             result.tables[t] = TableResult()
         self._pending: dict[str, int] = {}
+        self._done = set(done)
         jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
         if ordered and self.dialect.load_enforces_foreign_keys:
             # An existing schema keeps its foreign keys: parents must be complete before children,
@@ -344,15 +354,19 @@ class Loader:
         their ledger rows."""
         steps = self.finishing
         body, marks = "", []
-        if self._fixups_apply():
+        if self.source is not None:
+            self.source.table_complete(table)  # its real manifest entry (NULL counts for the fix-ups)
+        if self._fixups_apply() and f"fixup:{table}" not in self._done:
             body += self._fixups_sql(table)
             marks.append(f"fixup:{table}")
-        if table in steps.keys or table in steps.identity:
+        keys = table in steps.keys and f"keys:{table}" not in self._done  # a resumed load built them
+        identity = table in steps.identity and f"identity:{table}" not in self._done
+        if keys or identity:
             body += steps.prelude
-        if table in steps.keys:
+        if keys:
             body += "".join(steps.keys[table])
             marks.append(f"keys:{table}")
-        if table in steps.identity:
+        if identity:
             body += steps.identity[table]
             marks.append(f"identity:{table}")
         return self.ledgered(body, marks) if marks else ""
@@ -687,7 +701,7 @@ class _Session:
     def load(self, table: str, f: dict) -> None:
         """One part in one transaction, committed together with its ledger row."""
         lo = self.loader
-        path, feeder = self._source(f)
+        path, feeder = lo.source.open(table, f) if lo.source is not None else self._source(f)
         body = lo.part_statements(table, path)
         ledger = lo.ledger_row(f["path"], f["rows"])
         begin = lo.dialect.load_begin
@@ -699,12 +713,19 @@ class _Session:
         # decompressor has finished without error.
         self.send(f"{begin}\n{body}{self.client.marker('read ' + f['path'])}\n")
         feeder.start()
-        self._wait("read " + f["path"])
+        try:
+            self._wait("read " + f["path"])
+        finally:
+            abort = getattr(feeder, "abort", None)
+            if abort is not None:  # the client is done with the pipe: a writer still waiting gives up
+                abort()
         feeder.join()
         if feeder.error:
             self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
             self._wait("rolled back")
-            raise SpecgenError(f"cannot decompress {f['path']}: {feeder.error}")
+            raise SpecgenError(f"cannot {getattr(feeder, 'verb', 'decompress')} {f['path']}: {feeder.error}")
+        if lo.source is not None:
+            lo.source.before_commit(table, f, feeder)
         self.send(f"{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
         self._wait(f["path"])
 

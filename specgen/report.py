@@ -24,23 +24,93 @@ REPORT_DIR = Path("reports")
 
 
 def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, chunk_rows=None, workers=None,
-             jobs: int = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None,
-             as_of: int | None = None) -> dict:
+             jobs: int | None = 1, mode: str = "fail", existing_schema=None, report_path=None, progress=None,
+             as_of: int | None = None, direct: bool | None = None, keep_dump=None, resume: bool = False) -> dict:
     """``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
     stage only: one live display at a time; a load that keeps pace with the compile shows its
     bars in the compile's display, ``Progress.alongside``), or None. ``as_of``: the window's end,
-    epoch seconds already resolved (None: the profile's)."""
+    epoch seconds already resolved (None: the profile's).
+
+    ``direct`` (``specgen.direct``): the compile feeds the database sessions, no part file is
+    written (``keep_dump``: a directory that receives them all the same). None: direct unless a
+    dump directory is asked for (``out``) and the dump fits there. ``out`` then holds the small
+    files (schema, manifest, verify.sql). ``resume``: finish a direct run that was stopped.
+    ``jobs`` None: one session per core."""
     from specgen import api
     from specgen import load as loader
-    from specgen import verify as verifier
 
     target = dburl.parse(url)
-    out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
-    stages: dict[str, dict] = {}
-    loader.check_reachable(target)
-    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema)
+    if keep_dump is not None:
+        if out is not None and Path(out) != Path(keep_dump):
+            raise SpecgenError("--keep-dump DIR is where the dump goes: it replaces --out.")
+        out, direct = keep_dump, True
+    if jobs is None:
+        from specgen.compile import default_workers
 
-    t0 = t = time.perf_counter()
+        jobs = default_workers()
+    if direct is None:
+        direct = out is None or not _dump_fits(spec_dir, profile, target.dialect, out, seed, chunk_rows, as_of)
+    if resume and not direct:
+        raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
+    out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
+    loader.check_reachable(target)
+    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema, resume=resume)
+    t0 = time.perf_counter()
+    if direct:
+        stages, manifest, result, rows = _direct(spec_dir, profile, target, out_dir, options, seed=seed,
+                                                 chunk_rows=chunk_rows, workers=workers, progress=progress,
+                                                 as_of=as_of, keep=keep_dump is not None)
+    else:
+        stages, manifest, result, rows = _via_dump(spec_dir, profile, target, out_dir, options, seed=seed,
+                                                   chunk_rows=chunk_rows, workers=workers, progress=progress,
+                                                   as_of=as_of)
+    return _verify_and_report(profile, target, out_dir, jobs, stages, manifest, result, rows, t0, report_path,
+                              direct=direct, keep=keep_dump is not None)
+
+
+def _dump_fits(spec_dir, profile, dialect, out, seed, chunk_rows, as_of) -> bool:
+    """Whether the dump asked for (``out``) fits there (compile's own check)."""
+    from specgen import api
+    from specgen import compile as comp
+    from specgen.destination import Destination
+
+    dest = Destination.of(str(out))
+    if dest.local is None:
+        return True
+    p = api.plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False, as_of=as_of)
+    try:
+        comp.check_space(p, dest, [(t, k) for t in p.rows for k in range(p.tables[t].chunks)], comp.Options())
+    except SpecgenError:
+        return False
+    return True
+
+
+def _direct(spec_dir, profile, target, out_dir, options, *, seed, chunk_rows, workers, progress, as_of, keep):
+    from specgen import api, direct
+    from specgen import dialect as dialects
+
+    t = time.perf_counter()
+    p = api.plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False, as_of=as_of)
+    plan_seconds = time.perf_counter() - t
+    totals = dict(p.rows)
+    with _stage_progress(progress, "load", totals) as bars:
+        written = bars.alongside("write", totals) if hasattr(bars, "alongside") else None
+        manifest, result = direct.run(p, dialects.load(target.dialect), target, out_dir, options, keep=keep,
+                                      workers=workers, progress=bars, written=written)
+    rows = sum(e["rows"] for e in manifest["tables"].values())
+    stages = {"plan": _stage(plan_seconds, None), "load": _stage(result.seconds, result.rows)}
+    stages["load"]["direct"] = True
+    for name, secs in result.stages.items():
+        stages[f"load.{name}"] = {"seconds": round(secs, 3)}
+    return stages, manifest, result, rows
+
+
+def _via_dump(spec_dir, profile, target, out_dir, options, *, seed, chunk_rows, workers, progress, as_of):
+    from specgen import api
+    from specgen import load as loader
+
+    stages: dict[str, dict] = {}
+    t = time.perf_counter()
     along = _LoadAlong(out_dir, target, options)
     with _stage_progress(progress, "write", {}) as bars:
         along.progress = bars.alongside("load", {}) if hasattr(bars, "alongside") else None
@@ -63,6 +133,12 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         stages["load"] = _stage(time.perf_counter() - t, result.rows)
     for name, secs in result.stages.items():
         stages[f"load.{name}"] = {"seconds": round(secs, 3)}
+    return stages, manifest, result, rows
+
+
+def _verify_and_report(profile, target, out_dir, jobs, stages, manifest, result, rows, t0, report_path, *,
+                       direct: bool, keep: bool) -> dict:
+    from specgen import verify as verifier
 
     t = time.perf_counter()
     checks = verifier.run(out_dir, target, jobs=jobs)
@@ -78,8 +154,11 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         "dialect": target.dialect,
         "database": target.redacted(),
         "dump": str(out_dir),
+        "direct": direct,  # the compile fed the database: no part files (unless kept)
+        "part_files": not direct or keep,
         "total_rows": rows,
-        "tables": {name: {"rows": e["rows"], "loaded_rows": result.tables[name].rows}
+        "tables": {name: {"rows": e["rows"], "loaded_rows": result.tables[name].rows,
+                          "resumed_parts": result.tables[name].skipped_parts}
                    for name, e in manifest["tables"].items()},
         "stages": stages,
         "seconds": round(time.perf_counter() - t0, 3),  # wall clock: the load may overlap the compile
@@ -191,9 +270,13 @@ def summary(doc: dict) -> str:
     lines = [f"{doc['profile']}: {doc['total_rows']:,} rows into {doc['database']} "
              f"in {doc['seconds']:.2f}s; {v['passed']} checks passed, {v['failed']} failed"]
     for name in ("compile", "load", "verify"):
-        s = doc["stages"][name]
+        s = doc["stages"].get(name)
+        if s is None:  # direct mode has no compile stage of its own
+            continue
         rate = f", {s['rows_per_s']:,} rows/s" if s.get("rows_per_s") else ""
         along = f" ({s['during_compile']:.2f}s of it during the compile)" if s.get("during_compile") else ""
+        if s.get("direct"):
+            along = " (generated straight into the database, no part files)"
         lines.append(f"  {name:<8} {s['seconds']:>7.2f}s{rate}{along}")
     if "window" in doc:  # reports written before the window was recorded lack it
         lines.append(f"  window   {doc['window']['start']} .. {doc['window']['end']}")
