@@ -43,6 +43,11 @@ LEDGER = "specgen_load_ledger"
 # A part whose transaction the database rolls back for another session's sake is tried this often.
 PART_ATTEMPTS = 5
 _SCHEMA_MARK = "schema:created"  # ledger row: specgen made the schema, its constraints are still to come
+# Ledger row kept after a complete load into a schema specgen made (the ledger then holds only
+# this row): a later --truncate drops and recreates that schema, loading it like a fresh one
+# (keys and indexes after the data) instead of into live keys as for a foreign schema.
+_MADE_MARK = "schema:specgen"
+_MARKS = (_SCHEMA_MARK, _MADE_MARK)
 MODES = ("fail", "truncate", "append")
 
 
@@ -145,14 +150,14 @@ class Loader:
             done = self.ledger_parts()
             fresh = self.prepare_schema(existing, result, done)
             # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
-            self.check_empty({k for k in done if k != _SCHEMA_MARK})
+            self.check_empty({k for k in done if k not in _MARKS})
             # Into a schema specgen did not just create, its constraints are live during the load:
             # a dialect whose bulk format needs fix-ups afterwards (SQLite's NULL marker) must
             # fix each part on its way in instead (the load_part template's staging path).
             self.staged = not fresh
             if not self.options.resume:
                 self.clear_ledger()
-                done = {k for k in done if k == _SCHEMA_MARK}
+                done = {k for k in done if k in _MARKS}
         # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
         # and identity counter follow its last part in the same session while the compile writes
         # the next table (recorded in the ledger like the parts, so the stages below skip them).
@@ -167,14 +172,20 @@ class Loader:
         if fresh:
             with stage("constraints"):
                 self.constraints()
-                self.script(f"DELETE FROM {self.dialect.quote(LEDGER)} WHERE {self.dialect.quote('part')} = '{_SCHEMA_MARK}';")
+                q = self.dialect.quote
+                self.script(f"{self.dialect.load_begin}\nDELETE FROM {q(LEDGER)} WHERE {q('part')} IN "
+                            f"('{_SCHEMA_MARK}', '{_MADE_MARK}');\n{self.ledger_row(_MADE_MARK)}COMMIT;")
         else:
             with stage("identity"):
                 self.set_identity(self.catalog_identity())
         with stage("analyze"):
             self.analyze()
         if not self.options.keep_ledger:
-            self.script(f"DROP TABLE IF EXISTS {self.dialect.quote(LEDGER)};")
+            q = self.dialect.quote
+            if fresh or _MADE_MARK in done:  # the schema stays specgen's: the ledger keeps saying so
+                self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_MADE_MARK}';")
+            else:
+                self.script(f"DROP TABLE IF EXISTS {q(LEDGER)};")
         result.seconds = time.perf_counter() - t0
         return result
 
@@ -205,6 +216,13 @@ class Loader:
             return True
         if existing and _SCHEMA_MARK in ledger and want is not True and len(existing) == len(self.tables):
             return True
+        if self._recreate(existing, ledger):
+            self.script(self.tpl.render("load_drop.sql", tables=[self.dialect.quote(t) for t in reversed(self.tables)])
+                        + self.read("schema") + "\n" + self.ledger_row(_SCHEMA_MARK))
+            self.created = True
+            self.log(f"emptied {len(existing)} table(s) of the schema specgen made by creating it again "
+                     "(keys and indexes after the data)")
+            return True
         if want is False and existing:
             raise SpecgenError(f"{len(existing)} of the dump's tables already exist in {self.url.redacted()} "
                                f"({', '.join(sorted(existing)[:5])}{', ...' if len(existing) > 5 else ''}); "
@@ -227,6 +245,18 @@ class Loader:
         self.log("loading into the existing schema (its constraints stay in place)")
         return False
 
+    def _recreate(self, existing: dict[str, set[str]], ledger: set[str]) -> bool:
+        """--truncate into the schema a complete specgen load made (the ledger's mark): exactly
+        the dump's tables and columns, nothing outside them referencing them. Dropping and
+        creating it again empties it and lets the load build keys after the data."""
+        if self.options.mode != "truncate" or self.options.resume or self.options.existing_schema is True:
+            return False
+        if _MADE_MARK not in ledger or set(existing) != set(self.tables):
+            return False
+        if any(existing[t] != {c["name"] for c in self.manifest["tables"][t]["columns"]} for t in self.tables):
+            return False
+        return not self._referencing_others()
+
     def ensure_ledger(self) -> None:
         q = self.dialect.quote
         self.script(f"CREATE TABLE IF NOT EXISTS {q(LEDGER)} ({q('dump')} VARCHAR(16) NOT NULL, "
@@ -236,13 +266,13 @@ class Loader:
     def ledger_parts(self) -> set[str]:
         q = self.dialect.quote
         rows = self.client.query(f"SELECT {q('part')} FROM {q(LEDGER)} WHERE {q('dump')} = '{self.dump_id}' "
-                                 f"OR {q('part')} = '{_SCHEMA_MARK}'")
+                                 f"OR {q('part')} IN ('{_SCHEMA_MARK}', '{_MADE_MARK}')")
         return {r[0] for r in rows}
 
     def clear_ledger(self) -> None:
         """Forget loaded parts (a new load), but not that specgen created the schema."""
         q = self.dialect.quote
-        self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_SCHEMA_MARK}';")
+        self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} NOT IN ('{_SCHEMA_MARK}', '{_MADE_MARK}');")
 
     def check_empty(self, done: set[str]) -> None:
         """Tables that hold rows: refused, emptied (--truncate) or added to (--append); with
