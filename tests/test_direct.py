@@ -20,7 +20,6 @@ import time
 import pytest
 
 from conftest import ROOT, SHOP, run_cli
-from test_loader import ledger_marks
 from specgen import api
 
 pytestmark = pytest.mark.db
@@ -152,6 +151,12 @@ def test_generate_is_direct_unless_a_dump_is_asked_for(tmp_path):
     bad = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--url", url, "--via-dump", "--resume",
                   cwd=tmp_path)
     assert bad.returncode == 1 and "--resume" in bad.stderr.decode()
+
+
+def ledger_marks(db) -> list[str] | None:
+    if LEDGER not in [r[0] for r in db.query(_tables_sql(db))]:
+        return None
+    return sorted(r[0] for r in db.query(f"SELECT {q(db, 'part')} FROM {q(db, LEDGER)}"))
 
 
 def _tables_sql(db) -> str:
