@@ -601,7 +601,10 @@ class Loader:
 
     def session_sql(self) -> str:
         """What every connection of this load runs first (the dialect's load_session template)."""
-        return self.tpl.render("load_session.sql")
+        from specgen.compile import default_workers
+
+        jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
+        return self.tpl.render("load_session.sql", sessions=jobs, cores=default_workers())
 
     def script(self, sql: str) -> None:
         self.client.run_script(self.session_sql() + sql + "\n")
