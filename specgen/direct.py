@@ -167,26 +167,32 @@ class _Producer(threading.Thread):
             os.unlink(self.fifo)
 
 
-def skeleton_entry(plan, dialect, job: write.Job, table: str) -> dict:
+def skeleton_entry(plan, dialect, job: write.Job, table: str, parts=None) -> dict:
     """A table's manifest entry before its parts exist: their paths and rows, and statistics that
     assume the worst of each column (a NULL in every nullable one, an escaped NULL marker in every
     text one), so that a load template preparing for them (SQLite's staged fix-ups) is safe."""
     n = plan.rows[table]
     files = [{"path": write.part_path(job, table, p), "rows": min(n, (p + 1) * plan.chunk_rows) - p * plan.chunk_rows,
-              "part": p} for p in range(plan.tables[table].chunks)]
+              "part": p} for p in (range(plan.tables[table].chunks) if parts is None else parts)]
     stats = {c.name: {"nulls": 1 if c.nullable else 0, **({"escaped": 1} if c.kind in ("text", "json") else {})}
              for c in plan.model.tables[table].stored}
     return manifests.table_entry(plan, dialect, table, files, stats)
 
 
 def run(plan, dialect, target, out_dir: str | Path, loader_options, *, keep: bool = False, workers: int | None = None,
-        progress=None, written=None):
+        progress=None, written=None, shard: tuple[int, int] | None = None):
     """Generate ``plan`` into the database at ``target`` (a ``DatabaseUrl``) through
     ``loader_options.jobs`` sessions; the small files of the dump into ``out_dir`` (with ``keep``
     the part files too). ``progress``: rows committed; ``written``: rows generated. Returns the
-    manifest and the ``load.Result``."""
+    manifest and the ``load.Result``.
+
+    ``shard`` (K, N): only shard K's parts (as ``compile --shard``), their keys and indexes but no
+    foreign keys (parents sit in other shards) and no manifest (None is returned for it): what
+    one machine's share of the biggest profiles costs, measured."""
+    from dataclasses import replace
+
     from specgen import load as loader
-    from specgen import proofs
+    from specgen import proofs, shards
 
     tables = list(plan.model.tables)
     proofs.check(plan, tables)
@@ -201,13 +207,20 @@ def run(plan, dialect, target, out_dir: str | Path, loader_options, *, keep: boo
     write.remember_plan(job, plan)
     tpl = comp._templates(dialect)
     comp._write_ddl(tpl, plan, dest, comp._contexts(plan, dialect, tables))
+    chosen: dict[str, list[int] | None] = dict.fromkeys(tables)
+    if shard is not None:
+        chosen = {t: [] for t in tables}
+        every = [(t, p) for t in tables for p in range(plan.tables[t].chunks)]
+        for table, part in shards.select(every, *shard):
+            chosen[table].append(part)
+        loader_options = replace(loader_options, foreign_keys=False)
     skeleton = manifests.build(plan, dialect, fmt="csv", compression="none", files=comp._files(dialect),
-                               tables={t: skeleton_entry(plan, dialect, job, t) for t in tables},
+                               tables={t: skeleton_entry(plan, dialect, job, t, chosen[t]) for t in tables},
                                encryption=job.secrets)
     # The biggest tables first: their keys are built in one session while the others load the rest.
     size = {t: plan.rows[t] * len(plan.model.tables[t].stored) for t in tables}
     order = sorted(tables, key=lambda t: -size[t])
-    tasks = sum(plan.tables[t].chunks for t in tables)
+    tasks = sum(len(e["files"]) for e in skeleton["tables"].values())
     with comp.executor_for(options, tasks, job, plan) as executor:
         source = Source(plan, dialect, job, executor, dest.local, skeleton, keep=keep,
                         resume=loader_options.resume, progress=written)
@@ -218,6 +231,9 @@ def run(plan, dialect, target, out_dir: str | Path, loader_options, *, keep: boo
             results = source.ordered_results()
         finally:
             source.close()
+    if shard is not None:
+        source.path.unlink(missing_ok=True)
+        return None, result
     if keep:
         comp.remove_leftovers(dest, {t: [r["path"] for r in rs] for t, rs in results.items()})
     doc = comp.finish(plan, dialect, dest, fmt="csv", compression="none", results=results, ddl_written=True,

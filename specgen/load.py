@@ -58,6 +58,9 @@ class Options:
     resume: bool = False
     existing_schema: bool | None = None  # None: detect
     keep_ledger: bool = False
+    # False: keys and indexes only (a shard of a direct run holds children whose parents are in
+    # other shards; its foreign keys cannot hold).
+    foreign_keys: bool = True
 
 
 @dataclass
@@ -543,7 +546,7 @@ class Loader:
         if steps is None:
             self.script(text)
             return
-        if jobs <= 1 and not built:
+        if jobs <= 1 and not built and self.options.foreign_keys:
             self.script(steps.rest)
         else:
             self._parallel_constraints(steps, built, jobs)
@@ -566,6 +569,8 @@ class Loader:
             if errors:
                 raise errors[0]
             tasks = []
+        if not self.options.foreign_keys:
+            foreign_keys = ""
         self.script(prelude + "".join(sql for _, sql in tasks) + foreign_keys + end)
 
     def catalog_identity(self) -> dict[str, str]:
