@@ -103,6 +103,9 @@ def _relax(db, table: str, column: str | None = None) -> str:
 FAULTS = {
     "delete a parent row": ("DELETE FROM {customers} WHERE id = (SELECT customer_id FROM {orders} LIMIT 1)",
                             "fk orders.customer_id -> customers.id"),
+    # order_items has two foreign keys: MySQL checks both in one statement (verify_merge_joins).
+    "delete a product": ("DELETE FROM {products} WHERE id = (SELECT product_id FROM {order_items} LIMIT 1)",
+                         "fk order_items.product_id -> products.id"),
     "NULL a required value": ("UPDATE {reviews} SET rating = NULL WHERE id = 1", "nulls reviews.rating"),
     "duplicate a row": ("INSERT INTO {page_views} SELECT * FROM {page_views} WHERE id = 1",
                         "unique page_views(id) [primary key]"),
@@ -121,7 +124,9 @@ def test_verify_names_each_fault(db, dump, fault):
     if db.dialect == "mysql":  # MySQL cannot select from the table it deletes from
         sql = sql.replace("(SELECT customer_id FROM {orders} LIMIT 1)",
                           "(SELECT c FROM (SELECT customer_id AS c FROM {orders} LIMIT 1) x)")
-    names = {t: q(db, t) for t in ("customers", "orders", "reviews", "page_views")}
+        sql = sql.replace("(SELECT product_id FROM {order_items} LIMIT 1)",
+                          "(SELECT c FROM (SELECT product_id AS c FROM {order_items} LIMIT 1) x)")
+    names = {t: q(db, t) for t in ("customers", "orders", "reviews", "page_views", "products", "order_items")}
     if fault == "NULL a required value":
         db.execute(_relax(db, "reviews", "rating"))
     if fault == "duplicate a row":
