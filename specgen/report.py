@@ -52,6 +52,10 @@ def generate(spec_dir, profile: str, url: str | None, *, out=None, seed=None, ch
         direct = out is None or not _dump_fits(spec_dir, profile, target.dialect, out, seed, chunk_rows, as_of)
     if resume and not direct:
         raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
+    if direct and out is not None:
+        from specgen.destination import require_local
+
+        out = require_local(out, "generate --direct")  # the small files sit beside the sessions
     out_dir = Path(out) if out else Path(api.default_out_dir(profile, target.dialect))
     loader.check_reachable(target)
     options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema, resume=resume)
