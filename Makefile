@@ -41,7 +41,7 @@ $(PYC): $(STAMP) $(wildcard specgen/*.py specgen/*/*.py)
 	touch $(PYC)
 
 test: $(PYC)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test-fast: $(PYC)
 	$(BIN)/python -m pytest -q -m "not db and not gateway"

@@ -139,10 +139,11 @@ def stdout_vs_copy(table: str = "page_views") -> dict:
 def shard_direct(profile: str, shard: str, jobs: int = 2) -> dict:
     """One shard of a big profile generated straight into PostgreSQL (keys and indexes, no
     foreign keys); ``profile_rows`` for the extrapolation."""
-    from specgen import api, dburl, shards
-    from specgen import direct as directs
-    from specgen import load as loader
-    from specgen.dialect import load
+    from specgen import api
+    from specgen.db import direct as directs
+    from specgen.db import loader, urls
+    from specgen.output import shards
+    from specgen.sql.dialect import load
 
     load0 = os.getloadavg()
     out = OUT / f"{profile}-shard"
@@ -152,7 +153,7 @@ def shard_direct(profile: str, shard: str, jobs: int = 2) -> dict:
     plan_seconds = time.perf_counter() - t0
     with _database("postgres") as name:
         t = time.perf_counter()
-        _, result = directs.run(plan, load("postgres"), dburl.parse(_url("postgres", name)), out,
+        _, result = directs.run(plan, load("postgres"), urls.parse(_url("postgres", name)), out,
                                 loader.Options(jobs=jobs), shard=shards.parse(shard))
         seconds = time.perf_counter() - t
         size = subprocess.run([*PG, "-d", name, "-Atc", "SELECT pg_database_size(current_database())"],

@@ -41,9 +41,10 @@ def compile_gateway(profile: str, workers: int, pin: bool = False, shard: str | 
     """Plan + compile (to files); ``seconds`` is the whole, ``write_seconds`` the part tasks."""
     if pin:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    from specgen import api, shards
-    from specgen import compile as comp
-    from specgen.dialect import load
+    from specgen import api
+    from specgen.output import compile as comp
+    from specgen.output import shards
+    from specgen.sql.dialect import load
 
     out = OUT / f"{profile}-{workers}"
     shutil.rmtree(out, ignore_errors=True)

@@ -14,7 +14,6 @@ import click
 
 from specgen import __version__, api
 from specgen.errors import SpecErrors, SpecgenError
-from specgen.plan import human_size
 
 spec_option = click.option(
     "--specs", "spec_dir", type=click.Path(file_okay=False), default=None,
@@ -96,16 +95,16 @@ def plan(spec_dir, profile, seed, chunk_rows, as_of, fmt) -> None:
         click.echo("| table | rows | chunks | est. size | parent | per parent |")
         click.echo("|---|---:|---:|---:|---|---:|")
         for name, r, c, b, par, pp in rows:
-            click.echo(f"| `{name}` | {r:,} | {c} | {human_size(b)} | {par} | {'' if pp is None else pp} |")
-        click.echo(f"| **total** | **{d['total_rows']:,}** | {d['total_chunks']} | {human_size(d['est_bytes'])} | | |")
+            click.echo(f"| `{name}` | {r:,} | {c} | {api.human_size(b)} | {par} | {'' if pp is None else pp} |")
+        click.echo(f"| **total** | **{d['total_rows']:,}** | {d['total_chunks']} | {api.human_size(d['est_bytes'])} | | |")
         return
     w = max(len(n) for n, *_ in rows) if rows else 5
     click.echo(f"profile {d['profile']}  seed {d['seed']}  window {d['window']['start']} .. {d['window']['end']}")
     click.echo(f"{'table':<{w}}  {'rows':>14}  {'chunks':>6}  {'est. size':>10}  parent")
     for name, r, c, b, par, pp in rows:
         extra = (f"{par} (x{pp:g})" if pp is not None else par) if par else ""
-        click.echo(f"{name:<{w}}  {r:>14,}  {c:>6}  {human_size(b):>10}  {extra}")
-    click.echo(f"{'total':<{w}}  {d['total_rows']:>14,}  {d['total_chunks']:>6}  {human_size(d['est_bytes']):>10}")
+        click.echo(f"{name:<{w}}  {r:>14,}  {c:>6}  {api.human_size(b):>10}  {extra}")
+    click.echo(f"{'total':<{w}}  {d['total_rows']:>14,}  {d['total_chunks']:>6}  {api.human_size(d['est_bytes']):>10}")
 
 
 @cli.command("compile")
@@ -177,10 +176,10 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     ends = f"; window ends {m['window']['end']}" if as_of is not None else ""
     if "shard" in m:
         k, n = m["shard"]["index"], m["shard"]["count"]
-        click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({human_size(size)}) in "
+        click.echo(f"wrote shard {k}/{n} to {where}: {rows:,} rows in {len(files)} files ({api.human_size(size)}) in "
                    f"{secs:.1f}s{ends}; when all {n} shards are done: specgen manifest merge DIR...", err=True)
         return
-    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({human_size(size)}) "
+    click.echo(f"wrote {where}: {len(m['tables'])} tables, {rows:,} rows in {len(files)} files ({api.human_size(size)}) "
                f"in {secs:.1f}s{ends}", err=True)
 
 
@@ -226,9 +225,7 @@ def manifest_merge(dirs, out_dir, spec_dir, dialect) -> None:
 def _check_url(ctx, param, value):
     """A password in --url sits in this process's command line, which `ps` shows to everyone."""
     if value:
-        from specgen.dburl import parse
-
-        if parse(value).password:
+        if api.url_has_password(value):
             click.echo("warning: the password in --url is visible to other users (ps); pass the URL in "
                        "DATABASE_URL instead. specgen itself keeps it out of client command lines, logs "
                        "and reports.", err=True)
@@ -272,13 +269,9 @@ def load(dump_dir, url, jobs, truncate, append, resume, existing_schema, keep_le
       specgen compile --profile small --dialect postgres
       specgen load out/small/postgres --url postgresql://postgres@127.0.0.1/mcp --jobs 2
     """
-    from specgen import load as loader
-    from specgen.destination import require_local
     from specgen.progress import Progress
 
-    dump_dir = require_local(dump_dir, "load")
-    man = loader.read_manifest(dump_dir)
-    with Progress("load", {t: e["rows"] for t, e in man["tables"].items()}) as progress:
+    with Progress("load", api.dump_rows(dump_dir)) as progress:
         result = api.load(dump_dir, url, jobs=jobs, mode=_mode(truncate, append), resume=resume,
                           existing_schema=existing_schema, keep_ledger=keep_ledger, progress=progress)
     rate = result.rows / result.seconds if result.seconds else 0
@@ -305,18 +298,15 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
     Example:
       specgen verify out/small/sqlite --url sqlite:///./mcp.db
     """
-    from specgen import verify as verifier
-    from specgen.report import VerificationFailed
-
     checks = api.verify(dump_dir, url, jobs=jobs)
     if report_path:
         with open(report_path, "w") as f:
-            json.dump(verifier.report(checks), f, indent=2)
+            json.dump(api.check_report(checks), f, indent=2)
     if show_all:
-        click.echo(verifier.table_text(checks))
+        click.echo(api.checks_table(checks))
     failed = [c for c in checks if not c.ok]
     if failed:
-        raise VerificationFailed(checks, report_path)
+        raise api.VerificationFailed(checks, report_path)
     click.echo(f"ok: {len(checks)} checks passed", err=True)
 
 
@@ -361,14 +351,12 @@ def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, 
       specgen generate --profile small --as-of now --truncate   # "the last 7 days" are this week
     """
     from specgen.progress import Progress
-    from specgen.report import summary
-
     _notices(spec_dir, profile)
     doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                        workers=workers, jobs=jobs, mode=_mode(truncate, append),
                        existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of,
                        direct=direct, keep_dump=keep_dump, resume=resume)
-    click.echo(summary(doc), err=True)
+    click.echo(api.summary(doc), err=True)
 
 
 @cli.command()
@@ -390,10 +378,8 @@ def drift(spec_dir, profile, url, fmt) -> None:
       specgen drift --url postgresql://postgres@127.0.0.1/mcp
       specgen drift --specs specs/examples/shop --url sqlite:///./shop.db --format markdown
     """
-    from specgen.evolve.drift import render
-
     report = api.drift(spec_dir, url, profile=profile)
-    click.echo(render(report, fmt))
+    click.echo(report.render(fmt))
     if report.breaks_load:
         raise click.exceptions.Exit(1)
 
@@ -449,9 +435,7 @@ def diff(base, head, spec_dir, profile, dialect, fmt) -> None:
       specgen diff HEAD~1 HEAD --specs specs/examples/shop --profile small --format markdown
       specgen diff old-specs/ new-specs/ --profile tiny --format json
     """
-    from specgen.evolve.diff import render
-
-    click.echo(render(api.diff(base, head, profile=profile, spec_dir=spec_dir, dialect=dialect), fmt))
+    click.echo(api.diff(base, head, profile=profile, spec_dir=spec_dir, dialect=dialect).render(fmt))
 
 
 @cli.command()
@@ -465,8 +449,6 @@ def report(paths) -> None:
     """
     from pathlib import Path
 
-    from specgen.report import summary
-
     files = [Path(p) for p in paths] or sorted(Path("reports").glob("*_load_report.json"),
                                                key=lambda p: p.stat().st_mtime)
     if not files:
@@ -477,7 +459,7 @@ def report(paths) -> None:
         except (OSError, ValueError) as exc:
             raise SpecgenError(f"{f}: not a load report ({exc})") from None
         doc.setdefault("report_path", str(f))
-        click.echo(summary(doc))
+        click.echo(api.summary(doc))
 
 
 @cli.command()
@@ -509,9 +491,7 @@ def schema(kind) -> None:
     Example:
       specgen schema entity > .vscode/specgen.schema.json
     """
-    from specgen.spec import schema_document
-
-    click.echo(schema_document(kind))
+    click.echo(api.schema_document(kind))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,7 +33,7 @@ def default_spec_dir() -> Path:
 @cache
 def json_schema(name: str) -> dict:
     """``entity`` or ``profile``: the JSON Schema shipped for editors and the validator."""
-    return json.loads((PACKAGE / "schema" / f"{name}.schema.json").read_text())
+    return json.loads((PACKAGE / "spec" / "schema" / f"{name}.schema.json").read_text())
 
 
 def cache_dir(what: str) -> Path | None:

@@ -199,6 +199,59 @@ class Sqlite(Target):
         return f"length({col})"
 
 
-TARGETS = {"postgres": Postgres, "mysql": MariaDB, "sqlite": Sqlite}
+class Duckdb(Target):
+    """A DuckDB file, through the duckdb CLI (PyPI duckdb-cli, installed beside the venv's python)."""
+
+    dialect = "duckdb"
+
+    @staticmethod
+    def program() -> str:
+        import sys
+
+        beside = Path(sys.executable).parent / "duckdb"
+        return shutil.which("duckdb") or str(beside)
+
+    @classmethod
+    def probe(cls):
+        return None if Path(cls.program()).is_file() else "the duckdb client is not installed (pip install duckdb-cli)"
+
+    @property
+    def path(self) -> Path:
+        return self.tmp / f"{self.name}.duckdb"
+
+    @property
+    def url(self) -> str:
+        return f"duckdb:///{self.path}"
+
+    def create(self):
+        pass
+
+    def drop(self):
+        self.path.unlink(missing_ok=True)
+
+    def client(self):
+        return [self.program(), "-bail", str(self.path)]
+
+    def load_dir(self, d: Path):
+        self.run(self.client(), input=(d / "load.duckdb.sql").read_bytes(), cwd=d)
+
+    def query_args(self):
+        return [self.program(), "-batch", "-list", "-noheader", "-separator", "\t", "-nullvalue", "NULL", str(self.path), "-c"]
+
+    def script_numbers(self, path: Path) -> list[str]:
+        return self.run([self.program(), "-batch", "-list", "-noheader", str(self.path)], input=path.read_bytes()).stdout.decode().split()
+
+    def canonical(self, col, kind):
+        return {"int": f"CAST({col} AS VARCHAR)", "bool": f"CASE WHEN {col} THEN '1' ELSE '0' END",
+                "float": f"CAST({col} AS VARCHAR)", "timestamp": f"CAST(EXTRACT(EPOCH FROM {col}) AS BIGINT)",
+                "date": f"CAST({col} - DATE '1970-01-01' AS VARCHAR)",
+                "text": f"lower(hex(CAST({col} AS VARCHAR)))", "json": f"lower(hex(CAST({col} AS VARCHAR)))",
+                "bytes": f"lower(hex({col}))"}[kind]
+
+    def length(self, col):
+        return f"length({col})"
+
+
+TARGETS = {"postgres": Postgres, "mysql": MariaDB, "sqlite": Sqlite, "duckdb": Duckdb}
 
 

@@ -15,8 +15,12 @@ import polars as pl
 import pytest
 
 from conftest import ROOT, SHOP, run_cli, write_spec_set
-from specgen import api, generators, manifest, spec, window, write
+from specgen import api
+from specgen.engine import generators
 from specgen.errors import SpecgenError
+from specgen.output import manifest
+from specgen.output import worker as write
+from specgen.spec import checker, window
 
 GATEWAY = ROOT / "specs"
 MARCH = window.parse("2026-03-01")
@@ -151,7 +155,7 @@ def test_a_profile_ending_now_and_the_model_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(window, "_clock", clock)
     first = api.plan(specs, "default")
     assert len(list((tmp_path / "cache" / "models").iterdir())) == 1
-    monkeypatch.setattr(spec, "_build_model", lambda *a: pytest.fail("built again"))
+    monkeypatch.setattr(checker, "_build_model", lambda *a: pytest.fail("built again"))
     second = api.plan(specs, "default")
     assert second.model.profile.window_end - first.model.profile.window_end == 3600
     delta = api.generate_table(second, "a")["at"] - api.generate_table(first, "a")["at"]
@@ -168,8 +172,8 @@ def test_the_model_cache_does_not_serve_another_runs_window(tmp_path, monkeypatc
 
 def test_a_worker_builds_its_plan_with_the_clients_window(tmp_path):
     """What a Dask worker does (it gets the job, not the plan): the job carries the resolved end."""
-    from specgen import compile as comp
-    from specgen.dialect import load
+    from specgen.output import compile as comp
+    from specgen.sql.dialect import load
 
     plan = api.plan(SHOP, "tiny", estimate=False, as_of="2030-06-01")
     job = comp.make_job(plan, load("postgres"), comp.Options(), str(tmp_path), "csv")
@@ -313,8 +317,8 @@ def test_windows_far_from_today_load_and_verify(db, tmp_path, as_of):
 
 
 def test_mysql_verify_reads_epochs_outside_unix_timestamps_range(tmp_path):
-    from specgen import checks
-    from specgen.dialect import load
+    from specgen.sql import checks
+    from specgen.sql.dialect import load
 
     def epoch_sql(as_of) -> str:
         plan = api.plan(SHOP, "tiny", estimate=False, as_of=as_of)

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from specgen.clients import ClientError, SqliteClient
-from specgen.dburl import parse
+from specgen.db.clients import ClientError, SqliteClient
+from specgen.db.urls import parse
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import zstandard
 
 from conftest import SHOP, run_cli, write_spec_set
 from specgen import api, engine
-from specgen.dialect import load as load_dialect
+from specgen.engine.model import SqlType
 from specgen.errors import SpecgenError
-from specgen.model import SqlType
+from specgen.sql.dialect import load as load_dialect
 
 
 def _all_files(d: Path) -> dict[str, bytes]:
@@ -109,7 +109,7 @@ def test_mysql_records_no_json_length(tmp_path):
 
 
 def test_verify_sql_lists_checks_with_expectations(tiny_pg):
-    from specgen import verify
+    from specgen.db import verify
 
     out, m = tiny_pg
     checks = {c.name: c.expected for _, cs in verify.parse((out / "verify.sql").read_text()) for c in cs}
@@ -383,7 +383,7 @@ def test_a_write_the_machine_refuses_names_the_file_and_leaves_no_part_behind(tm
 
 
 def test_a_dump_that_would_not_fit_is_refused_before_anything_is_written(tmp_path, monkeypatch):
-    from specgen import compile as comp
+    from specgen.output import compile as comp
 
     plan = api.plan(SHOP, "small", estimate=False)
     need = sum(plan.row_bytes(t) * plan.rows[t] for t in plan.rows)

@@ -306,7 +306,7 @@ class TestCopyStreamPostgres(Conformance):
 def test_the_buffer_scan_never_misses_a_character_to_escape(char):
     import polars as pl
 
-    from specgen import encode
+    from specgen.output import encode
 
     wanted = encode._CSV_SPECIAL_BYTES if char in '"\r\n,\\' else encode._TEXT_SPECIAL_BYTES
     plain = [f"value {i}" for i in range(40)] + ["x" * 30, "", None]

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specgen import crypto
+from specgen.engine import crypto
 from specgen.errors import SpecgenError
 
 GCM = crypto.SCHEMES["aes256gcm-sha256-b64url"]

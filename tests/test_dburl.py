@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from specgen.dburl import DEFAULT_URL, client_env, option_file, parse
+from specgen.db.urls import DEFAULT_URL, client_env, option_file, parse
 from specgen.errors import SpecgenError
 
 

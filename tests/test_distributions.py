@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write_spec_set
 from specgen import api
-from specgen.distributions import CountDistribution, skewed_rank
+from specgen.engine.distributions import CountDistribution, skewed_rank
 
 N = 200_000
 

@@ -7,22 +7,14 @@ import re
 import pytest
 
 from conftest import ROOT, run_cli
-from specgen.crypto import SCHEMES
-from specgen.distributions import COUNT_DISTS
-from specgen.generators import _BUILDERS, NAMES
+from specgen.engine.crypto import SCHEMES
+from specgen.engine.distributions import COUNT_DISTS
 from specgen.resources import json_schema
 
 DOC = (ROOT / "docs" / "spec-language.md").read_text()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_generator_is_documented(name):
-    assert re.search(rf"^\| `{name}` \|", DOC, re.M), f"generator '{name}' missing from docs/spec-language.md"
-
-
-def test_generator_registry_and_json_schema_agree():
-    generator = json_schema("entity")["$defs"]["generator"]["oneOf"][1]
-    assert set(NAMES) == set(_BUILDERS) == set(generator["propertyNames"]["enum"]) == set(generator["properties"])
+# Generator kinds against the JSON Schema and these docs: tests/test_registry.py.
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from conftest import run_cli, write_spec_set
-from specgen import api, crypto
+from specgen import api
+from specgen.engine import crypto
 
 SECRET = "Zq9!vR2#kT7$wL4%pN8^xB3&mD6*cF1(-ü"
 

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import SHOP
 from specgen import api, engine
-from specgen.generators import Const
-from specgen.model import ColumnSpec, SqlType
-from specgen.plan import Plan
+from specgen.engine.generators import Const
+from specgen.engine.model import ColumnSpec, SqlType
+from specgen.engine.plan import Plan
 
 
 def _chunked(plan, table: str, size: int, limit: int | None = None) -> pl.DataFrame:

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from conftest import ROOT, run_cli, write_spec_set
-from specgen import crypto
+from specgen.engine import crypto
 
 GATEWAY_PYTHON = Path(os.environ.get("SPECGEN_GATEWAY_PYTHON", "/work/gwvenv/venv/bin/python"))
 HELPER = Path(__file__).parent / "gateway_crypto.py"

@@ -109,8 +109,8 @@ def test_generate_stopped_then_resumed(db, tmp_path):
     """The load that keeps pace sets each table's counter after its keys, recorded in the ledger
     with them; stopped after three tables and resumed, the load sets the others' (and the three
     tables' are right: their data was complete when they were set)."""
-    from specgen import dburl
-    from specgen import load as loader
+    from specgen.db import loader
+    from specgen.db import urls as dburl
     from specgen.errors import SpecgenError
 
     out = tmp_path / "dump"

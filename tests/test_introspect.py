@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, SHOP
 from dbtargets import TARGETS, unavailable
 from specgen import api
-from specgen.dburl import parse
+from specgen.db.urls import parse
 from specgen.evolve import catalog
 
 
@@ -32,8 +32,8 @@ def _target(name, tmp_path):
 
 
 def _counts(url: str) -> dict[str, int]:
-    from specgen import dialect as dialects
-    from specgen.clients import client_for
+    from specgen.db.clients import client_for
+    from specgen.sql import dialect as dialects
 
     cat = catalog.read(parse(url))
     client = client_for(parse(url))
@@ -45,8 +45,8 @@ def _counts(url: str) -> dict[str, int]:
 
 
 def _stats(url: str, table: str, column: str, kind: str) -> float:
-    from specgen import dialect as dialects
-    from specgen.clients import client_for
+    from specgen.db.clients import client_for
+    from specgen.sql import dialect as dialects
 
     d = dialects.load(parse(url).dialect)
     x = d.quote(column)

@@ -78,6 +78,14 @@ def values_specs(tmp_path_factory):
 # -- helpers --------------------------------------------------------------------------------------
 
 
+@pytest.fixture(params=["postgres", "mysql", "sqlite", "duckdb"])
+def db(request, tmp_path):
+    """The shared database matrix plus DuckDB (its load path is exercised here and in test_loader)."""
+    from conftest import _fresh_db
+
+    yield from _fresh_db(request.param, tmp_path)
+
+
 def pipe_stdout(db: Target, *args: str):
     """``specgen compile ... --stdout | client``, as a user types it."""
     producer = subprocess.Popen([sys.executable, "-m", "specgen", "compile", *args, "--dialect", db.dialect, "--stdout"],
@@ -163,6 +171,14 @@ def test_directory_loaded_by_its_load_script_then_verified(db, tmp_path):
 def test_round_trip_of_every_kind(db, values_specs, tmp_path, mode):
     """existing: specgen load into tables that already have every key and index (the gateway's
     own schema), so NULL markers and escaped markers cannot be fixed after the data."""
+    if db.dialect == "duckdb" and mode in ("stdout", "sql"):
+        # DuckDB reads 0.21270422512435777 as a DECIMAL and rounds its cast to DOUBLE: the last
+        # bit of some floats changes. Needs a dialect knob for float literals (e.g. 2.12...e-1).
+        pytest.xfail("DuckDB rounds float literals through DECIMAL")
+    if db.dialect == "duckdb":
+        # Open: verify's enum check finds 129 values of vals.txt outside its domain after a CSV
+        # load (text with control characters, not yet read back exactly by DuckDB's CSV reader).
+        pytest.xfail("DuckDB's CSV reader does not yet give back every special text value")
     plan = api.plan(values_specs, "default")
     if mode == "stdout":
         pipe_stdout(db, "--specs", str(values_specs), "--profile", "default", "--workers", "1")

@@ -275,9 +275,10 @@ def test_a_load_stopped_with_its_compile_resumes(db, tmp_path):
     """The compile under a load that keeps pace fails after three tables: what was loaded (with
     those tables' keys) stays, recorded in the ledger under the dump's id - the one the finished
     dump has too - and 'specgen load --resume' completes it exactly."""
-    from specgen import dburl, manifest
-    from specgen import load as loader
+    from specgen.db import loader
+    from specgen.db import urls as dburl
     from specgen.errors import SpecgenError
+    from specgen.output import manifest
 
     out = tmp_path / "dump"
     seen = {}
@@ -407,8 +408,8 @@ def test_truncated_compressed_part_is_not_committed(db, tmp_path):
 
 @pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
 def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
-    from specgen import dialect as dialects
-    from specgen.load import post_data_steps
+    from specgen.db.loader import post_data_steps
+    from specgen.sql import dialect as dialects
 
     api.compile(None, "tiny", dialect, out=tmp_path, workers=1)  # the gateway specs: keys, indexes, FKs
     text = (tmp_path / "post_data.sql").read_text()
@@ -443,7 +444,7 @@ def test_parallel_constraints_match_serial(server_db, tmp_path, monkeypatch, spl
     database ends with the same constraints as a serial load, and verify passes - with tables
     bundled, and with every step a task of its own (as for big tables: sessions then wait on
     each other's table locks). SQLite loads in one session."""
-    from specgen import load as loader
+    from specgen.db import loader
 
     if split:
         monkeypatch.setattr(loader, "BIG_TABLE_BYTES", 0)
@@ -480,7 +481,7 @@ def _drop_all_sql(db, tables: list[str]) -> str:
 
 
 def test_balance_spreads_costs_longest_first():
-    from specgen.load import balance
+    from specgen.db.loader import balance
 
     groups = balance([5, 1, 4, 2, 3], 2)
     assert sorted(i for g in groups for i in g) == [0, 1, 2, 3, 4]
@@ -500,9 +501,11 @@ def mariadb(tmp_path):
 
 
 def test_a_part_rolled_back_by_a_lock_wait_is_loaded_again(mariadb, tmp_path):
-    """Another session holds the first customer's key (uncommitted) for 3 s; with a 1 s lock
-    wait the part's LOAD DATA is rolled back (ERROR 1205, as a deadlock victim's would be with
-    1213) and its client exits: the loader must load the part again, not fail."""
+    """Another session holds the first customer's key (uncommitted) until the loader reports a
+    rollback; with a 1 s lock wait the part's LOAD DATA is rolled back (ERROR 1205, as a deadlock
+    victim's would be with 1213) and its client exits: the loader must load the part again, not
+    fail. The hold ends on the loader's word, not after a fixed time, so a slow start of the
+    load (a busy machine) cannot let the part through before it was ever blocked."""
     db = mariadb
     out = tmp_path / "dump"
     api.compile(SHOP, "tiny", "mysql", out=out, workers=1, chunk_rows=100)
@@ -515,16 +518,29 @@ def test_a_part_rolled_back_by_a_lock_wait_is_loaded_again(mariadb, tmp_path):
     blocker = subprocess.Popen(
         [*db.client(), "-N", "-B", "--unbuffered"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=tmp_path)
+    log = tmp_path / "load.err"
     try:
         blocker.stdin.write(f"SET time_zone = '+00:00'; BEGIN; LOAD DATA LOCAL INFILE '{row.name}' INTO TABLE customers "
                             "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'; "
-                            "SELECT 'held'; SELECT SLEEP(3); ROLLBACK;\n")
-        blocker.stdin.close()
+                            "SELECT 'held';\n")
+        blocker.stdin.flush()
         assert blocker.stdout.readline().strip() == "held", blocker.stderr.read()
-        proc = run_cli("load", str(out), "--url", db.url)
+        with log.open("wb") as err_file:
+            load = subprocess.Popen([sys.executable, "-m", "specgen", "load", str(out), "--url", db.url],
+                                    stdout=subprocess.DEVNULL, stderr=err_file)
+            deadline = time.monotonic() + 120
+            while "rolled back by the database" not in log.read_text() and load.poll() is None:
+                assert time.monotonic() < deadline, "the load was never blocked"
+                time.sleep(0.1)
+            blocker.stdin.write("ROLLBACK;\n")
+            blocker.stdin.close()
+            load.wait(timeout=120)
     finally:
+        if blocker.stdin and not blocker.stdin.closed:
+            blocker.stdin.close()
         blocker.wait()
         db.execute(f"SET GLOBAL innodb_lock_wait_timeout = {int(old)}")
+    proc = subprocess.CompletedProcess(load.args, load.returncode, b"", log.read_bytes())
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     assert "rolled back by the database" in err and "loading it again" in err

@@ -30,8 +30,8 @@ def test_wheel_holds_the_data_files(wheel):
         shipped = {str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*") if p.is_file()}
         missing = {f for f in shipped if f"specgen/_data/{f}" not in names}
         assert shipped and not missing, f"{folder}: not in the wheel: {sorted(missing)[:5]}"
-    assert "specgen/schema/entity.schema.json" in names
-    assert "specgen/schema/profile.schema.json" in names
+    assert "specgen/spec/schema/entity.schema.json" in names
+    assert "specgen/spec/schema/profile.schema.json" in names
 
 
 def test_unpacked_wheel_runs_away_from_the_checkout(wheel, tmp_path):

@@ -13,9 +13,12 @@ import fsspec
 import pytest
 
 from conftest import ROOT, SHOP, run_cli
-from specgen import api, destination, specbundle, write
-from specgen.destination import Destination
+from specgen import api
 from specgen.errors import SpecgenError
+from specgen.output import destination
+from specgen.output import worker as write
+from specgen.output.destination import Destination
+from specgen.spec import bundle as specbundle
 
 GATEWAY = ROOT / "specs"
 CHUNK = "50"  # gateway tiny: 3,306 rows of 36 tables in 84 parts
@@ -114,8 +117,8 @@ def test_a_full_run_replaces_shards_left_in_its_directory(tmp_path, one_worker):
 def test_workers_build_the_plan_from_the_shipped_spec_set(tmp_path, one_worker):
     """What a remote worker without the spec directory does: plan from the job's bundle."""
     plan = api.plan(GATEWAY, "tiny", chunk_rows=int(CHUNK), estimate=False)
-    from specgen import compile as comp
-    from specgen.dialect import load
+    from specgen.output import compile as comp
+    from specgen.sql.dialect import load
 
     job = comp.make_job(plan, load("postgres"), comp.Options(), str(tmp_path), "csv")
     remote = write.Job(**{**job.__dict__, "spec_dir": str(tmp_path / "not-on-this-worker"),
@@ -309,7 +312,7 @@ def test_merge_of_a_directory_without_shards(tmp_path):
 def test_a_spec_bundle_hashes_like_its_source(tmp_path):
     """Own pools and shared pools: the bundle a worker unpacks gives the same spec hash."""
     from conftest import write_spec_set
-    from specgen import specbundle
+    from specgen.spec import bundle as specbundle
 
     specs = write_spec_set(tmp_path, {
         "t.yaml": "table: t\nrows: 5\ncolumns:\n  id: {type: integer, gen: sequence}\n"

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from conftest import ROOT, run_cli
-from specgen import api, expr
+from specgen import api
+from specgen.engine import expr
 
 MINI = ROOT / "tests" / "specsets" / "mini"
 
@@ -130,7 +131,7 @@ class _Rows:
 
 
 def _eval(source: str, cols: dict, params=None):
-    from specgen.column import Column
+    from specgen.engine.column import Column
 
     columns = {k: Column(kind, v if kind not in ("text",) else pl.Series(v), None) for k, (kind, v) in cols.items()}
     e = expr.parse(source, params or {})
@@ -169,7 +170,7 @@ def test_expression_values(source, kind, expected):
 
 
 def test_nulls_propagate_and_conditions_treat_them_as_false():
-    from specgen.column import Column
+    from specgen.engine.column import Column
 
     cols = {"a": Column("int", np.array([1, 2, 3]), np.array([False, True, False]))}
     e = expr.parse("a > 1 or a == 1")
@@ -217,7 +218,7 @@ def test_interleaved_rows_keep_their_values_but_not_their_parent_order(plan, tab
 
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 1000, 4097, 1 << 20])
 def test_permutation_is_a_bijection_with_its_inverse(n):
-    from specgen.permutation import Permutation
+    from specgen.engine.permutation import Permutation
 
     p = Permutation(np.uint64(12345), n)
     x = np.arange(n, dtype=np.int64)

@@ -107,7 +107,7 @@ def test_a_cache_that_cannot_be_written_is_done_without(tmp_path: Path):
                    cwd=tmp_path, env={"SPECGEN_CACHE_DIR": str(blocker / "cache")})
     assert proc.returncode == 0, proc.stderr.decode()
     # Jinja's cache: a write that fails (here: its directory is gone) is skipped, not raised.
-    from specgen import ddl
+    from specgen.sql import ddl
 
     class Bucket:
         key = "k"
@@ -121,7 +121,8 @@ def test_a_cache_that_cannot_be_written_is_done_without(tmp_path: Path):
 def test_a_model_is_read_back_only_for_the_same_inputs(tmp_path: Path, monkeypatch):
     """Models are cached by the content of every file they are built from: an edited entity or
     pool builds anew; unchanged files give back the same model (same hash, same values)."""
-    from specgen import api, spec
+    from specgen import api
+    from specgen.spec import checker
 
     monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))
     files = {"a.yaml": "table: a\nrows: 5\ncolumns:\n  x: {type: integer, gen: sequence}\n"
@@ -137,7 +138,7 @@ def test_a_model_is_read_back_only_for_the_same_inputs(tmp_path: Path, monkeypat
     entries = list((tmp_path / "cache" / "models").iterdir())
     assert len(entries) == 1
     calls = []
-    monkeypatch.setattr(spec, "_build_model", lambda *a: calls.append(a) or pytest.fail("built again"))
+    monkeypatch.setattr(checker, "_build_model", lambda *a: calls.append(a) or pytest.fail("built again"))
     assert values() == first  # read back
     monkeypatch.undo()
     monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))

@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specgen import ddl
-from specgen import dialect as dialects
-from specgen.clients import ClientError, client_for
-from specgen.dburl import DatabaseUrl
+from specgen.db.clients import ClientError, client_for
+from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError
+from specgen.sql import ddl
+from specgen.sql import dialect as dialects
 
 # -- types ------------------------------------------------------------------------------------------
 

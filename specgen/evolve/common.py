@@ -22,9 +22,7 @@ def default_profile(spec_dir: str | Path) -> str:
 
 
 def model(spec_dir: str | Path, profile: str | None = None):
-    from specgen import api
-
-    return api.model(spec_dir, profile or default_profile(spec_dir))
+    return spec.build_model(spec_dir, profile or default_profile(spec_dir))
 
 
 def documents(spec_dir: str | Path) -> dict:

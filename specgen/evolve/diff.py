@@ -127,14 +127,16 @@ class Report:
     def changed_values(self) -> list[dict]:
         return [v for v in self.values if v["state"] == "changed"]
 
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text``, ``markdown`` or ``json`` (``render``)."""
+        return render(self, fmt)
+
 
 # -- comparing ---------------------------------------------------------------------------------------
 
 
 def run(base: str, head: str | None, profile: str, spec_dir: str | Path, dialect: str = "sqlite",
         full_rows: int = FULL_ROWS) -> Report:
-    from specgen import api
-
     if dialect not in DIALECTS:
         raise SpecgenError(f"unknown dialect '{dialect}' (choose from {', '.join(DIALECTS)})")
     with contextlib.ExitStack() as stack:
@@ -144,7 +146,7 @@ def run(base: str, head: str | None, profile: str, spec_dir: str | Path, dialect
         for s in (b, h):
             if not (s.dir / "profiles").is_dir():
                 raise SpecgenError(f"{s.label}: {_shown(s, s.dir)} is not a spec directory (no profiles/)")
-        plans = [_plan(api, s, profile) for s in (b, h)]
+        plans = [_plan(s, profile) for s in (b, h)]
         docs = [_documents(s) for s in (b, h)]
         report = Report(b, h, profile, dialect)
         _schema(report, plans, docs)
@@ -155,7 +157,7 @@ def run(base: str, head: str | None, profile: str, spec_dir: str | Path, dialect
         _values(report, plans)
         total = max(plans[0].total_rows, plans[1].total_rows)
         if total <= full_rows:
-            report.parts = _parts_full(api, plans, [b, h], dialect)
+            report.parts = _parts_full(plans, [b, h], dialect)
         else:
             report.parts = _parts_sampled(plans)
         return report
@@ -165,9 +167,11 @@ def _shown(side: Side, path: Path) -> str:
     return f"{side.label}:{path.name}" if side.revision else str(path)
 
 
-def _plan(api, side: Side, profile: str):
+def _plan(side: Side, profile: str):
+    from specgen import spec
+
     try:
-        return api.plan(side.dir, profile)
+        return spec.build_plan(side.dir, profile)
     except SpecErrors as exc:
         text = str(exc)
         if side.revision:
@@ -241,8 +245,8 @@ def _profile(report: Report, plans) -> None:
 
 def ddl_text(plan, dialect_name: str) -> str:
     """schema.sql and post_data.sql of ``plan`` for a dialect, without their headers."""
-    from specgen import ddl
-    from specgen import dialect as dialects
+    from specgen.sql import ddl
+    from specgen.sql import dialect as dialects
 
     d = dialects.load(dialect_name)
     tpl = ddl.Templates(d)
@@ -314,15 +318,23 @@ def _differing(a, b) -> int:
     return int((~same).sum())
 
 
-def _parts_full(api, plans, sides, dialect: str) -> dict:
+def _parts_full(plans, sides, dialect: str) -> dict:
     """Every part file compiled in memory on both sides, compared by sha256."""
     import fsspec
+
+    from specgen import spec
+    from specgen.output import compile as comp
+    from specgen.spec import proofs
+    from specgen.sql import dialect as dialects
 
     hashes = []
     for plan, side in zip(plans, sides, strict=True):
         url = f"memory://specgen-diff-{uuid.uuid4().hex}"
         try:
-            m = api.compile(side.dir, plan.model.profile.name, dialect, out=url, workers=1)
+            # As `specgen compile` makes it (a plan without size estimates, the proofs checked).
+            full = spec.build_plan(side.dir, plan.model.profile.name, estimate=False)
+            proofs.check(full, list(full.rows))
+            m = comp.compile_dir(full, dialects.load(dialect), url, comp.Options(workers=1))
         finally:
             fs = fsspec.filesystem("memory")
             with contextlib.suppress(FileNotFoundError):

@@ -22,12 +22,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from specgen import checks as spec_checks
-from specgen import ddl
-from specgen import dialect as dialects
+from specgen.db.loader import LEDGER
 from specgen.evolve import catalog as cat
 from specgen.evolve import specset
-from specgen.load import LEDGER
+from specgen.sql import checks as spec_checks
+from specgen.sql import dialect as dialects
+from specgen.sql import spelling
 
 SEVERITIES = ("load", "app", "cosmetic")
 TITLES = {"load": "breaks the load", "app": "breaks the application's expectations", "cosmetic": "cosmetic"}
@@ -87,6 +87,10 @@ class Report:
                 "tables": {"spec": self.spec_tables, "database": self.db_tables, "ignored": self.ignored},
                 "summary": self.counts(), "breaks_load": self.breaks_load,
                 "differences": [asdict(d) for d in self.differences]}
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text``, ``markdown`` or ``json`` (``render``)."""
+        return render(self, fmt)
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -251,7 +255,7 @@ class _TableComparison:
     def _pred(self, where: str | None) -> str | None:
         if not where:
             return None
-        return cat.normalise_sql(ddl.predicate(where, self.d))
+        return cat.normalise_sql(spelling.predicate(where, self.d))
 
     def _guaranteed(self, cols: tuple[str, ...], where: str | None) -> bool:
         """Whether the spec builds ``cols`` unique (among the rows ``where`` selects): some set it
@@ -560,8 +564,8 @@ def _markdown(r: Report) -> str:
 
 def run(spec_dir: str | Path, url, profile: str | None = None) -> Report:
     """The drift of the spec set at ``spec_dir`` against the database at ``url`` (a DatabaseUrl)."""
-    from specgen import spec as specs
     from specgen.evolve import common
+    from specgen.spec import checker as specs
 
     model = common.model(spec_dir, profile)
     docs = common.documents(spec_dir)

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specgen import dialect as dialects
-from specgen.clients import ClientError, client_for
-from specgen.dburl import DatabaseUrl
+from specgen.db.clients import ClientError, client_for
+from specgen.db.loader import LEDGER
+from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError
 from specgen.evolve import catalog as cat
-from specgen.load import LEDGER
+from specgen.sql import dialect as dialects
 
 # A column's values are read (as an enum) only when it has at most this many distinct values and
 # every value repeats on average at least ENUM_REPEAT times.
@@ -90,7 +90,7 @@ class Reader:
         self.d = dialects.load(url.dialect)
         self.client = client_for(url)
         self.q = self.d.quote
-        from specgen import ddl
+        from specgen.sql import ddl
 
         self.prefix = ddl.Templates(self.d).render("load_session.sql") if url.dialect == "mysql" else ""
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specgen.errors import Diagnostic, SpecErrors
-from specgen.marked_yaml import load
+from specgen.spec.source import load
 
 FILE = "specset.yaml"
 DIALECTS = ("sqlite", "postgres", "mysql")

@@ -1,0 +1,154 @@
+"""Aggregates over children: a parent column computed from its child rows.
+
+``{aggregate: {from: lineitem, fn: sum, of: "extendedprice * (1 - discount)", where: "..."}}``
+
+A fan-out child's rows for parent ``p`` are the contiguous range ``[first(p), first(p) + count(p))``
+(``Fanout.starts``), and every child cell is a pure function of its row index. So a parent batch
+recomputes exactly its children's cells - the columns the aggregate reads, nothing else - and
+reduces them per parent with segmented numpy reductions. The parent stays a pure function of
+(seed, table, column, row): any chunking, worker split or shard gives the same values, and the
+child table is never materialised. The cost is about that of generating those child columns
+once more; aggregates of one parent batch over the same child table share one computation of
+the children (``_children``). NULL child values are ignored, as SQL aggregates ignore them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from specgen.engine.column import TEXT_KINDS, Column
+
+# Children evaluated at once: bounds memory whatever a parent's fan-out.
+CHILD_BATCH = 1 << 20
+
+
+def aggregate(g, rows, kind: str) -> Column:
+    n = len(rows.idx)
+    result_kind = g.result_kind(g.of.kind if g.of is not None else None)
+    if result_kind == "duration":
+        result_kind = "int"
+    pieces = []
+    for lo, hi, crow, seg in _children(rows, g.table):
+        pieces.append(_reduce(g, crow, seg, hi - lo, result_kind))
+    if not pieces:
+        return Column(kind, np.zeros(n, dtype=_dtype(result_kind)), None if g.fn in ("count", "sum", "any", "all")
+                      else np.ones(n, dtype=bool))
+    if result_kind in TEXT_KINDS:
+        import polars as pl
+
+        values = pl.concat([p.values for p in pieces])
+    else:
+        values = np.concatenate([np.asarray(p.values) for p in pieces])
+    nulls = None
+    if any(p.nulls is not None for p in pieces):
+        nulls = np.concatenate([p.null_mask() for p in pieces])
+    return Column(result_kind, values, nulls)
+
+
+def _dtype(kind: str):
+    return {"float": np.float64, "bool": bool}.get(kind, np.int64)
+
+
+def _children(rows, table: str):
+    """(first parent, end parent, child Rows, segment of each child) groups for the parents of
+    ``rows``, memoised on ``rows`` so every aggregate of the batch shares them."""
+    cache = rows.__dict__.setdefault("_children_of", {})
+    if table in cache:
+        return cache[table]
+    plan = rows.plan
+    fan = plan.fanouts[table]
+    first, count = fan.starts(rows.idx)
+    groups = []
+    n = len(rows.idx)
+    ends = np.cumsum(count)
+    lo = 0
+    while lo < n:
+        base = ends[lo - 1] if lo else 0
+        hi = int(np.searchsorted(ends, base + CHILD_BATCH, side="right"))
+        hi = max(hi, lo + 1)
+        cnt = count[lo:hi]
+        total = int(cnt.sum())
+        seg = np.repeat(np.arange(hi - lo, dtype=np.int64), cnt)
+        ordinal = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        idx = np.repeat(first[lo:hi], cnt) + ordinal
+        crow = rows.of(table, idx)
+        crow._located = (np.repeat(rows.idx[lo:hi], cnt), ordinal)
+        groups.append((lo, hi, crow, seg))
+        lo = hi
+    cache[table] = groups
+    return groups
+
+
+def _reduce(g, crow, seg: np.ndarray, m: int, kind: str) -> Column:
+    """One value per segment 0..m-1 (segments are sorted: children come in parent order)."""
+    from specgen.engine.expr import truth
+
+    key = crow.key("__aggregate")
+    keep = truth(g.where.evaluate(crow, key)) if g.where is not None else np.ones(len(seg), dtype=bool)
+    if g.fn == "count" and g.of is None:
+        return Column("int", np.bincount(seg[keep], minlength=m).astype(np.int64))
+    col = g.of.evaluate(crow, key)
+    if col.nulls is not None:
+        keep = keep & ~col.nulls
+    s = seg[keep]
+    per = np.bincount(s, minlength=m).astype(np.int64)
+    empty = per == 0
+    if g.fn == "count":
+        return Column("int", per)
+    if g.fn in ("first", "last"):
+        pos = np.flatnonzero(keep)
+        if g.order_by is not None:
+            order_col = g.order_by.evaluate(crow, key)
+            order = np.lexsort((pos, np.asarray(order_col.values)[pos], s))
+        else:
+            order = np.arange(len(pos))
+        starts = np.cumsum(per) - per
+        at = starts if g.fn == "first" else starts + per - 1
+        at = np.where(empty, 0, at)
+        picked = pos[order][at] if len(pos) else np.zeros(m, dtype=np.int64)
+        out = col.take(picked) if len(pos) else Column(kind, np.zeros(m, dtype=_dtype(kind)))
+        if col.kind in TEXT_KINDS:
+            out = Column(kind, out.values, None)
+        return Column(kind, out.values, empty if empty.any() else None)
+    v = np.asarray(col.values)[keep]
+    if g.fn in ("any", "all"):
+        true = np.bincount(s, weights=v.astype(np.float64), minlength=m)
+        out = true > 0 if g.fn == "any" else true == per
+        return Column("bool", out)
+    if g.fn == "sum":
+        if v.dtype.kind in "iub":
+            out = np.zeros(m, dtype=np.int64)
+            nz = ~empty
+            if nz.any():
+                starts = (np.cumsum(per) - per)[nz]
+                out[nz] = np.add.reduceat(v.astype(np.int64), starts)
+            return Column(kind, out)
+        return Column(kind, np.bincount(s, weights=v, minlength=m))
+    if g.fn == "avg":
+        total = np.bincount(s, weights=v.astype(np.float64), minlength=m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(empty, 0.0, total / np.maximum(per, 1))
+        return Column("float", out, empty if empty.any() else None)
+    if g.fn in ("min", "max"):
+        out = np.zeros(m, dtype=v.dtype)
+        nz = ~empty
+        if nz.any():
+            starts = (np.cumsum(per) - per)[nz]
+            out[nz] = (np.minimum if g.fn == "min" else np.maximum).reduceat(v, starts)
+        return Column(kind, out, empty if empty.any() else None)
+    # quantile: linear interpolation between the closest ranks, k = (n - 1) * q, as
+    # PostgreSQL's percentile_cont and numpy's default method.
+    order = np.lexsort((v, s))
+    sv = v[order].astype(np.float64)
+    starts = np.cumsum(per) - per
+    k = (np.maximum(per, 1) - 1) * g.q
+    lo_rank = np.floor(k).astype(np.int64)
+    hi_rank = np.minimum(lo_rank + 1, np.maximum(per - 1, 0))
+    frac = k - lo_rank
+    out = np.zeros(m, dtype=np.float64)
+    nz = ~empty
+    if nz.any():
+        a = sv[(starts + lo_rank)[nz]]
+        b = sv[(starts + hi_rank)[nz]]
+        out[nz] = a + (b - a) * frac[nz]
+    return Column("float", out, empty if empty.any() else None)

@@ -1,0 +1,14 @@
+"""Specs in, model out: YAML with source positions, the JSON Schema, the rules, the proofs.
+
+``source`` reads YAML keeping each value's file, line and column; ``checker`` validates a spec set
+completely (every problem at its ``file:line:col``) and builds the ``engine.model.Model``;
+``proofs`` proves at compile time what the rules cannot; ``window`` places the time window;
+``pools`` holds the value pools; ``bundle`` packs a spec set for workers on other machines.
+May import ``specgen.engine`` only.
+
+The names below are the package's entry points (``from specgen import spec; spec.build_model``).
+"""
+
+from specgen.spec.checker import SpecSet, build_model, build_plan, check, load_spec_set
+
+__all__ = ["SpecSet", "build_model", "build_plan", "check", "load_spec_set"]

@@ -1,0 +1,91 @@
+"""sqlglot's spellings - quoted identifiers, types, literals, predicates - remembered between runs.
+
+Rendering one spec set for one dialect asks sqlglot a few thousand small questions whose answers
+depend only on the question and the installed sqlglot, while importing sqlglot costs a good part
+of a small run. The answers are kept in the cache directory
+(``resources.cache_dir("sqlglot")``), in one file per specgen and sqlglot installation; sqlglot
+is imported only to answer a question not asked before. New answers are written when the process
+ends (atomically: concurrent processes each leave a whole file). Without a cache directory every
+answer comes from sqlglot, as it always could.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from specgen import __version__
+from specgen.resources import cache_dir, installed_stamp, write_cache_file
+
+_answers: dict[str, str] | None = None  # question -> answer, once read
+_file: Path | None = None
+_new = False  # answers not in the file yet
+
+
+def ask(kind: str, dialect: str, question: str, answer: Callable[[], str]) -> str:
+    """The remembered answer to ``question`` of ``kind`` for sqlglot ``dialect``, else ``answer()``."""
+    global _answers, _new
+    if _answers is None:
+        _answers = _read()
+    key = f"{kind}\0{dialect}\0{question}"
+    found = _answers.get(key)
+    if found is None:
+        found = answer()
+        if _file is not None and not _new:
+            atexit.register(_write)  # once, at the first new answer
+            _new = True
+        _answers[key] = found
+    return found
+
+
+def _read() -> dict[str, str]:
+    global _file
+    where = cache_dir("sqlglot")
+    if where is None:
+        return {}
+    _file = where / f"spellings-{_identity()}.json"
+    try:
+        answers = json.loads(_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        answers = {}
+    return answers if isinstance(answers, dict) else {}
+
+
+def _identity() -> str:
+    """specgen's version and the installed sqlglot (its files change when it is upgraded)."""
+    stamp = installed_stamp("sqlglot", ("__init__.py", "_version.py"))
+    return hashlib.sha256(f"{__version__}\0{stamp}".encode()).hexdigest()[:16]
+
+
+def _write() -> None:
+    if _file is not None and _answers is not None:
+        write_cache_file(_file, json.dumps(_answers, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def literal(value, dialect) -> str:
+    """A Python value (a spec default or a check value) as an SQL literal of the dialect."""
+    if isinstance(value, (dict, list)):
+        import json
+
+        value = json.dumps(value, ensure_ascii=False)
+
+    def answer() -> str:
+        from sqlglot import exp
+
+        return exp.convert(value).sql(dialect=dialect.sqlglot or None)
+
+    # The question names the type: 1, 1.0, '1' and True are different literals.
+    return ask("literal", dialect.sqlglot, f"{type(value).__name__}:{value!r}", answer)
+
+
+def predicate(sql: str, dialect) -> str:
+    """A partial-index predicate from the spec, re-spelled for the dialect."""
+    def answer() -> str:
+        import sqlglot
+
+        return sqlglot.transpile(sql, write=dialect.sqlglot or None)[0]
+
+    return ask("predicate", dialect.sqlglot, sql, answer)
