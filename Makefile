@@ -14,7 +14,7 @@ PYC    := $(VENV)/.compiled
 PROFILES := tiny small medium large massive production
 JOBS ?= 2
 
-.PHONY: install test test-fast test-gateway lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
+.PHONY: install test test-fast test-gateway test-gateway-medium lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
 
 help:
 	@echo "make generate-small  compile, load into \$$DATABASE_URL (default sqlite:///./mcp.db), verify, report"
@@ -24,6 +24,7 @@ help:
 	@echo "make install         create $(VENV) and install specgen (editable) with dev tools"
 	@echo "make test            run the test suite (needs PostgreSQL and MariaDB running)"
 	@echo "make test-gateway    only the real MCP Gateway reading specgen's data (tests/gateway)"
+	@echo "make test-gateway-medium  the real gateway on the medium profile in PostgreSQL (not in make test)"
 	@echo "make lint            ruff"
 	@echo "make bench           throughput and memory per stage (rows/s, MB/s, peak RSS)"
 	@echo "make pools           rebuild the Faker-backed value pools in specs/pools"
@@ -49,6 +50,11 @@ test-fast: $(PYC)
 # The real gateway (installed once into ~/.cache/specgen) on SQLite and PostgreSQL: see README.
 test-gateway: $(PYC)
 	$(BIN)/python -m pytest -q tests/gateway
+
+# The same calls on the medium profile (first pages), loaded into a fresh PostgreSQL database: see
+# README. Selected by --gateway-medium only, so never part of `make test`.
+test-gateway-medium: $(PYC)
+	$(BIN)/python -m pytest -q tests/gateway/test_gateway_medium.py --gateway-medium
 
 lint: $(STAMP)
 	$(BIN)/ruff check specgen tests bench

@@ -22,6 +22,22 @@ os.environ.pop("AUTH_ENCRYPTION_SECRET", None)
 os.environ.setdefault("SPECGEN_CACHE_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"specgen-test-cache-{os.getpid()}"))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--gateway-medium", action="store_true",
+                     help="also run the tests marked gateway_medium: the real gateway on the medium profile "
+                          "(a load of about 67M rows; make test-gateway-medium)")
+
+
+def pytest_collection_modifyitems(config, items):
+    # The medium gateway test takes many minutes: never part of a plain `pytest` or `make test`.
+    if config.getoption("--gateway-medium"):
+        return
+    skipped = [i for i in items if i.get_closest_marker("gateway_medium")]
+    if skipped:
+        items[:] = [i for i in items if not i.get_closest_marker("gateway_medium")]
+        config.hook.pytest_deselected(items=skipped)
+
+
 def pytest_sessionfinish(session, exitstatus):
     if _OWN_CACHE:
         import shutil

@@ -4,10 +4,9 @@ migrations build: what tests compare specgen's gateway spec set with.
 Each release is installed once into ``<cache>/gateway-<version>`` (``$SPECGEN_GATEWAY_CACHE``,
 else ``$XDG_CACHE_HOME/specgen``, else ``~/.cache/specgen``; never inside the repository), built in
 a temporary directory beside it and renamed into place under an exclusive file lock, with a
-``specgen-gateway.json`` marker: the same layout as the gateway test harness (tests/gateway), so
-either finds the other's install. The schema of ``alembic upgrade head`` is kept beside it too (a
-SQLite file; for PostgreSQL a ``pg_dump --schema-only`` script), since the migrations take about
-half a minute.
+``specgen-gateway.json`` marker; the gateway test harness (tests/gateway) starts the same install.
+The schema of ``alembic upgrade head`` is kept beside it too (a SQLite file; for PostgreSQL a
+``pg_dump --schema-only`` script), since the migrations take about half a minute.
 """
 
 from __future__ import annotations
@@ -20,23 +19,28 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = "mcp-contextforge-gateway"
+# The interpreter the gateway needs (it requires Python >= 3.11; 1.1.0 is released for 3.12).
 DEFAULT_PYTHON = "/root/.pyenv/versions/3.12.1/bin/python"
 MARKER = "specgen-gateway.json"
-# psycopg for alembic on PostgreSQL (the package's `postgres` extra wants a C build). 1.0.0 pins
-# no upper bound on mcp, whose 2.x it cannot import.
+# 1.0.0 pins no upper bound on mcp, whose 2.x it cannot import.
 REQUIREMENTS = {"1.0.0": ("mcp>=1.27,<2",)}
+# The PostgreSQL driver: the package's own `postgres` extra asks for psycopg[binary,c], and the C
+# build needs a compiler and libpq headers; the binary wheel is the same driver.
 DRIVER = "psycopg[binary]>=3.3.4"
 PASSWORD = "Xq9!vLm2#Rt7pZ"
 
 
 class GatewayUnavailable(Exception):
-    """The gateway cannot be installed or migrated here (no Python 3.12, pip failed...)."""
+    """The gateway cannot be installed or run here (no Python 3.12, pip failed, no namespace...)."""
 
 
 def cache_root() -> Path:
+    """Where installs are kept between runs: $SPECGEN_GATEWAY_CACHE, else $XDG_CACHE_HOME/specgen,
+    else ~/.cache/specgen (never inside the repository)."""
     if os.environ.get("SPECGEN_GATEWAY_CACHE"):
         return Path(os.environ["SPECGEN_GATEWAY_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -44,6 +48,7 @@ def cache_root() -> Path:
 
 
 def find_python() -> str:
+    """$SPECGEN_GATEWAY_PYTHON when set (and only it), else DEFAULT_PYTHON, else python3.12."""
     chosen = os.environ.get("SPECGEN_GATEWAY_PYTHON")
     for c in [chosen] if chosen else [DEFAULT_PYTHON, shutil.which("python3.12")]:
         if c and os.access(c, os.X_OK):
@@ -51,7 +56,32 @@ def find_python() -> str:
                                   capture_output=True, text=True)
             if proc.returncode == 0 and proc.stdout.strip() == "3.12":
                 return c
-    raise GatewayUnavailable(f"no Python 3.12 for {PACKAGE} (tried {chosen or DEFAULT_PYTHON}, python3.12)")
+    tried = f"$SPECGEN_GATEWAY_PYTHON={chosen}" if chosen else f"{DEFAULT_PYTHON}, python3.12 on PATH"
+    raise GatewayUnavailable(f"no Python 3.12 interpreter for {PACKAGE} (tried {tried})")
+
+
+@dataclass
+class Install:
+    """One release's virtual environment."""
+
+    root: Path
+
+    @property
+    def python(self) -> str:
+        # Always `python -m ...`: console scripts carry the absolute path of the directory the
+        # virtual environment was built in, which is renamed into place.
+        return str(self.root / "bin" / "python")
+
+    @property
+    def package_dir(self) -> Path:
+        found = sorted(self.root.glob("lib/python3.*/site-packages/mcpgateway"))
+        if not found:
+            raise GatewayUnavailable(f"{self.root}: mcpgateway is not installed in it")
+        return found[0]
+
+    @property
+    def alembic_ini(self) -> Path:
+        return self.package_dir / "alembic.ini"
 
 
 def _installed(root: Path, version: str) -> bool:
@@ -63,7 +93,11 @@ def _installed(root: Path, version: str) -> bool:
 
 
 def ensure(version: str) -> Path:
-    """The virtual environment holding ``PACKAGE==version`` (built on first use)."""
+    """The virtual environment holding ``PACKAGE==version`` (built on first use).
+
+    Built in a temporary directory beside the final one and renamed into place when complete, under
+    an exclusive file lock, so that two pytest processes never build it twice or see half of it.
+    """
     root = cache_root() / f"gateway-{version}"
     if _installed(root, version):
         return root
@@ -72,6 +106,7 @@ def ensure(version: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _installed(root, version):
             return root
+        # Leftovers of a build that was killed, or a directory without the marker.
         for stale in root.parent.glob(f".{root.name}.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         if root.exists():
@@ -87,6 +122,10 @@ def ensure(version: str) -> Path:
     return root
 
 
+def install(version: str) -> Install:
+    return Install(ensure(version))
+
+
 def _build(venv: Path, python: str, version: str) -> None:
     t0 = time.monotonic()
     proc = subprocess.run([python, "-m", "venv", str(venv)], capture_output=True, text=True)
@@ -99,22 +138,25 @@ def _build(venv: Path, python: str, version: str) -> None:
                                "--disable-pip-version-check", "--progress-bar", "off", *reqs],
                               stdout=out, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise GatewayUnavailable(f"pip install {' '.join(reqs)} failed ({proc.returncode}):\n{tail}")
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import mcpgateway, alembic; print(mcpgateway.__version__)"],
+    # What the migrations and the running gateway import (uvicorn serves it, psycopg its PostgreSQL).
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import mcpgateway, psycopg, uvicorn, alembic; print(mcpgateway.__version__)"],
                            capture_output=True, text=True)
     if probe.returncode != 0 or probe.stdout.strip() != version:
-        raise GatewayUnavailable(f"the installed gateway does not import as {version}: {probe.stderr.strip()[-1000:]}")
-    (venv / MARKER).write_text(json.dumps({"package": PACKAGE, "version": version, "python": python,
-                                           "requirements": reqs, "built_in_s": round(time.monotonic() - t0, 1)},
-                                          indent=1))
+        raise GatewayUnavailable(f"the installed gateway does not import as {version}: "
+                                 f"{probe.stdout.strip()} {probe.stderr.strip()[-1000:]}")
+    freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--disable-pip-version-check"],
+                            capture_output=True, text=True).stdout.split()
+    (venv / MARKER).write_text(json.dumps({
+        "package": PACKAGE, "version": version, "python": python,
+        "requirements": reqs, "built_in_s": round(time.monotonic() - t0, 1), "freeze": freeze,
+    }, indent=1))
 
 
 def alembic_ini(venv: Path) -> Path:
-    found = sorted(venv.glob("lib/python3.*/site-packages/mcpgateway/alembic.ini"))
-    if not found:
-        raise GatewayUnavailable(f"{venv}: mcpgateway/alembic.ini not found")
-    return found[0]
+    return Install(venv).alembic_ini
 
 
 def upgrade_head(venv: Path, database_url: str, cwd: Path) -> None:

@@ -20,8 +20,8 @@ ROLES = ("platform_admin", "admin", "member")  # the three users each endpoint i
 OWNED_COLUMNS = "id, {enabled}, visibility, team_id, owner_email, {created}"
 OWNED_TABLES = {  # table -> (extra columns, their names)
     "tools": (", gateway_id, integration_type, name", "gateway_id integration_type name"),
-    "resources": (", uri_template, CASE WHEN text_content IS NULL AND binary_content IS NULL THEN 0 ELSE 1 END",
-                  "uri_template has_content"),
+    "resources": (", uri_template, CASE WHEN text_content IS NULL AND binary_content IS NULL THEN 0 ELSE 1 END, mime_type",
+                  "uri_template has_content mime_type"),
     "prompts": ("", ""),
     "servers": ("", ""),
     "gateways": ("", ""),
@@ -271,10 +271,10 @@ def expected_teams(snap: Snapshot, v: Viewer) -> dict[str, Row]:
     return {t: snap.team(t) for t in v.member_teams if t in allowed}
 
 
-def active_member_of(snap: Snapshot, email: str, team_id: str) -> bool:
-    """TeamManagementService.get_user_role_in_team: an active membership (the team's own state
-    is not checked)."""
-    return any(m.team_id == team_id and m.user_email == email and m.is_active == 1 for m in snap.members)
+def active_memberships(snap: Snapshot, email: str) -> set[str]:
+    """The teams TeamManagementService.get_user_role_in_team finds the user in: an active
+    membership (the team's own state is not checked)."""
+    return {m.team_id for m in snap.members if m.user_email == email and m.is_active == 1}
 
 
 def expected_members(snap: Snapshot, team_id: str) -> dict[str, Row]:
@@ -304,19 +304,24 @@ def expected_team_tokens(snap: Snapshot, team_id: str, now: datetime) -> dict[st
     return {t.id: t for t in snap.tokens if t.team_id == team_id and token_active(t, now)}
 
 
-def sample(ids: dict[str, Row], n: int = 5, by: str = "visibility") -> list[str]:
-    """Up to n ids, deterministic: the first (in id order) of each value of ``by`` (one public,
-    one team, one private row when there are), then ids spread evenly over the rest."""
+def sample(ids: dict[str, Row], n: int = 5, by: str | tuple[str, ...] = "visibility") -> list[str]:
+    """At least n ids (when there are), deterministic: the first (in id order) of each value of
+    each ``by`` column (one public, one team, one private row; for resources also one per MIME
+    type, whose content the gateway serialises differently), then ids spread evenly over the
+    rest."""
     keys = sorted(ids)
     chosen: list[str] = []
-    for k in keys:
-        if ids[k].get(by) not in {ids[c].get(by) for c in chosen}:
-            chosen.append(k)
-    rest = [k for k in keys if k not in chosen]
+    for col in (by,) if isinstance(by, str) else by:
+        seen = {ids[c].get(col) for c in chosen}
+        for k in keys:
+            if ids[k].get(col) not in seen and k not in chosen:
+                chosen.append(k)
+                seen.add(ids[k].get(col))
+    rest = [k for k in keys if k not in set(chosen)]
     need = min(n - len(chosen), len(rest))
     if need > 0:
         chosen += [rest[(i * len(rest)) // need] for i in range(need)]
-    return chosen[:n]
+    return chosen
 
 
 # -- metrics -------------------------------------------------------------------------------------------

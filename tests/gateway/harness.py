@@ -16,140 +16,27 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gatewayenv
+from gatewayenv import GatewayUnavailable, Install
+
+__all__ = ["GatewayUnavailable", "Install"]  # re-exported for the fixtures
+
 # -- what is installed ---------------------------------------------------------------------------
 
-GATEWAY_PACKAGE = "mcp-contextforge-gateway"
+# The release under test; installed (once, cached) by tests/gatewayenv.py like every release the
+# drift tests read.
 GATEWAY_VERSION = "1.1.0"
-# The PostgreSQL driver: the package's own `postgres` extra asks for psycopg[binary,c], and the C
-# build needs a compiler and libpq headers; the binary wheel is the same driver.
-EXTRA_REQUIREMENTS = ("psycopg[binary]>=3.3.4",)
-# The interpreter the gateway needs (it requires Python >= 3.11; 1.1.0 is released for 3.12).
-DEFAULT_PYTHON = "/root/.pyenv/versions/3.12.1/bin/python"
-MARKER = "specgen-gateway.json"
 
 SPECGEN_ROOT = Path(__file__).resolve().parents[2]
 
 
-class GatewayUnavailable(Exception):
-    """The gateway cannot run here (no Python 3.12, pip failed, no namespace, no server)."""
-
-
-def cache_root() -> Path:
-    """Where installs are kept between runs: $SPECGEN_GATEWAY_CACHE, else $XDG_CACHE_HOME/specgen,
-    else ~/.cache/specgen (never inside the repository)."""
-    if os.environ.get("SPECGEN_GATEWAY_CACHE"):
-        return Path(os.environ["SPECGEN_GATEWAY_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "specgen"
-
-
-def find_python() -> str:
-    """$SPECGEN_GATEWAY_PYTHON when set (and only it), else DEFAULT_PYTHON, else python3.12."""
-    chosen = os.environ.get("SPECGEN_GATEWAY_PYTHON")
-    candidates = [chosen] if chosen else [DEFAULT_PYTHON, shutil.which("python3.12")]
-    for c in candidates:
-        if not c or not os.access(c, os.X_OK):
-            continue
-        proc = subprocess.run([c, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                              capture_output=True, text=True)
-        if proc.returncode == 0 and proc.stdout.strip() == "3.12":
-            return c
-    tried = chosen and f"$SPECGEN_GATEWAY_PYTHON={chosen}" or f"{DEFAULT_PYTHON}, python3.12 on PATH"
-    raise GatewayUnavailable(f"no Python 3.12 interpreter for {GATEWAY_PACKAGE} {GATEWAY_VERSION} (tried {tried})")
-
-
-@dataclass
-class Install:
-    root: Path
-
-    @property
-    def python(self) -> str:
-        # Always `python -m ...`: console scripts carry the absolute path of the directory the
-        # virtual environment was built in, which is renamed into place.
-        return str(self.root / "bin" / "python")
-
-    @property
-    def package_dir(self) -> Path:
-        found = sorted(self.root.glob("lib/python3.*/site-packages/mcpgateway"))
-        if not found:
-            raise GatewayUnavailable(f"{self.root}: mcpgateway is not installed in it")
-        return found[0]
-
-    @property
-    def alembic_ini(self) -> Path:
-        return self.package_dir / "alembic.ini"
-
-
-def _installed(root: Path) -> bool:
-    try:
-        doc = json.loads((root / MARKER).read_text())
-    except (OSError, ValueError):
-        return False
-    return doc.get("version") == GATEWAY_VERSION and (root / "bin" / "python").exists()
-
-
 def ensure_installed() -> Install:
-    """The gateway in a virtual environment of its own, built once and kept in the cache.
-
-    Built in a temporary directory beside the final one and renamed into place when complete, under
-    an exclusive file lock, so that two pytest processes never build it twice or see half of it.
-    """
-    root = cache_root() / f"gateway-{GATEWAY_VERSION}"
-    if _installed(root):
-        return Install(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f"{root.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _installed(root):
-            return Install(root)
-        # Leftovers of a build that was killed, or a directory without the marker.
-        for stale in root.parent.glob(f".{root.name}.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        if root.exists():
-            shutil.rmtree(root)
-        python = find_python()
-        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
-        try:
-            _build(tmp, python)
-            os.rename(tmp, root)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    return Install(root)
-
-
-def _build(venv: Path, python: str) -> None:
-    t0 = time.monotonic()
-    proc = subprocess.run([python, "-m", "venv", str(venv)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise GatewayUnavailable(f"{python} -m venv failed: {proc.stderr.strip()[-1000:]}")
-    reqs = [f"{GATEWAY_PACKAGE}=={GATEWAY_VERSION}", *EXTRA_REQUIREMENTS]
-    log = venv / "pip-install.log"
-    with open(log, "w") as out:
-        proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input",
-                               "--disable-pip-version-check", "--progress-bar", "off", *reqs],
-                              stdout=out, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
-        raise GatewayUnavailable(f"pip install {' '.join(reqs)} failed ({proc.returncode}):\n{tail}")
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import mcpgateway, psycopg, uvicorn, alembic; print(mcpgateway.__version__)"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0 or probe.stdout.strip() != GATEWAY_VERSION:
-        raise GatewayUnavailable(f"the installed gateway does not import as {GATEWAY_VERSION}: "
-                                 f"{probe.stdout.strip()} {probe.stderr.strip()[-1000:]}")
-    freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze", "--disable-pip-version-check"],
-                            capture_output=True, text=True).stdout.split()
-    (venv / MARKER).write_text(json.dumps({
-        "package": GATEWAY_PACKAGE, "version": GATEWAY_VERSION, "python": python,
-        "requirements": reqs, "built_in_s": round(time.monotonic() - t0, 1), "freeze": freeze,
-    }, indent=1))
+    return gatewayenv.install(GATEWAY_VERSION)
 
 
 # -- databases -----------------------------------------------------------------------------------
