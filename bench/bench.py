@@ -5,7 +5,10 @@ one core unless a stage says otherwise (``POLARS_MAX_THREADS=1`` for single-core
 
 Run a subset with ``python bench/bench.py generate`` (stage names are prefixes); the scale stages
 (workers, gateway profiles, memory, loader --jobs) are in ``scale_stages.py``: ``bench.py scale``; the
-TPC-H sf1 compile against plain tables of the same shape in ``tpch_stages.py``: ``bench.py tpch``.
+TPC-H sf1 compile against plain tables of the same shape in ``tpch_stages.py``: ``bench.py tpch``; direct
+mode (generate straight into the database) in ``direct_stages.py``: ``bench.py direct``. Stages that
+take minutes (``direct_stages.SLOW``: medium into PostgreSQL and MariaDB, shards of large and
+massive) run only when named or with ``SPECGEN_BENCH_SLOW=1``.
 """
 
 from __future__ import annotations
@@ -151,6 +154,7 @@ STAGES = {
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import direct_stages  # noqa: E402
 import load_stages  # noqa: E402
 import scale_stages  # noqa: E402
 import tpch_stages  # noqa: E402
@@ -159,6 +163,9 @@ from load_stages import stages as _load_stages  # noqa: E402
 STAGES.update(_load_stages())
 STAGES.update(scale_stages.stages())
 STAGES.update(tpch_stages.stages())
+STAGES.update(direct_stages.stages())
+# Stages that take minutes run when named (``bench.py direct/medium``) or with SPECGEN_BENCH_SLOW=1.
+SLOW = direct_stages.SLOW
 
 
 # -- driver ------------------------------------------------------------------------------------------
@@ -187,7 +194,8 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         _child(argv[1])
         return
-    wanted = [n for n in STAGES if not argv or any(n.startswith(a) for a in argv)]
+    slow = os.environ.get("SPECGEN_BENCH_SLOW") == "1"
+    wanted = [n for n in STAGES if (not argv and (slow or n not in SLOW)) or any(n.startswith(a) for a in argv)]
     results = {}
     print(f"{'stage':<44} {'rows':>12} {'seconds':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS':>9}")
     for name in wanted:
@@ -197,7 +205,8 @@ def main(argv: list[str]) -> None:
         results[name] = {**r, "rows_per_s": rps, "mb_per_s": mbs}
         print(f"{name:<44} {r['rows']:>12,} {r['seconds']:>8.2f} {rps:>12,.0f} {mbs:>8.1f} {r['peak_rss_mb']:>7.0f}MB",
               flush=True)
-    for line in load_stages.summary(results) + scale_stages.summary(results) + tpch_stages.summary(results):
+    for line in (load_stages.summary(results) + scale_stages.summary(results) + tpch_stages.summary(results)
+                 + direct_stages.summary(results)):
         print(line)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -221,31 +221,119 @@ def verify(dump_dir: str | Path, url: str | None = None, *, jobs: int = 1):
 
 
 def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, *, out: str | Path | None = None,
-             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None, jobs: int = 1,
-             mode: str = "fail", existing_schema: bool | None = None, report: str | Path | None = None,
-             progress=None, as_of=None) -> dict:
+             seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None,
+             jobs: int | None = 1, mode: str = "fail", existing_schema: bool | None = None,
+             report: str | Path | None = None, progress=None, as_of=None, direct: bool | None = None,
+             keep_dump: str | Path | None = None, resume: bool = False) -> dict:
     """compile (dialect from the URL) + load + verify; writes and returns the load report
     (``specgen.report``); raises ``VerificationFailed`` (after writing it) when a check fails.
+
+    Direct mode (``direct=True``; the default unless ``out`` asks for a dump that fits there,
+    ``db.direct``): the part tasks feed ``jobs`` database sessions through pipes and no part file
+    is written (``keep_dump``: a directory that gets them as well); a run that was stopped
+    finishes with ``resume=True``. ``out`` (or ``out/<profile>/<dialect>``) receives the schema,
+    manifest and verify.sql either way. ``jobs`` None: one session per core.
 
     ``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
     stage only: one live display at a time; a load that keeps pace with the compile shows its bars
     in the compile's display, ``Progress.alongside``), or None. ``as_of`` is resolved here, once:
     the compile generates with that instant and writes it into the manifest, from which the load,
-    the verification and the report take it. When the compile runs in this process (small plans)
-    the load keeps pace with it table by table (``db.along``); otherwise it follows the compile."""
+    the verification and the report take it. Through a dump, when the compile runs in this
+    process (small plans) the load keeps pace with it table by table (``db.along``); otherwise it
+    follows the compile."""
     from specgen import report as reports
     from specgen.db import loader, urls
     from specgen.db import verify as verifier
-    from specgen.db.along import LoadAlong
+    from specgen.errors import SpecgenError
+    from specgen.output import compile as comp
 
     as_of = window.resolve(as_of)
     target = urls.parse(url)
-    out_dir = Path(out) if out else Path(default_out_dir(profile, target.dialect))
-    stages: dict[str, dict] = {}
-    loader.check_reachable(target)
-    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema)
+    if keep_dump is not None:
+        if out is not None and Path(out) != Path(keep_dump):
+            raise SpecgenError("--keep-dump DIR is where the dump goes: it replaces --out.")
+        out, direct = str(keep_dump), True
+    if jobs is None:
+        jobs = comp.default_workers()
+    if direct is None:
+        direct = out is None or not _dump_fits(spec_dir, profile, out, seed, chunk_rows, as_of)
+    if resume and not direct:
+        raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
+    if direct and out is not None:
+        from specgen.output.destination import require_local
 
-    t0 = t = time.perf_counter()
+        out = require_local(out, "generate --direct")  # the small files sit beside the sessions
+    out_dir = Path(out) if out else Path(default_out_dir(profile, target.dialect))
+    loader.check_reachable(target)
+    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema, resume=resume)
+
+    t0 = time.perf_counter()
+    run = _generate_direct if direct else _generate_via_dump
+    manifest, result, stages = run(spec_dir, profile, target, out_dir, options, seed=seed, chunk_rows=chunk_rows,
+                                   workers=workers, progress=progress, as_of=as_of, keep=keep_dump is not None)
+    for name, secs in result.stages.items():
+        stages[f"load.{name}"] = {"seconds": round(secs, 3)}
+
+    t = time.perf_counter()
+    checks = verifier.run(out_dir, target, jobs=jobs)
+    stages["verify"] = reports.stage(time.perf_counter() - t, None)
+
+    doc = reports.document(manifest, profile, target, out_dir, result, stages, time.perf_counter() - t0, checks,
+                           direct=direct, part_files=not direct or keep_dump is not None)
+    path = reports.write(doc, report)
+    doc["report_path"] = str(path)
+    if not doc["ok"]:
+        raise verifier.VerificationFailed(checks, str(path))
+    return doc
+
+
+def _dump_fits(spec_dir, profile, out, seed, chunk_rows, as_of) -> bool:
+    """Whether the dump asked for (``out``) fits there (the compile's own check)."""
+    from specgen.errors import SpecgenError
+    from specgen.output import compile as comp
+    from specgen.output.destination import Destination
+
+    dest = Destination.of(str(out))
+    if dest.local is None:
+        return True
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False, as_of=as_of)
+    try:
+        comp.check_space(p, dest, [(t, k) for t in p.rows for k in range(p.tables[t].chunks)], comp.Options())
+    except SpecgenError:
+        return False
+    return True
+
+
+def _generate_direct(spec_dir, profile, target, out_dir, options, *, seed, chunk_rows, workers, progress, as_of,
+                     keep):
+    from specgen import report as reports
+    from specgen.db import direct
+    from specgen.output import compile as comp
+    from specgen.sql import dialect as dialects
+
+    t = time.perf_counter()
+    p = plan(spec_dir, profile, seed=seed, chunk_rows=chunk_rows, estimate=False, as_of=as_of)
+    plan_seconds = time.perf_counter() - t
+    if workers is None:  # one task per session is in flight: more processes would idle
+        sessions = max(1, options.jobs) if dialects.load(target.dialect).load_parallel else 1
+        workers = 1 if p.total_rows < SMALL_PLAN_ROWS else min(sessions, comp.default_workers())
+    with _stage_progress(progress, "load", dict(p.rows)) as bars:
+        written = bars.alongside("write", dict(p.rows)) if hasattr(bars, "alongside") else None
+        manifest, result = direct.run(p, dialects.load(target.dialect), target, out_dir, options, keep=keep,
+                                      workers=workers, progress=bars, written=written)
+    stages = {"plan": reports.stage(plan_seconds, None), "load": reports.stage(result.seconds, result.rows)}
+    stages["load"]["direct"] = True
+    return manifest, result, stages
+
+
+def _generate_via_dump(spec_dir, profile, target, out_dir, options, *, seed, chunk_rows, workers, progress, as_of,
+                       keep):
+    from specgen import report as reports
+    from specgen.db import loader
+    from specgen.db.along import LoadAlong
+
+    stages: dict[str, dict] = {}
+    t = time.perf_counter()
     along = LoadAlong(out_dir, target, options)
     with _stage_progress(progress, "write", {}) as bars:
         along.progress = bars.alongside("load", {}) if hasattr(bars, "alongside") else None
@@ -266,19 +354,7 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
         with _stage_progress(progress, "load", {t: e["rows"] for t, e in manifest["tables"].items()}) as bars:
             result = loader.load(out_dir, target, options, bars)
         stages["load"] = reports.stage(time.perf_counter() - t, result.rows)
-    for name, secs in result.stages.items():
-        stages[f"load.{name}"] = {"seconds": round(secs, 3)}
-
-    t = time.perf_counter()
-    checks = verifier.run(out_dir, target, jobs=jobs)
-    stages["verify"] = reports.stage(time.perf_counter() - t, None)
-
-    doc = reports.document(manifest, profile, target, out_dir, result, stages, time.perf_counter() - t0, checks)
-    path = reports.write(doc, report)
-    doc["report_path"] = str(path)
-    if not doc["ok"]:
-        raise verifier.VerificationFailed(checks, str(path))
-    return doc
+    return manifest, result, stages
 
 
 def _stage_progress(factory, verb: str, totals: dict):

@@ -322,28 +322,42 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
 @chunk_option
 @as_of_option
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Compile processes (default: cores).")
-@jobs_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parallel client sessions (PostgreSQL, MySQL); default: one per core.")
 @click.option("--truncate", is_flag=True, help="Empty the tables first if they hold rows.")
 @click.option("--append", is_flag=True, help="Add to tables that already hold rows.")
 @click.option("--existing-schema/--specgen-schema", "existing_schema", default=None,
               help="Load into an existing schema (default: detect).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Report path (default: reports/<profile>_load_report.json).")
+@click.option("--direct/--via-dump", "direct", default=None,
+              help="Generate straight into the database (no part files) or write the dump, then load it. "
+                   "Default: direct, unless --out asks for a dump that fits there.")
+@click.option("--keep-dump", "keep_dump", type=click.Path(file_okay=False), default=None,
+              help="Direct mode that also writes the dump's part files into this directory.")
+@click.option("--resume", is_flag=True, help="Finish a direct run that was stopped: generate and load only the "
+                                             "parts it did not commit.")
 def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, jobs, truncate, append,
-             existing_schema, report_path) -> None:
+             existing_schema, report_path, direct, keep_dump, resume) -> None:
     """Compile (dialect from the URL), load and verify; write a JSON report.
+
+    By default the compile feeds the database directly: parts go through pipes into --jobs
+    client sessions (COPY, LOAD DATA, .import), each committed with its ledger row, and no part
+    file touches the disk; --out DIR asks for the dump files instead (when they fit there).
 
     \b
     Example:
       specgen generate --profile small                       # into sqlite:///./mcp.db
-      DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile small --truncate
+      DATABASE_URL=postgresql://postgres@127.0.0.1/mcp specgen generate --profile medium --truncate
+      specgen generate --profile medium --resume             # after a run was stopped
       specgen generate --profile small --as-of now --truncate   # "the last 7 days" are this week
     """
     from specgen.progress import Progress
     _notices(spec_dir, profile)
     doc = api.generate(spec_dir, profile, url, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                        workers=workers, jobs=jobs, mode=_mode(truncate, append),
-                       existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of)
+                       existing_schema=existing_schema, report=report_path, progress=Progress, as_of=as_of,
+                       direct=direct, keep_dump=keep_dump, resume=resume)
     click.echo(api.summary(doc), err=True)
 
 

@@ -26,9 +26,10 @@ def stage(seconds: float, rows: int | None) -> dict:
 
 
 def document(manifest: dict, profile: str, target, out_dir: Path, result, stages: dict, seconds: float,
-             checks: list) -> dict:
+             checks: list, direct: bool = False, part_files: bool = True) -> dict:
     """The report of one run: ``manifest`` as the compile wrote it, the load's ``result``, the
-    verification's ``checks``."""
+    verification's ``checks``; ``direct``: generated straight into the database, ``part_files``
+    whether the part files were written all the same."""
     return {
         "specgen_version": __version__,
         "profile": profile,
@@ -38,8 +39,11 @@ def document(manifest: dict, profile: str, target, out_dir: Path, result, stages
         "dialect": target.dialect,
         "database": target.redacted(),
         "dump": str(out_dir),
+        "direct": direct,
+        "part_files": part_files,
         "total_rows": sum(e["rows"] for e in manifest["tables"].values()),
-        "tables": {name: {"rows": e["rows"], "loaded_rows": result.tables[name].rows}
+        "tables": {name: {"rows": e["rows"], "loaded_rows": result.tables[name].rows,
+                          "resumed_parts": result.tables[name].skipped_parts}
                    for name, e in manifest["tables"].items()},
         "stages": stages,
         "seconds": round(seconds, 3),  # wall clock: the load may overlap the compile
@@ -87,9 +91,13 @@ def summary(doc: dict) -> str:
     lines = [f"{doc['profile']}: {doc['total_rows']:,} rows into {doc['database']} "
              f"in {doc['seconds']:.2f}s; {v['passed']} checks passed, {v['failed']} failed"]
     for name in ("compile", "load", "verify"):
-        s = doc["stages"][name]
+        s = doc["stages"].get(name)
+        if s is None:  # direct mode has no compile stage of its own
+            continue
         rate = f", {s['rows_per_s']:,} rows/s" if s.get("rows_per_s") else ""
         along = f" ({s['during_compile']:.2f}s of it during the compile)" if s.get("during_compile") else ""
+        if s.get("direct"):
+            along = " (generated straight into the database, no part files)"
         lines.append(f"  {name:<8} {s['seconds']:>7.2f}s{rate}{along}")
     if "window" in doc:  # reports written before the window was recorded lack it
         lines.append(f"  window   {doc['window']['start']} .. {doc['window']['end']}")

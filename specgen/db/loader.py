@@ -46,6 +46,11 @@ LEDGER = "specgen_load_ledger"
 # A part whose transaction the database rolls back for another session's sake is tried this often.
 PART_ATTEMPTS = 5
 _SCHEMA_MARK = "schema:created"  # ledger row: specgen made the schema, its constraints are still to come
+# Ledger row kept after a complete load into a schema specgen made (the ledger then holds only
+# this row): a later --truncate drops and recreates that schema, loading it like a fresh one
+# (keys and indexes after the data) instead of into live keys as for a foreign schema.
+_MADE_MARK = "schema:specgen"
+_MARKS = (_SCHEMA_MARK, _MADE_MARK)
 MODES = ("fail", "truncate", "append")
 
 
@@ -56,6 +61,9 @@ class Options:
     resume: bool = False
     existing_schema: bool | None = None  # None: detect
     keep_ledger: bool = False
+    # False: keys and indexes only (a shard of a direct run holds children whose parents are in
+    # other shards; its foreign keys cannot hold).
+    foreign_keys: bool = True
 
 
 @dataclass
@@ -111,9 +119,12 @@ def read_manifest(dump_dir: Path) -> dict:
 class Loader:
     """One load of one dump directory into one database."""
 
-    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None, manifest: dict | None = None):
+    def __init__(self, dump_dir: Path, url: DatabaseUrl, options: Options, progress=None, manifest: dict | None = None,
+                 source=None):
         """``manifest``: the dump's manifest as the compile will write it, for a load that starts
-        while the compile runs (``run(ready=...)``); else ``manifest.json`` is read."""
+        while the compile runs (``run(ready=...)``); else ``manifest.json`` is read. ``source``:
+        where parts come from when not from files (``direct.Source``: generated into a pipe as
+        the client reads it)."""
         self.dir = Path(dump_dir).resolve()
         self.url = url
         self.options = options
@@ -133,6 +144,8 @@ class Loader:
         self.tables = list(self.manifest["tables"])
         self.dump_id = manifests.dump_id(self.manifest)
         self.suffix = write.COMPRESSION[self.manifest.get("compression", "none")][0]
+        self.source = source
+        self._done: set[str] = set()  # the ledger's marks when the data stage began
 
     # -- the stages ------------------------------------------------------------------------------
 
@@ -151,7 +164,7 @@ class Loader:
             try:
                 fresh = self.prepare_schema(existing, result, done)
                 # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
-                self.check_empty({k for k in done if k != _SCHEMA_MARK})
+                self.check_empty({k for k in done if k not in _MARKS})
             except SpecgenError:
                 if not getattr(self, "had_ledger", True):  # a refused load leaves nothing behind
                     self.script(f"DROP TABLE IF EXISTS {self.dialect.quote(LEDGER)};")
@@ -162,27 +175,35 @@ class Loader:
             self.staged = not fresh
             if not self.options.resume:
                 self.clear_ledger()
-                done = {k for k in done if k == _SCHEMA_MARK}
+                done = {k for k in done if k in _MARKS}
         # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
         # and identity counter follow its last part in the same session while the compile writes
         # the next table (recorded in the ledger like the parts, so the stages below skip them).
         self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh, ready=ready)
+        if self.source is not None:
+            self.source.complete_all()  # every table's manifest entry, for the stages below
         if self._fixups_apply():
             with stage("null fix-ups"):
                 self.null_fixups()
         if fresh:
             with stage("constraints"):
                 self.constraints()
-                self.script(f"DELETE FROM {self.dialect.quote(LEDGER)} WHERE {self.dialect.quote('part')} = '{_SCHEMA_MARK}';")
+                q = self.dialect.quote
+                self.script(f"{self.dialect.load_begin}\nDELETE FROM {q(LEDGER)} WHERE {q('part')} IN "
+                            f"('{_SCHEMA_MARK}', '{_MADE_MARK}');\n{self.ledger_row(_MADE_MARK)}COMMIT;")
         else:
             with stage("identity"):
                 self.set_identity(self.catalog_identity())
         with stage("analyze"):
             self.analyze()
         if not self.options.keep_ledger:
-            self.script(f"DROP TABLE IF EXISTS {self.dialect.quote(LEDGER)};")
+            q = self.dialect.quote
+            if fresh or _MADE_MARK in done:  # the schema stays specgen's: the ledger keeps saying so
+                self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_MADE_MARK}';")
+            else:
+                self.script(f"DROP TABLE IF EXISTS {q(LEDGER)};")
         result.seconds = time.perf_counter() - t0
         return result
 
@@ -215,6 +236,13 @@ class Loader:
             return True
         if existing and _SCHEMA_MARK in ledger and want is not True and len(existing) == len(self.tables):
             return True
+        if self._recreate(existing, ledger):
+            self.script(self.tpl.render("load_drop.sql", tables=[self.dialect.quote(t) for t in reversed(self.tables)])
+                        + self.read("schema") + "\n" + self.ledger_row(_SCHEMA_MARK))
+            self.created = True
+            self.log(f"emptied {len(existing)} table(s) of the schema specgen made by creating it again "
+                     "(keys and indexes after the data)")
+            return True
         if want is False and existing:
             raise SpecgenError(f"{len(existing)} of the dump's tables already exist in {self.url.redacted()} "
                                f"({', '.join(sorted(existing)[:5])}{', ...' if len(existing) > 5 else ''}); "
@@ -237,6 +265,18 @@ class Loader:
         self.log("loading into the existing schema (its constraints stay in place)")
         return False
 
+    def _recreate(self, existing: dict[str, set[str]], ledger: set[str]) -> bool:
+        """--truncate into the schema a complete specgen load made (the ledger's mark): exactly
+        the dump's tables and columns, nothing outside them referencing them. Dropping and
+        creating it again empties it and lets the load build keys after the data."""
+        if self.options.mode != "truncate" or self.options.resume or self.options.existing_schema is True:
+            return False
+        if _MADE_MARK not in ledger or set(existing) != set(self.tables):
+            return False
+        if any(existing[t] != {c["name"] for c in self.manifest["tables"][t]["columns"]} for t in self.tables):
+            return False
+        return not self._referencing_others()
+
     def ensure_ledger(self) -> None:
         q = self.dialect.quote
         self.script(f"CREATE TABLE IF NOT EXISTS {q(LEDGER)} ({q('dump')} VARCHAR(16) NOT NULL, "
@@ -246,13 +286,13 @@ class Loader:
     def ledger_parts(self) -> set[str]:
         q = self.dialect.quote
         rows = self.client.query(f"SELECT {q('part')} FROM {q(LEDGER)} WHERE {q('dump')} = '{self.dump_id}' "
-                                 f"OR {q('part')} = '{_SCHEMA_MARK}'")
+                                 f"OR {q('part')} IN ('{_SCHEMA_MARK}', '{_MADE_MARK}')")
         return {r[0] for r in rows}
 
     def clear_ledger(self) -> None:
         """Forget loaded parts (a new load), but not that specgen created the schema."""
         q = self.dialect.quote
-        self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} <> '{_SCHEMA_MARK}';")
+        self.script(f"DELETE FROM {q(LEDGER)} WHERE {q('part')} NOT IN ('{_SCHEMA_MARK}', '{_MADE_MARK}');")
 
     def check_empty(self, done: set[str]) -> None:
         """Tables that hold rows: refused, emptied (--truncate) or added to (--append); with
@@ -275,8 +315,10 @@ class Loader:
             return
         if mode == "fail":
             shown = ", ".join(busy[:6])
-            stopped = (f"a load of this dump stopped after {len(done)} part(s): 'specgen load {self.dir} "
-                       "--resume' (same URL) finishes it, or " if done else "")
+            again = ("the same 'specgen generate' with --resume" if self.source is not None
+                     else f"'specgen load {self.dir} --resume'")
+            stopped = (f"a load of this dump stopped after {len(done)} part(s): {again} (same URL) finishes it, or "
+                       if done else "")
             raise SpecgenError(f"refusing to load into tables that already hold rows: {shown}"
                                f"{' ...' if len(busy) > 6 else ''}; {stopped}use --truncate to empty them "
                                "first, or --append to add to them")
@@ -325,6 +367,7 @@ class Loader:
         for t in self.tables:
             result.tables[t] = TableResult()
         self._pending: dict[str, int] = {}
+        self._done = set(done)
         jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
         if ordered and self.dialect.load_enforces_foreign_keys:
             # An existing schema keeps its foreign keys: parents must be complete before children,
@@ -361,15 +404,19 @@ class Loader:
         their ledger rows."""
         steps = self.finishing
         body, marks = "", []
-        if self._fixups_apply():
+        if self.source is not None:
+            self.source.table_complete(table)  # its real manifest entry (NULL counts for the fix-ups)
+        if self._fixups_apply() and f"fixup:{table}" not in self._done:
             body += self._fixups_sql(table)
             marks.append(f"fixup:{table}")
-        if table in steps.keys or table in steps.identity:
+        keys = table in steps.keys and f"keys:{table}" not in self._done  # a resumed load built them
+        identity = table in steps.identity and f"identity:{table}" not in self._done
+        if keys or identity:
             body += steps.prelude
-        if table in steps.keys:
+        if keys:
             body += "".join(steps.keys[table])
             marks.append(f"keys:{table}")
-        if table in steps.identity:
+        if identity:
             body += steps.identity[table]
             marks.append(f"identity:{table}")
         return self.ledgered(body, marks) if marks else ""
@@ -542,6 +589,8 @@ class Loader:
             if errors:
                 raise errors[0]
             tasks = []
+        if not self.options.foreign_keys:
+            foreign_keys = ""
         self.script(prelude + "".join(sql for _, sql in tasks) + foreign_keys + end)
 
     def catalog_identity(self) -> dict[str, str]:
@@ -577,7 +626,10 @@ class Loader:
 
     def session_sql(self) -> str:
         """What every connection of this load runs first (the dialect's load_session template)."""
-        return self.tpl.render("load_session.sql")
+        from specgen.output.compile import default_workers
+
+        jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
+        return self.tpl.render("load_session.sql", sessions=jobs, cores=default_workers())
 
     def script(self, sql: str) -> None:
         self.client.run_script(self.session_sql() + sql + "\n")
@@ -711,7 +763,7 @@ class _Session:
     def load(self, table: str, f: dict) -> None:
         """One part in one transaction, committed together with its ledger row."""
         lo = self.loader
-        path, feeder = self._source(f)
+        path, feeder = lo.source.open(table, f) if lo.source is not None else self._source(f)
         body = lo.part_statements(table, path)
         ledger = lo.ledger_row(f["path"], f["rows"])
         begin = lo.dialect.load_begin
@@ -723,12 +775,19 @@ class _Session:
         # decompressor has finished without error.
         self.send(f"{begin}\n{body}{self.client.marker('read ' + f['path'])}\n")
         feeder.start()
-        self._wait("read " + f["path"])
+        try:
+            self._wait("read " + f["path"])
+        finally:
+            abort = getattr(feeder, "abort", None)
+            if abort is not None:  # the client is done with the pipe: a writer still waiting gives up
+                abort()
         feeder.join()
         if feeder.error:
             self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
             self._wait("rolled back")
-            raise SpecgenError(f"cannot {'decompress' if feeder.suffix else 'load'} {f['path']}: {feeder.error}")
+            raise SpecgenError(f"cannot {getattr(feeder, 'verb', 'decompress')} {f['path']}: {feeder.error}")
+        if lo.source is not None:
+            lo.source.before_commit(table, f, feeder)
         self.send(f"{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
         self._wait(f["path"])
 
@@ -810,6 +869,7 @@ class _Feeder(threading.Thread):
     def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None, size: int | None = None):
         super().__init__(daemon=True)
         self.src, self.fifo, self.suffix, self.sha256, self.size = src, fifo, suffix, sha256, size
+        self.verb = "decompress" if suffix else "load"  # for the message of a part that fails
         self.error: BaseException | None = None
 
     def run(self) -> None:

@@ -194,29 +194,96 @@ def _same_secrets(job: Job) -> None:
 
 def write_part(job: Job, table: str, part: int) -> dict:
     """Write one part file; return its manifest entry plus the statistics of its rows."""
+    rel = part_path(job, table, part)
+    with Destination.of(job.out_dir).atomic(rel, drop_behind=True) as f:
+        return _write_part_into(job, table, part, f)
+
+
+def send_part(job: Job, table: str, part: int, pipe: str | None, keep: bool = False) -> dict:
+    """One part's bytes into a named pipe a database client reads (direct mode), exactly the
+    bytes its file would hold, hashed and counted the same way; with ``keep`` also written as
+    the part file. ``pipe`` None: nothing is sent, only the manifest entry is computed (a resumed
+    run that needs the statistics of parts committed earlier). Returns ``write_part``'s result."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        outs = []
+        if pipe is not None:
+            outs.append(stack.enter_context(open(open_pipe_writer(pipe), "wb", buffering=0)))
+        if keep:
+            rel = part_path(job, table, part)
+            outs.append(stack.enter_context(Destination.of(job.out_dir).atomic(rel, drop_behind=True)))
+        return _write_part_into(job, table, part, _Tee(outs))
+
+
+def open_pipe_writer(path: str, give_up=None) -> int:
+    """The write end of a named pipe, once its reader (the database client) has opened it: a
+    blocking open would wait forever for a client that failed first, so the open is retried
+    without blocking until the reader is there, the pipe is removed (the load gave the part up)
+    or ``give_up()`` says so. Returns a blocking file descriptor."""
+    import errno
+    import fcntl
+    import os
+    import time
+
+    pause = 0.0005
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENOENT: removed, the load gave the part up
+                raise
+            if give_up is not None and give_up():
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+            continue
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        return fd
+
+
+class _Tee:
+    """Every write to each of ``outs`` (none: bytes are only counted and hashed)."""
+
+    def __init__(self, outs: list):
+        self.outs = outs
+
+    def write(self, data) -> int:
+        for out in self.outs:
+            view = memoryview(data)
+            while view:  # an unbuffered pipe may take part of a write
+                n = out.write(view)
+                view = view[n:] if n is not None else view[len(view):]
+        return len(data)
+
+    def flush(self) -> None:
+        for out in self.outs:
+            out.flush()
+
+
+def _write_part_into(job: Job, table: str, part: int, f) -> dict:
     _same_secrets(job)
     plan = plan_for(job)
     lo, hi = part * job.chunk_rows, min(plan.rows[table], (part + 1) * job.chunk_rows)
     rel = part_path(job, table, part)
     with_length = set(job.stats_length.get(table, ()))
     stats: dict[str, dict] = {}
-    with Destination.of(job.out_dir).atomic(rel, drop_behind=True) as f:
-        sink = _Sink(f)
-        packer = _compressor(sink, job.compression)
-        behind = _Behind(packer or sink)
-        try:
-            for chunk in engine.batches(plan, table, lo, hi):
-                enc = encode_batch(job, plan, table, chunk, lo, hi)
-                behind.write(enc.chunks)
-                for name, col in chunk.columns.items():
-                    s = column_stats(col, name in with_length)
-                    if name in enc.escaped:
-                        s["escaped"] = enc.escaped[name]
-                    stats[name] = combine(stats.get(name), s)
-        finally:
-            behind.close()
-        if packer is not None:
-            packer.close()
+    sink = _Sink(f)
+    packer = _compressor(sink, job.compression)
+    behind = _Behind(packer or sink)
+    try:
+        for chunk in engine.batches(plan, table, lo, hi):
+            enc = encode_batch(job, plan, table, chunk, lo, hi)
+            behind.write(enc.chunks)
+            for name, col in chunk.columns.items():
+                s = column_stats(col, name in with_length)
+                if name in enc.escaped:
+                    s["escaped"] = enc.escaped[name]
+                stats[name] = combine(stats.get(name), s)
+    finally:
+        behind.close()
+    if packer is not None:
+        packer.close()
     return {"path": rel, "rows": hi - lo, "bytes": sink.size, "sha256": sink.sha.hexdigest(), "stats": stats}
 
 

@@ -143,12 +143,9 @@ SELECT COUNT(*), COUNT(*) - COUNT(`order_id`), COALESCE(SUM(CHAR_LENGTH(`order_i
 SELECT COUNT(*) FROM (SELECT `order_id`, `product_id` FROM `order_items` WHERE `order_id` IS NOT NULL AND `product_id` IS NOT NULL GROUP BY `order_id`, `product_id` HAVING COUNT(*) > 1) d;
 
 -- specgen-check: {"expected": 0, "kind": "fk", "name": "fk order_items.order_id -> orders.id", "table": "order_items"}
--- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `orders` p ON p.`id` = c.`order_id` WHERE c.`order_id` IS NOT NULL;"
-SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `orders` p ON p.`id` = c.`order_id` WHERE c.`order_id` IS NOT NULL;
-
 -- specgen-check: {"expected": 0, "kind": "fk", "name": "fk order_items.product_id -> products.id", "table": "order_items"}
--- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `products` p ON p.`id` = c.`product_id` WHERE c.`product_id` IS NOT NULL;"
-SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `products` p ON p.`id` = c.`product_id` WHERE c.`product_id` IS NOT NULL;
+-- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN c.`order_id` IS NOT NULL AND p0.`id` IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN c.`product_id` IS NOT NULL AND p1.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `orders` p0 ON p0.`id` = c.`order_id` LEFT JOIN `products` p1 ON p1.`id` = c.`product_id`;"
+SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN c.`order_id` IS NOT NULL AND p0.`id` IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN c.`product_id` IS NOT NULL AND p1.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `order_items` c LEFT JOIN `orders` p0 ON p0.`id` = c.`order_id` LEFT JOIN `products` p1 ON p1.`id` = c.`product_id`;
 
 -- specgen-check: {"expected": 452, "kind": "rows", "name": "rows page_views", "table": "page_views"}
 -- specgen-check: {"expected": 0, "kind": "nulls", "name": "nulls page_views.id", "table": "page_views"}
@@ -217,9 +214,6 @@ SELECT COUNT(*) FROM (SELECT `id` FROM `reviews` WHERE `id` IS NOT NULL GROUP BY
 SELECT COUNT(*) FROM (SELECT `order_id`, `product_id` FROM `reviews` WHERE `order_id` IS NOT NULL AND `product_id` IS NOT NULL GROUP BY `order_id`, `product_id` HAVING COUNT(*) > 1) d;
 
 -- specgen-check: {"expected": 0, "kind": "fk", "name": "fk reviews.product_id -> products.id", "table": "reviews"}
--- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `products` p ON p.`id` = c.`product_id` WHERE c.`product_id` IS NOT NULL;"
-SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `products` p ON p.`id` = c.`product_id` WHERE c.`product_id` IS NOT NULL;
-
 -- specgen-check: {"expected": 0, "kind": "fk", "name": "fk reviews.customer_id -> customers.id", "table": "reviews"}
--- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `customers` p ON p.`id` = c.`customer_id` WHERE c.`customer_id` IS NOT NULL;"
-SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN p.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `customers` p ON p.`id` = c.`customer_id` WHERE c.`customer_id` IS NOT NULL;
+-- specgen-sql: "SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN c.`product_id` IS NOT NULL AND p0.`id` IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN c.`customer_id` IS NOT NULL AND p1.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `products` p0 ON p0.`id` = c.`product_id` LEFT JOIN `customers` p1 ON p1.`id` = c.`customer_id`;"
+SELECT STRAIGHT_JOIN COALESCE(SUM(CASE WHEN c.`product_id` IS NOT NULL AND p0.`id` IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN c.`customer_id` IS NOT NULL AND p1.`id` IS NULL THEN 1 ELSE 0 END), 0) FROM `reviews` c LEFT JOIN `products` p0 ON p0.`id` = c.`product_id` LEFT JOIN `customers` p1 ON p1.`id` = c.`customer_id`;

@@ -1,0 +1,210 @@
+"""Direct-mode stages of ``make bench`` (issue 17): ``generate`` straight into the database.
+
+* ``direct/medium -> postgres`` and ``direct/medium -> mariadb``: the whole ``specgen generate
+  --profile medium --jobs 2`` (plan, generation feeding the sessions, keys, ANALYZE, verify) into
+  a fresh database, with its sub-stages; the run must pass every check and write no part file.
+  Minutes each: opt-in (``bench.py direct/medium`` or ``SPECGEN_BENCH_SLOW=1``);
+* ``direct/truncate ...``: the shop example's ``medium`` (5.7M rows) generated into a fresh
+  PostgreSQL database, then again with ``--truncate`` into the schema specgen made (recognised by
+  the ledger, so created again), then with ``--truncate`` into the same schema without the
+  ledger's mark (taken for a foreign schema: keys stay live during the load);
+* ``direct/stdout ...``: ``specgen compile --stdout | psql`` against ``psql -f load.psql`` (the
+  dump's ``\\copy`` script) of the same rows: the shop ``medium`` ``page_views`` table;
+* ``direct/large shard 1/40`` and ``direct/massive shard 1/400`` into PostgreSQL (opt-in): one
+  shard's parts generated straight into the database, keys and indexes built (no foreign keys:
+  parents are in other shards), to extrapolate the whole profile.
+
+Each stage records the load average before and after: the development machine is shared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GATEWAY = ROOT / "specs"
+SHOP = ROOT / "specs" / "examples" / "shop"
+OUT = ROOT / ".bench" / "direct"
+PG = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"]
+MY = ["mysql", "-h", "127.0.0.1", "-uroot"]
+SLOW = {"direct/medium -> postgres", "direct/medium -> mariadb", "direct/large shard 1/40 -> postgres",
+        "direct/massive shard 1/400 -> postgres"}
+
+
+def _url(dialect: str, name: str) -> str:
+    return (f"postgresql://postgres@127.0.0.1:5432/{name}" if dialect == "postgres"
+            else f"mysql://root@127.0.0.1:3306/{name}")
+
+
+def _drop(dialect: str, name: str) -> None:
+    if dialect == "postgres":
+        subprocess.run([*PG, "-d", "postgres", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)
+    else:
+        subprocess.run([*MY, "-e", f"DROP DATABASE IF EXISTS `{name}`"], check=False)
+
+
+@contextlib.contextmanager
+def _database(dialect: str):
+    name = f"specgen_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        _drop(dialect, name)
+
+
+def _part_files(root: Path) -> int:
+    return sum(1 for p in root.rglob("part-*")) if root.exists() else 0
+
+
+def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int = 2) -> dict:
+    """The whole ``specgen generate`` in direct mode into a fresh database."""
+    from specgen import api
+
+    load0 = os.getloadavg()
+    out = OUT / f"{profile}-{dialect}"
+    shutil.rmtree(out, ignore_errors=True)
+    with _database(dialect) as name:
+        t = time.perf_counter()
+        doc = api.generate(specs, profile, _url(dialect, name), out=out, jobs=jobs, direct=True,
+                           report=out / "report.json")
+        seconds = time.perf_counter() - t
+    files = _part_files(out)
+    shutil.rmtree(out, ignore_errors=True)
+    stages = {k: v["seconds"] for k, v in doc["stages"].items()}
+    return {"rows": doc["total_rows"], "seconds": seconds, "bytes": 0, "columns": None, "stages": stages,
+            "checks": doc["verification"]["passed"], "failed": doc["verification"]["failed"], "part_files": files,
+            "loadavg": [load0[0], os.getloadavg()[0]]}
+
+
+def truncate_vs_fresh() -> dict:
+    """Fresh, --truncate into the schema specgen made, --truncate into a schema without the mark."""
+    from specgen import api
+
+    load0 = os.getloadavg()
+    out = OUT / "truncate"
+    times = {}
+    with _database("postgres") as name:
+        url = _url("postgres", name)
+        for what in ("fresh", "truncate specgen-made", "truncate foreign"):
+            if what == "truncate foreign":  # the same schema, without the ledger's mark
+                subprocess.run([*PG, "-d", name, "-c", "DROP TABLE specgen_load_ledger"], check=True)
+            t = time.perf_counter()
+            doc = api.generate(SHOP, "medium", url, out=out, jobs=2, direct=True, mode="truncate",
+                               report=out / "report.json")
+            times[what] = time.perf_counter() - t
+            assert doc["ok"]
+    shutil.rmtree(out, ignore_errors=True)
+    rows = doc["total_rows"]
+    return {"rows": rows, "seconds": times["truncate specgen-made"], "bytes": 0, "columns": None, "times": times,
+            "loadavg": [load0[0], os.getloadavg()[0]]}
+
+
+def stdout_vs_copy(table: str = "page_views") -> dict:
+    """``compile --stdout | psql`` vs ``psql -f load.psql`` (``\\copy``) of the same rows."""
+    from specgen import api
+
+    load0 = os.getloadavg()
+    out = OUT / "copy"
+    shutil.rmtree(out, ignore_errors=True)
+    api.compile(SHOP, "medium", "postgres", out=out, tables=[table], workers=1)
+    times = {}
+    with _database("postgres") as name:
+        subprocess.run([*PG, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'], check=True)
+        t = time.perf_counter()
+        subprocess.run([*PG, "-d", name, "-f", "load.psql"], cwd=out, check=True, stdout=subprocess.DEVNULL)
+        times["psql \\copy"] = time.perf_counter() - t
+    with _database("postgres") as name:
+        subprocess.run([*PG, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'], check=True)
+        t = time.perf_counter()
+        gen = subprocess.Popen([sys.executable, "-m", "specgen", "compile", "--specs", str(SHOP), "--profile", "medium",
+                                "--dialect", "postgres", "--tables", table, "--stdout"], stdout=subprocess.PIPE,
+                               env={**os.environ, "POLARS_MAX_THREADS": "1"})
+        subprocess.run([*PG, "-d", name], stdin=gen.stdout, check=True, stdout=subprocess.DEVNULL)
+        gen.stdout.close()
+        assert gen.wait() == 0
+        times["compile --stdout | psql"] = time.perf_counter() - t
+    rows = api.plan(SHOP, "medium", estimate=False).rows[table]
+    shutil.rmtree(out, ignore_errors=True)
+    return {"rows": rows, "seconds": times["compile --stdout | psql"], "bytes": 0, "columns": None, "times": times,
+            "loadavg": [load0[0], os.getloadavg()[0]]}
+
+
+def shard_direct(profile: str, shard: str, jobs: int = 2) -> dict:
+    """One shard of a big profile generated straight into PostgreSQL (keys and indexes, no
+    foreign keys); ``profile_rows`` for the extrapolation."""
+    from specgen import api
+    from specgen.db import direct as directs
+    from specgen.db import loader, urls
+    from specgen.output import shards
+    from specgen.sql.dialect import load
+
+    load0 = os.getloadavg()
+    out = OUT / f"{profile}-shard"
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    plan = api.plan(GATEWAY, profile, estimate=False)
+    plan_seconds = time.perf_counter() - t0
+    with _database("postgres") as name:
+        t = time.perf_counter()
+        _, result = directs.run(plan, load("postgres"), urls.parse(_url("postgres", name)), out,
+                                loader.Options(jobs=jobs), shard=shards.parse(shard))
+        seconds = time.perf_counter() - t
+        size = subprocess.run([*PG, "-d", name, "-Atc", "SELECT pg_database_size(current_database())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    files = _part_files(out)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"rows": result.rows, "seconds": seconds, "bytes": 0, "columns": None, "plan_seconds": plan_seconds,
+            "profile_rows": plan.total_rows, "stages": {k: round(v, 2) for k, v in result.stages.items()},
+            "database_bytes": int(size), "part_files": files, "shard": shard,
+            "loadavg": [load0[0], os.getloadavg()[0]]}
+
+
+def stages() -> dict:
+    return {
+        "direct/medium -> postgres": (generate_direct, {"profile": "medium", "dialect": "postgres"}, 0),
+        "direct/medium -> mariadb": (generate_direct, {"profile": "medium", "dialect": "mysql"}, 0),
+        "direct/truncate into specgen-made vs fresh (shop medium, postgres)": (truncate_vs_fresh, {}, 0),
+        "direct/stdout | psql vs \\copy (shop page_views)": (stdout_vs_copy, {}, 0),
+        "direct/large shard 1/40 -> postgres": (shard_direct, {"profile": "large", "shard": "1/40"}, 0),
+        "direct/massive shard 1/400 -> postgres": (shard_direct, {"profile": "massive", "shard": "1/400"}, 0),
+    }
+
+
+def summary(results: dict) -> list[str]:
+    lines = []
+    for name, r in results.items():
+        if not name.startswith("direct/"):
+            continue
+        la = r.get("loadavg")
+        load = f" (load average {la[0]:.1f} -> {la[1]:.1f})" if la else ""
+        if "stages" in r and "checks" in r:
+            parts = ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items())
+            lines.append(f"{name}: {r['seconds']:.1f}s, {r['checks']} checks passed, {r['failed']} failed, "
+                         f"{r['part_files']} part files{load}; {parts}")
+        elif "times" in r:
+            t = r["times"]
+            parts = ", ".join(f"{k} {v:.1f}s" for k, v in t.items())
+            ratio = ""
+            copy = t.get("psql \\copy")
+            if copy:
+                ratio = f"; the stream keeps {copy / t['compile --stdout | psql']:.0%} of the pace of psql's copy"
+            elif "fresh" in t:
+                ratio = (f"; truncate into specgen's schema {t['truncate specgen-made'] / t['fresh']:.2f}x a fresh "
+                         f"load, into a foreign one {t['truncate foreign'] / t['fresh']:.2f}x")
+            lines.append(f"{name}: {parts}{ratio}{load}")
+        elif "profile_rows" in r:
+            rate = r["rows"] / r["seconds"]
+            whole = r["plan_seconds"] + r["profile_rows"] / rate
+            n = int(r["shard"].split("/")[1])
+            lines.append(f"{name}: {r['rows']:,} rows in {r['seconds']:.1f}s ({rate:,.0f} rows/s, database "
+                         f"{r['database_bytes'] / 1e9:.2f} GB, {r['part_files']} part files){load}; stages "
+                         f"{r['stages']}; the whole profile at this pace: {whole / 60:.0f} min, "
+                         f"about {r['database_bytes'] * n / 1e9:.0f} GB of database")
+    return lines
