@@ -14,7 +14,7 @@ PYC    := $(VENV)/.compiled
 PROFILES := tiny small medium large massive production
 JOBS ?= 2
 
-.PHONY: install test test-fast test-gateway test-gateway-medium lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
+.PHONY: install test test-fast test-gateway test-gateway-medium fuzz lint bench pools clean help generate-report generate-clean $(addprefix generate-,$(PROFILES))
 
 help:
 	@echo "make generate-small  compile, load into \$$DATABASE_URL (default sqlite:///./mcp.db), verify, report"
@@ -25,6 +25,7 @@ help:
 	@echo "make test            run the test suite (needs PostgreSQL and MariaDB running)"
 	@echo "make test-gateway    only the real MCP Gateway reading specgen's data (tests/gateway)"
 	@echo "make test-gateway-medium  the real gateway on the medium profile in PostgreSQL (not in make test)"
+	@echo "make fuzz            the reliability contract fuzzed with many random specs (FUZZ_EXAMPLES=2000)"
 	@echo "make lint            ruff"
 	@echo "make bench           throughput and memory per stage (rows/s, MB/s, peak RSS)"
 	@echo "make pools           rebuild the Faker-backed value pools in specs/pools"
@@ -46,6 +47,12 @@ test: $(PYC)
 
 test-fast: $(PYC)
 	$(BIN)/python -m pytest -q -m "not db and not gateway"
+
+# The reliability contract fuzzed at length (tests/reliability/test_fuzz.py): random spec sets and
+# profiles, many more than the fixed budget `make test` runs; failures are replayed first next time.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(PYC)
+	SPECGEN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/reliability/test_fuzz.py
 
 # The real gateway (installed once into ~/.cache/specgen) on SQLite and PostgreSQL: see README.
 test-gateway: $(PYC)

@@ -100,7 +100,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
             out: str | Path | None = None, stream=None, seed: int | None = None, chunk_rows: int | None = None,
             workers: int | None = None, tables: list[str] | None = None, compress: str = "none",
             executor=None, scheduler: str | None = None, shard=None, progress=None, watch=None,
-            as_of=None) -> dict | None:
+            as_of=None, force: bool = False) -> dict | None:
     """Compile a profile for a dialect: a dump directory (returns the manifest), or with ``stream``
     (a binary file object) one SQL stream (returns None).
 
@@ -167,7 +167,7 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
     if workers is None:
         workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,
-                           executor=None if isinstance(executor, str) else executor, shard=shard)
+                           executor=None if isinstance(executor, str) else executor, shard=shard, force=force)
     if progress is not None and hasattr(progress, "totals"):
         progress.totals.update({t: p.rows[t] for t in (tables or p.rows)})
     with contextlib.ExitStack() as stack:
@@ -428,6 +428,30 @@ def checks_table(checks) -> str:
     from specgen.db import verify as verifier
 
     return verifier.table_text(checks)
+
+
+def load_report_problem(doc) -> str:
+    """Why ``doc`` (a parsed JSON file) is not a load report ``summary`` can print ("" if it is)."""
+    from specgen import report
+
+    return report.load_report_problem(doc)
+
+
+def stop_cleanly_on_signals() -> None:
+    """SIGTERM, SIGINT and SIGHUP stop this process without leaving anything behind
+    (``specgen.stopping``): for the command line's process."""
+    from specgen import stopping
+
+    stopping.install()
+
+
+def end_sessions() -> None:
+    """End every database client process this process started (a command that was interrupted)."""
+    import sys
+
+    clients = sys.modules.get("specgen.db.clients")
+    if clients is not None:
+        clients.end_sessions()
 
 
 def summary(doc: dict) -> str:

@@ -134,8 +134,10 @@ def plan(spec_dir, profile, seed, chunk_rows, as_of, fmt) -> None:
 @click.option("--tables", default=None, help="Only these tables, comma separated.")
 @click.option("--compress", type=click.Choice(["none", "gzip", "zstd"]), default="none", show_default=True,
               help="Compress part files (zstd level 3 is the fast choice).")
+@click.option("--force", is_flag=True,
+              help="Write into a directory that holds files specgen did not write (refused otherwise).")
 def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_rows, as_of, workers, executor,
-             scheduler, shard, tables, compress) -> None:
+             scheduler, shard, tables, compress, force) -> None:
     """Compile a profile into load-ready files for one database, or one SQL stream.
 
     The directory holds schema.sql, post_data.sql, data/<table>/part-NNNNN.<ext>, a load script
@@ -167,7 +169,7 @@ def compile_(spec_dir, profile, dialect, fmt, out_dir, to_stdout, seed, chunk_ro
     with Progress("write", {}) as progress:
         m = api.compile(spec_dir, profile, dialect, fmt=fmt, out=out_dir, seed=seed, chunk_rows=chunk_rows,
                         workers=workers, tables=names, compress=compress, executor=executor, scheduler=scheduler,
-                        shard=shard, progress=progress, as_of=as_of)
+                        shard=shard, progress=progress, as_of=as_of, force=force)
     files = [f for t in m["tables"].values() for f in t["files"]]
     rows = sum(f["rows"] for f in files)
     size = sum(f["bytes"] for f in files)
@@ -449,6 +451,7 @@ def report(paths) -> None:
     """
     from pathlib import Path
 
+
     files = [Path(p) for p in paths] or sorted(Path("reports").glob("*_load_report.json"),
                                                key=lambda p: p.stat().st_mtime)
     if not files:
@@ -458,6 +461,9 @@ def report(paths) -> None:
             doc = json.loads(f.read_text())
         except (OSError, ValueError) as exc:
             raise SpecgenError(f"{f}: not a load report ({exc})") from None
+        why = api.load_report_problem(doc)
+        if why:
+            raise SpecgenError(f"{f}: not a load report: {why}")
         doc.setdefault("report_path", str(f))
         click.echo(api.summary(doc))
 
@@ -524,6 +530,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"{exc.strerror or exc}{where}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
+        api.end_sessions()  # database sessions end with the command
         click.echo("interrupted", err=True)
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
@@ -545,6 +552,10 @@ def run() -> None:
     import atexit
     import threading
 
+    # SIGTERM (kill, a supervisor, CI's timeout), Ctrl-C and a closed terminal stop a command
+    # cleanly: temporary files removed, worker processes and database sessions ended, a state
+    # --resume finishes (specgen.stopping).
+    api.stop_cleanly_on_signals()
     try:
         main()
         code = 0

@@ -60,6 +60,31 @@ def write(doc: dict, path: str | Path | None) -> Path:
     return path
 
 
+def load_report_problem(doc) -> str:
+    """Why ``doc`` (parsed JSON) is not a load report that ``summary`` can print ("" if it is):
+    a manifest or any other JSON file is named for what it is, not met with a KeyError."""
+    if not isinstance(doc, dict):
+        return f"a JSON {type(doc).__name__}, not an object"
+    if "tables" in doc and "dialect" in doc and "files" in doc and "verification" not in doc:
+        return "it is a specgen manifest (specgen report reads the reports of specgen generate)"
+    want = {"profile": str, "database": str, "total_rows": int, "seconds": (int, float), "verification": dict,
+            "stages": dict}
+    for key, kind in want.items():
+        if not isinstance(doc.get(key), kind):
+            return f"no '{key}'"
+    for key in ("passed", "failed"):
+        if not isinstance(doc["verification"].get(key), int):
+            return f"no 'verification.{key}'"
+    for stage in ("compile", "load", "verify"):
+        s = doc["stages"].get(stage)
+        if not isinstance(s, dict) or not isinstance(s.get("seconds"), (int, float)):
+            return f"no 'stages.{stage}.seconds'"
+    w = doc.get("window")
+    if w is not None and not (isinstance(w, dict) and "start" in w and "end" in w):
+        return "'window' without 'start' and 'end'"
+    return ""
+
+
 def summary(doc: dict) -> str:
     """A few lines for the terminal."""
     v = doc["verification"]

@@ -85,8 +85,11 @@ class Client:
         (tab-separated rows when ``tabular``)."""
         with ExitStack() as stack:
             argv, fds = self.command(stack, query=tabular)
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=self.cwd, env=self.env(), text=True, bufsize=1, pass_fds=fds)
+            proc = started(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, cwd=self.cwd, env=self.env(), text=True,
+                                            bufsize=1, pass_fds=fds))
+            stack.callback(ended, proc)
+            stack.callback(lambda: proc.poll() is None and proc.kill())  # left early (an exception)
             err_chunks: list[str] = []
             t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
             t.start()
@@ -157,6 +160,39 @@ class Client:
             rows.append([None if v in (NULL, "NULL") else v for v in line.split("\t")])
         return rows
 
+
+
+# Client processes running now: a command stopped by a signal ends them (``end_sessions``) rather
+# than leave a session working on in the database after specgen has gone.
+_live: set = set()
+_live_lock = threading.Lock()
+
+
+def started(proc: subprocess.Popen) -> subprocess.Popen:
+    with _live_lock:
+        _live.add(proc)
+    return proc
+
+
+def ended(proc: subprocess.Popen) -> None:
+    with _live_lock:
+        _live.discard(proc)
+
+
+def end_sessions() -> None:
+    """Terminate every client process still running (the server rolls back their transactions)."""
+    with _live_lock:
+        procs = list(_live)
+        _live.clear()
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def _feed(proc: subprocess.Popen, script: str) -> None:

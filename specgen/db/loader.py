@@ -23,6 +23,8 @@ Stages (``load``):
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
 import threading
@@ -104,6 +106,13 @@ def read_manifest(dump_dir: Path) -> dict:
     doc = parse_json(path.read_text(), str(path))
     if not isinstance(doc, dict) or not isinstance(doc.get("tables"), dict) or "dialect" not in doc:
         raise SpecgenError(f"{path}: not a specgen manifest (no 'dialect' and 'tables')")
+    from specgen.output.shards import safe_part_path
+
+    for t, e in doc["tables"].items():
+        for f in (e.get("files") or []) if isinstance(e, dict) else [None]:
+            if not (isinstance(f, dict) and safe_part_path(f.get("path")) and isinstance(f.get("rows"), int)):
+                raise SpecgenError(f"{path}: table '{t}': a part entry without 'path' under data/ and 'rows': "
+                                   f"{json.dumps(f)[:80]}")
     return doc
 
 
@@ -152,9 +161,14 @@ class Loader:
         with stage("schema"):
             self.ensure_ledger()
             done = self.ledger_parts()
-            fresh = self.prepare_schema(existing, result, done)
-            # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
-            self.check_empty({k for k in done if k not in _MARKS})
+            try:
+                fresh = self.prepare_schema(existing, result, done)
+                # Before the ledger is cleared: rows a stopped load left behind are named, with --resume.
+                self.check_empty({k for k in done if k not in _MARKS})
+            except SpecgenError:
+                if not getattr(self, "had_ledger", True):  # a refused load leaves nothing behind
+                    self.script(f"DROP TABLE IF EXISTS {self.dialect.quote(LEDGER)};")
+                raise
             # Into a schema specgen did not just create, its constraints are live during the load:
             # a dialect whose bulk format needs fix-ups afterwards (SQLite's NULL marker) must
             # fix each part on its way in instead (the load_part template's staging path).
@@ -203,9 +217,11 @@ class Loader:
     def existing_tables(self) -> dict[str, set[str]]:
         """Tables of the dump that exist in the target, with their column names."""
         out: dict[str, set[str]] = {}
+        self.had_ledger = False
         for table, column in self.client.query(self.dialect.catalog_columns_sql):
             if table in self.manifest["tables"]:
                 out.setdefault(table, set()).add(column)
+            self.had_ledger = self.had_ledger or table == LEDGER
         return out
 
     def prepare_schema(self, existing: dict[str, set[str]], result: Result, ledger: set[str]) -> bool:
@@ -539,25 +555,28 @@ class Loader:
         counters follow, in one transaction with their ledger rows."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        done = set()  # steps that followed their table's data (``finishing``, now or in a stopped load)
-        if self.finishing is not None or self.options.resume:
-            done = self.ledger_parts()
-        built = {p.split(":", 1)[1] for p in done if p.startswith("keys:")}
         steps = post_data_steps(text)
         if steps is None:
             self.script(text)
             return
-        if jobs <= 1 and not built and self.options.foreign_keys:
-            self.script(steps.rest)
-        else:
-            self._parallel_constraints(steps, built, jobs)
+        # Steps done before: those that followed their table's data (``finishing``), and those of
+        # a load that was stopped while building keys (each step is committed with its ledger row,
+        # so --resume neither repeats one - "multiple primary keys" - nor misses one).
+        done = self.ledger_parts()
+        self._parallel_constraints(steps, done, jobs)
         self.set_identity({t: sql for t, sql in steps.identity.items() if f"identity:{t}" not in done}, done)
 
-    def _parallel_constraints(self, steps: PostDataSteps, built: set[str], jobs: int) -> None:
-        prelude, foreign_keys, end = steps.prelude, steps.foreign_keys, steps.end
-        keys = {t: s for t, s in steps.keys.items() if t not in built}
+    def _parallel_constraints(self, steps: PostDataSteps, done: set[str], jobs: int) -> None:
+        prelude, end = steps.prelude, steps.end
+        foreign_keys = self.ledgered(steps.foreign_keys, ["foreign_keys"]) \
+            if steps.foreign_keys and "foreign_keys" not in done else ""
+        # Each step in its own transaction with its ledger row (keys:T#i); keys:T marks a table
+        # whose keys followed its data.
+        keys = {t: [self.ledgered(step, [f"keys:{t}#{i}"]) for i, step in enumerate(s) if f"keys:{t}#{i}" not in done]
+                for t, s in steps.keys.items() if f"keys:{t}" not in done}
+        keys = {t: s for t, s in keys.items() if s}
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
-        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES]
+        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES] if jobs > 1 else []
         small = [t for t in keys if t not in big]
         tasks = [(size[t], step) for t in big for step in keys[t]]
         for group in balance([size.get(t, 0) for t in small], jobs):
@@ -702,6 +721,7 @@ class _Session:
         self.proc = None
         self.stderr: list[str] = []
         self._fifo_dir = None
+        self._pipes: dict[str, str] = {}  # named pipe -> the part it carries, for messages
 
     def __enter__(self):
         import subprocess
@@ -710,9 +730,12 @@ class _Session:
         self._stack = ExitStack()
         try:
             argv, fds = self.client.command(self._stack, query=False)
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         cwd=self.loader.dir, env=self.client.env(), text=True, bufsize=1,
-                                         pass_fds=fds)
+            from specgen.db.clients import ended, started
+
+            self.proc = started(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE, cwd=self.loader.dir, env=self.client.env(),
+                                                 text=True, bufsize=1, pass_fds=fds))
+            self._stack.callback(ended, self.proc)
             self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
             self._err.start()
             self.send(self.client.session_preamble() + self.loader.session_sql())
@@ -776,17 +799,26 @@ class _Session:
         and ``\\i`` have none. ``load`` commits a piped part only after the feeder succeeded.
         """
         path = f["path"]
-        if not (self.loader.suffix and path.endswith(self.loader.suffix)):
+        compressed = bool(self.loader.suffix and path.endswith(self.loader.suffix))
+        if not compressed and not f.get("sha256"):
             return path, None
+        # Uncompressed parts go through the pipe too: a part cut at a row boundary loads without
+        # complaint, so every byte is counted and hashed on its way to the client, and the part
+        # is committed only if its size and sha256 are the manifest's.
         import tempfile
 
         if self._fifo_dir is None:
+            from specgen import stopping
+
             self._fifo_dir = tempfile.mkdtemp(prefix="specgen-load-")
+            stopping.remember(self._fifo_dir)
         fifo = os.path.join(self._fifo_dir, f"part-{abs(hash(path))}.pipe")
         if os.path.exists(fifo):
             os.unlink(fifo)
         os.mkfifo(fifo, 0o600)
-        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix, f.get("sha256"))
+        self._pipes[fifo] = path
+        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix if compressed else "", f.get("sha256"),
+                             None if compressed else f.get("bytes"))
 
     def _wait(self, part: str) -> None:
         for line in self.proc.stdout:
@@ -799,6 +831,8 @@ class _Session:
         rc = self.proc.wait()
         self._err.join(timeout=5)
         err = self.client.clean("".join(self.stderr))
+        for fifo, path in self._pipes.items():
+            err = err.replace(fifo, path)
         raise ClientError(f"{self.client.program} failed while loading into {self.loader.url.redacted()}: "
                           f"{err or f'exit code {rc}'}")
 
@@ -809,13 +843,19 @@ class _Session:
     def __exit__(self, *exc):
         try:
             if self.proc and self.proc.poll() is None:
-                self.proc.stdin.close()
+                if exc[0] is not None and not issubclass(exc[0], ClientError):
+                    self.proc.terminate()  # stopped (a signal, an error here): its transaction rolls back
+                with contextlib.suppress(OSError):
+                    self.proc.stdin.close()
                 self.proc.wait()
         finally:
             self._stack.close()
             if self._fifo_dir:
                 import shutil
 
+                from specgen import stopping
+
+                stopping.forget(self._fifo_dir)
                 shutil.rmtree(self._fifo_dir, ignore_errors=True)
         if exc[0] is None and self.proc.returncode not in (0, None):
             self._fail()
@@ -826,9 +866,10 @@ class _Feeder(threading.Thread):
     """Decompresses a part into a named pipe while the client reads it, and checks the part's
     sha256 against the manifest on the way (a truncated stream decompresses without complaint)."""
 
-    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None):
+    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None, size: int | None = None):
         super().__init__(daemon=True)
-        self.src, self.fifo, self.suffix, self.sha256 = src, fifo, suffix, sha256
+        self.src, self.fifo, self.suffix, self.sha256, self.size = src, fifo, suffix, sha256, size
+        self.verb = "decompress" if suffix else "load"  # for the message of a part that fails
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -839,16 +880,22 @@ class _Feeder(threading.Thread):
         class Hashed:  # the compressed bytes, hashed as the decompressor reads them
             def __init__(self, f):
                 self.f = f
+                self.bytes = 0
 
             def read(self, n=-1):
                 data = self.f.read(n)
                 digest.update(data)
+                self.bytes += len(data)
                 return data
 
         try:
             with open(self.fifo, "wb") as out, open(self.src, "rb") as raw:
                 src = Hashed(raw)
-                if self.suffix == ".zst":
+                if not self.suffix:
+                    import shutil
+
+                    shutil.copyfileobj(src, out, 1 << 20)
+                elif self.suffix == ".zst":
                     import zstandard
 
                     zstandard.ZstdDecompressor().copy_stream(src, out)
@@ -860,6 +907,9 @@ class _Feeder(threading.Thread):
                         shutil.copyfileobj(f, out, 1 << 20)
                 while src.read(1 << 20):  # anything after the stream still counts for the checksum
                     pass
+            if self.size is not None and src.bytes != self.size:
+                raise SpecgenError(f"{self.src.name}: {src.bytes:,} bytes where the manifest has {self.size:,} "
+                                   "(damaged or truncated file)")
             if self.sha256 and digest.hexdigest() != self.sha256:
                 raise SpecgenError(f"{self.src.name}: sha256 differs from the manifest (damaged or truncated file)")
         except BaseException as exc:  # noqa: BLE001 - reported by the session

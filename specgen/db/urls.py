@@ -92,8 +92,15 @@ def parse(url: str | None) -> DatabaseUrl:
         if not path or path == ":memory:":
             raise SpecgenError(f"a {d.title} URL needs a file path, e.g. {base}:///./mcp.db")
         # Relative to where the user runs specgen (clients run inside the dump directory).
-        return DatabaseUrl(d.name, os.path.abspath(unquote(path)))
-    parts = urlsplit(f"{base}://{rest}")
+        full = os.path.abspath(unquote(path))
+        if os.path.isdir(full):
+            raise SpecgenError(f"{_hide(url)}: names a directory; a {d.title} URL names the database file, "
+                               f"e.g. {base}:///{os.path.join(path, 'mcp.db')}")
+        return DatabaseUrl(d.name, full)
+    try:
+        parts = urlsplit(f"{base}://{rest}")
+    except ValueError as exc:  # e.g. an unclosed [ of an IPv6 host; the message does not hold the URL
+        raise SpecgenError(f"database URL '{_hide(url)}' does not parse ({exc})") from None
     database = unquote(parts.path.lstrip("/"))
     if not database:
         raise SpecgenError(f"database URL '{_hide(url)}' names no database (…/dbname)")

@@ -104,10 +104,28 @@ class Fanout:
 
         return truth(self.keep.evaluate(Rows(self.plan, self.parent, parents), self.key))
 
+    def _constant(self) -> int | None:
+        """The count every parent has, when it does not depend on the parent (None otherwise)."""
+        d = self.count.dist
+        if d is None or d.min != d.max or self.caps or self.keep is not None:
+            return None
+        return d.min if self.cap is None else min(d.min, self.cap)
+
     def _prefix_sums(self) -> np.ndarray:
         n, b = self.n_parents, self.block
         nblocks = math.ceil(n / b) if n else 0
+        const = self._constant()
+        if const is not None:
+            # Every block holds ``b`` parents of ``const`` children, the last one the rest: no
+            # parent is visited, so a constant fan-out over trillions of parents plans at once.
+            self._check_total(float(n) * const)
+            cum = np.arange(nblocks + 1, dtype=np.int64) * (b * const)
+            if nblocks:
+                cum[-1] = n * const
+            return cum
         sums = np.zeros(nblocks, dtype=np.int64)
+        # Sums that could pass 2^63 are checked in floating point as they are made.
+        wide = n * self.count.max >= 2**62
         step = max(b, (_PLAN_BATCH // b) * b)
         for lo in range(0, n, step):
             hi = min(n, lo + step)
@@ -116,9 +134,20 @@ class Fanout:
             if pad:
                 c = np.concatenate([c, np.zeros(pad, dtype=np.int64)])
             sums[lo // b : lo // b + len(c) // b] = c.reshape(-1, b).sum(axis=1)
+            if wide:
+                self._check_total(float(c.sum(dtype=np.float64)) + float(sums[: lo // b].sum(dtype=np.float64)))
         cum = np.zeros(nblocks + 1, dtype=np.int64)
         np.cumsum(sums, out=cum[1:])
         return cum
+
+    def _check_total(self, total: float) -> None:
+        """A total that would wrap a 64-bit integer is an error, not a negative row count."""
+        if total >= 2.0**63:
+            from specgen.errors import SpecgenError
+
+            raise SpecgenError(f"{self.plan.model.tables[self.table].file}: parent.count: the {self.n_parents:,} "
+                               f"rows of '{self.parent}' have about {total:,.0f} children in all, more than 2^63-1 "
+                               "(the most a table can have); lower the counts")
 
     def starts(self, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(first child row, number of children) of each parent index."""

@@ -550,14 +550,39 @@ class Template(Generator):
     def unique(self):  # type: ignore[override]
         # Injective when it embeds a unique part between fixed delimiters; plain paths to unique
         # columns of this row count too (validated by the spec checker).
-        for _, name, filters in self.pieces:
-            if name is None:
+        for i, (_, name, filters) in enumerate(self.pieces):
+            if name is None or not self.recoverable(i):
                 continue
             if name in self.parts and self.parts[name].unique and all(f[0] in INDEX_SAFE_FILTERS for f in filters):
                 return True
             if name == "_index" and all(f[0] in INDEX_SAFE_FILTERS for f in filters):
                 return True
         return False
+
+    def recoverable(self, i: int, edge=None) -> bool:
+        """Whether placeholder ``i``'s value stays apart from its neighbours in every text the
+        template makes, so that a unique value there keeps the whole text unique.
+        ``"{_index}{n}"`` does not (``1`` + ``23`` and ``12`` + ``3`` are the same text). Each side
+        must be the end of the template, a literal whose character next to the placeholder cannot
+        occur in its values (for ``_index`` anything but a digit, else anything but a letter or
+        digit), or a placeholder whose values never touch it with such a character:
+        ``edge(name, filters, side)`` says so (``side`` "end" or "start" of the neighbour's values),
+        when the caller knows the neighbour's values (a pool)."""
+        name = self.pieces[i][1]
+
+        def delimiter(ch: str) -> bool:
+            return not ch.isdigit() if name == "_index" else not ch.isalnum()
+
+        before, after = self.pieces[i][0], self.pieces[i + 1][0]
+        if before:
+            left = delimiter(before[-1])
+        else:
+            left = i == 0 or (edge is not None and edge(*self.pieces[i - 1][1:], "end", delimiter))
+        if after:
+            right = delimiter(after[0])
+        else:
+            right = i == len(self.pieces) - 2 or (edge is not None and edge(*self.pieces[i + 1][1:], "start", delimiter))
+        return left and right
 
     def deps(self):
         for _, name, _ in self.pieces:
@@ -627,8 +652,10 @@ class Template(Generator):
             else:
                 col = rows.path(name)
             exprs.append(apply_filters(as_text(col), filters))
-        if not exprs:
-            return Column(kind, pl.repeat("", len(rows.idx), eager=True, dtype=pl.String))
+        if all(name is None for _, name, _ in self.pieces):
+            # Literal text only: one value per row (concatenating literals alone gives one value).
+            text = "".join(literal for literal, _, _ in self.pieces)
+            return Column(kind, pl.repeat(text, len(rows.idx), eager=True, dtype=pl.String))
         return Column(kind, pl.select(pl.concat_str(exprs)).to_series())
 
 

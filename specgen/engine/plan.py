@@ -56,6 +56,7 @@ class Plan:
                 self.kept[name] = Fanout(self, name, spec.parent.table, spec.parent.count, self._cap(spec), caps,
                                          keep=spec.parent.keep_when)
                 self.rows[name] = self.kept[name].total
+        _check_ranges(model, self.rows, self.space)
         for name, spec in model.tables.items():
             for link in spec.links.values():
                 if link.pick == "random" and self.rows[name] and not self.space[link.table]:
@@ -182,6 +183,34 @@ class Plan:
                 for t in self.tables.values()
             },
         }
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def sequence_overflow(g, rows: int, last: int) -> str:
+    return (f"sequence from {g.start:,} by {g.step:,} over {rows:,} rows reaches {last:,}, beyond "
+            "64-bit integers (-2^63 .. 2^63-1)")
+
+
+def _check_ranges(model: Model, rows: dict[str, int], space: dict[str, int]) -> None:
+    """Exact row counts that 64-bit integers hold: in all, and in every sequence's last value."""
+    from specgen.engine.generators import Sequence
+    from specgen.errors import SpecgenError
+
+    total = sum(rows.values())
+    if total > INT64_MAX:
+        raise SpecgenError(f"profile '{model.profile.name}': the tables add up to {total:,} rows, more than 2^63-1")
+    problems = []
+    for name, spec in model.tables.items():
+        for c in spec.columns.values():
+            g = c.gen
+            if isinstance(g, Sequence) and space[name]:
+                last = g.start + g.step * (space[name] - 1)
+                if not INT64_MIN <= last <= INT64_MAX:
+                    problems.append(f"{spec.file}: columns.{c.name}.gen: {sequence_overflow(g, space[name], last)}")
+    if problems:
+        raise SpecgenError("\n".join(problems))
 
 
 def human_size(n: float) -> str:

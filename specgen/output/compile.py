@@ -51,6 +51,7 @@ from specgen.sql import ddl
 FORMATS = ("csv", "sql")
 COMPRESSIONS = tuple(write.COMPRESSION)
 _PART_FILE = re.compile(r"^part-\d{5}\.")
+_TMP_FILE = re.compile(r"^\.part-\d{5}\..*\.tmp-\d+-[0-9a-f]+$")
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Options:
     workers: int = 1
     executor: Executor | None = None  # overrides ``workers`` (e.g. a Dask client's executor)
     shard: tuple[int, int] | None = None  # (K, N): only shard K of N, 1 <= K <= N
+    force: bool = False  # write into a directory that holds files specgen did not write
 
 
 def default_workers() -> int:
@@ -98,21 +100,53 @@ def executor_for(options: Options, tasks: int, job: write.Job | None = None, pla
             import tempfile
 
             fd, shipped = tempfile.mkstemp(prefix="specgen-plan-", suffix=".pickle")
+            from specgen import stopping
+
+            stopping.remember(shipped)
             with os.fdopen(fd, "wb") as f:
                 pickle.dump((job, plan), f, protocol=pickle.HIGHEST_PROTOCOL)
             ship = {"initializer": write.remember_plan_from, "initargs": (shipped,)}
+    if ship:
+        ship = {"initializer": _worker_start, "initargs": (ship["initializer"], ship["initargs"])}
+    else:
+        ship = {"initializer": _worker_start, "initargs": (None, ())}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), **ship)
     try:
         yield pool
+    except BaseException:
+        # Stopped (an error, an interrupt): the workers stop too, each removing the part it was
+        # writing (specgen.stopping), instead of finishing the queue.
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            with contextlib.suppress(OSError, ValueError):
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if shipped:
+            from specgen import stopping
+
+            stopping.forget(shipped)
             with contextlib.suppress(OSError):
                 os.unlink(shipped)
         if saved is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
         else:
             os.environ["POLARS_MAX_THREADS"] = saved
+
+
+def _worker_start(init, args) -> None:
+    """A pool worker's initializer: stopped by a signal, it removes the part it was writing
+    (``specgen.stopping``); then ``init(*args)``."""
+    from specgen import stopping
+
+    stopping.install(quiet=True)
+    if init is not None:
+        init(*args)
 
 
 def _window(executor, options: Options, per_worker: int) -> int:
@@ -201,6 +235,8 @@ def compile_dir(plan, dialect, out_dir, options: Options, progress=None, watch=N
     tasks = [(t, part) for t in tables for part in range(plan.tables[t].chunks)]
     if options.shard is not None:
         tasks = shards.select(tasks, *options.shard)
+    if not options.force:
+        check_foreign(dest)
     check_space(plan, dest, tasks, options)
     dest.makedirs()
     dest.remove(manifest.MANIFEST)  # present again only once complete
@@ -297,12 +333,45 @@ def _free_bytes(path) -> int:
     return shutil.disk_usage(path).free
 
 
+# Files a dump directory holds (temporary names included: a compile that was stopped leaves them).
+_OWN_FILE = re.compile(r"^(manifest\.json|manifest\.shard-\d+-of-\d+\.json|schema\.sql|post_data\.sql|verify\.sql"
+                       r"|load\.[A-Za-z0-9_.]+|\..+\.tmp-\d+-[0-9a-f]+)$")
+
+
+def check_foreign(dest: Destination) -> None:
+    """Refuse a local directory that holds files specgen did not write and no manifest: a compile
+    replaces and removes files there (``remove_leftovers``), which must never be someone else's."""
+    root = dest.local
+    if root is None or not root.is_dir():
+        return
+    names = os.listdir(root)
+    if "manifest.json" in names or any(manifest.SHARD_FILE.match(n) for n in names):
+        return
+    foreign = []
+    for name in sorted(names):
+        p = root / name
+        if name == "data" and p.is_dir() and not p.is_symlink():
+            foreign += [f"data/{t}" for t in sorted(os.listdir(p)) if not _part_folder(p / t)]
+        elif not (p.is_file() and _OWN_FILE.match(name)):
+            foreign.append(name)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise SpecgenError(f"{dest}: not empty and not a specgen dump (it holds {shown}); a compile overwrites and "
+                           "removes files in its output directory: choose another --out, or add --force")
+
+
+def _part_folder(path) -> bool:
+    return path.is_dir() and not path.is_symlink() and all(
+        _PART_FILE.match(n) or _OWN_FILE.match(n) for n in os.listdir(path))
+
+
 def remove_leftovers(dest: Destination, keep: dict[str, list[str]]) -> None:
     """Remove part files of each table's folder that this run did not write."""
     for t, paths in keep.items():
         names = {p.rpartition("/")[2] for p in paths}
         for name in dest.listdir(f"data/{t}"):
-            if _PART_FILE.match(name) and name not in names:
+            # Temporary names of parts whose writer was killed (SIGKILL leaves no time to clean).
+            if (_PART_FILE.match(name) and name not in names) or _TMP_FILE.match(name):
                 dest.remove(f"data/{t}/{name}")
 
 

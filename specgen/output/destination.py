@@ -133,6 +133,8 @@ class Destination:
     def of(cls, target: str | os.PathLike) -> Destination:
         """The destination for ``target``, built once per process (filesystem clients are costly)."""
         key = str(target)
+        if not is_url(key):  # a relative path names another directory after a chdir
+            key = os.path.abspath(key)
         d = cls._cache.get(key)
         if d is None:
             d = cls._cache[key] = cls(target)
@@ -149,9 +151,19 @@ class Destination:
     def _path(self, rel: str) -> str:
         return f"{self.root}/{rel}" if rel else self.root
 
+    def _inside(self, rel: str) -> str:
+        """``rel`` when it names a place inside this directory; written names come from manifests
+        and dialect profiles, which must not lead a write (or a removal) anywhere else."""
+        segs = rel.split("/") if rel else []
+        if rel.startswith("/") or "\\" in rel or "\0" in rel or any(s in ("..", ".") for s in segs) \
+                or any(s == "" for s in segs[:-1]):
+            raise SpecgenError(f"{self}: refusing to write '{rel}': not a path inside this directory")
+        return rel
+
     # -- writing ------------------------------------------------------------------------------------
 
     def makedirs(self, rel: str = "") -> None:
+        self._inside(rel)
         if self.local is not None:
             (self.local / rel).mkdir(parents=True, exist_ok=True)
         elif self.protocol not in OBJECT_STORES:  # object stores have no directories
@@ -161,12 +173,15 @@ class Destination:
     def atomic(self, rel: str, drop_behind: bool = False):
         """A binary file to write ``rel`` through; it appears under its name only after a clean exit.
         ``drop_behind``: a bulk file, kept out of the page cache (local files; see the module doc)."""
-        parent, _, name = rel.rpartition("/")
+        parent, _, name = self._inside(rel).rpartition("/")
         tmp_name = f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         tmp_rel = f"{parent}/{tmp_name}" if parent else tmp_name
         if self.local is not None:
+            from specgen import stopping
+
             path, tmp = self.local / rel, self.local / tmp_rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            stopping.remember(tmp)  # removed if a signal stops the process
             try:
                 with open(tmp, "wb") as f:
                     w = _DropBehind(f) if drop_behind and _DROP is not None else None
@@ -179,6 +194,8 @@ class Destination:
                 if isinstance(exc, OSError) and exc.filename is None:  # a full disk, a size limit: say which file
                     raise OSError(exc.errno, exc.strerror, str(path)) from exc
                 raise
+            finally:
+                stopping.forget(tmp)
             return
         if self.protocol in OBJECT_STORES:
             f = self.fs.open(self._path(rel), "wb", autocommit=False)
@@ -212,6 +229,7 @@ class Destination:
 
     def remove(self, rel: str) -> None:
         """Remove a file if it exists."""
+        self._inside(rel)
         if self.local is not None:
             (self.local / rel).unlink(missing_ok=True)
             return

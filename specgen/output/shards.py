@@ -83,10 +83,41 @@ def read_shards(dirs: list[str]) -> list[tuple[Destination, str, dict]]:
             if missing:
                 problems.append(f"{src}/{name}: not a shard manifest (no {', '.join(missing)}).")
                 continue
+            why = _shape_problem(doc)
+            if why:
+                problems.append(f"{src}/{name}: not a shard manifest ({why}).")
+                continue
             found.append((src, name, doc))
     if problems:
         raise SpecgenError("\n".join(problems))
     return found
+
+
+def safe_part_path(path) -> bool:
+    """A part's path as a manifest may name it: relative, under ``data/``, without ``..``: a
+    merge copies to it and a load reads it, so it must not lead out of the directory."""
+    if not isinstance(path, str) or not path.startswith("data/") or "\\" in path or "\0" in path:
+        return False
+    return all(seg not in ("", ".", "..") for seg in path.split("/"))
+
+
+def _shape_problem(doc: dict) -> str:
+    """What makes a JSON document with a shard manifest's keys unusable as one ("" if nothing)."""
+    sh = doc["shard"]
+    if not (isinstance(sh, dict) and all(isinstance(sh.get(k), int) and not isinstance(sh.get(k), bool)
+                                         for k in ("index", "count")) and 1 <= sh["index"] <= sh["count"]):
+        return "'shard' is not {index: K, count: N} with 1 <= K <= N"
+    if not isinstance(doc["tables"], dict):
+        return "'tables' is not an object"
+    for t, e in doc["tables"].items():
+        if not isinstance(e, dict) or not isinstance(e.get("parts"), int) or not isinstance(e.get("files"), list):
+            return f"table '{t}' has no 'parts' and 'files'"
+        for f in e["files"]:
+            if not isinstance(f, dict) or not isinstance(f.get("part"), int) or not isinstance(f.get("sha256"), str):
+                return f"a file of table '{t}' has no 'part', 'path' and 'sha256'"
+            if not safe_part_path(f.get("path")):
+                return f"part path {f.get('path')!r} of table '{t}' is not under data/"
+    return ""
 
 
 def check(found: list[tuple[Destination, str, dict]]) -> dict[str, dict[int, tuple[Destination, dict]]]:

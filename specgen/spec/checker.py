@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import pickle
 import re
@@ -42,7 +43,7 @@ from specgen.engine.model import (
     TableSpec,
     UniqueSpec,
 )
-from specgen.engine.plan import Plan
+from specgen.engine.plan import INT64_MAX, INT64_MIN, Plan, sequence_overflow
 from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
 from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema, write_cache_file
 from specgen.spec import window
@@ -285,6 +286,8 @@ def resolve_profile(ss: SpecSet, name: str) -> tuple[Profile | None, list[Diagno
             errors.append(prev.marks.diag(("extends",), f"unknown profile '{cur}'." + did_you_mean(cur, ss.profiles)))
             return None, errors
         errs = schema_errors(doc, "profile")
+        if not errs:
+            _value_errors(doc, doc.data, errs)
         if errs:
             return None, errs
         chain.append(cur)
@@ -360,6 +363,88 @@ def at_window_end(model: Model, as_of: int | None) -> Model:
     if end == p.window_end:
         return model
     return replace(model, profile=replace(p, window_end=end))
+
+
+# Items of one generated JSON array, and the width of `pad:N`: bounds on the work one value takes.
+MAX_ARRAY_ITEMS = 10_000
+MAX_PAD = 1_000
+# The shortest identifier limit of the databases specgen writes for (PostgreSQL's NAMEDATALEN - 1).
+MAX_IDENTIFIER_BYTES = 63
+# Parents a plan reads a varying count of, at most: a plan computes every parent's count once
+# (tens of millions a second), so this bounds it to minutes. Constant counts are not walked.
+MAX_WALKED_PARENTS = 1 << 36
+
+
+def _predicate_problem(sql: str) -> str:
+    """Why a partial index's ``where`` is not one SQL condition ("" if it is): found here, not by
+    the database after the data is loaded. A condition found sound is remembered in the cache
+    directory (keyed by the installed sqlglot), so sqlglot is imported only for new ones."""
+    where = cache_dir("where")
+    known = None
+    if where is not None:
+        stamp = installed_stamp("sqlglot", ("__init__.py", "_version.py"))
+        known = where / hashlib.sha256(f"{__version__}\0{stamp}\0{sql}".encode()).hexdigest()
+        if known.exists():
+            return ""
+    import sqlglot
+
+    try:
+        parsed = sqlglot.parse(sql)
+    except sqlglot.errors.SqlglotError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"not an SQL condition: '{sql}' ({first})"
+    if len(parsed) != 1 or parsed[0] is None:
+        return f"not one SQL condition: '{sql}' (a partial index takes one WHERE condition)"
+    e = parsed[0]
+    if not isinstance(e, sqlglot.exp.Condition) or isinstance(e, sqlglot.exp.Query):
+        return f"not an SQL condition: '{sql}' (a partial index takes one WHERE condition)"
+    if known is not None:
+        write_cache_file(known, b"")
+    return ""
+
+
+def _mean_count(count: CountSpec) -> float:
+    """About how many children a parent has (the largest mean of a switch's cases)."""
+    if count.expr is not None:
+        return count.expr_max / 2
+    return max(d.expected() for d in count.all())
+
+
+def _constant_count(parent: ParentSpec) -> bool:
+    return parent.count.dist is not None and parent.count.dist.min == parent.count.dist.max \
+        and parent.keep_when is None
+
+
+def _value_errors(doc: Document, data, errors: list[Diagnostic], profile: Profile | None = None) -> bool:
+    """Report values no database takes as written, wherever they stand in ``data``: numbers
+    that are not finite (NaN and infinities would be written into the data and the manifest),
+    integers beyond 64 bits (numpy and the databases' BIGINT stop there) and the NUL character
+    (PostgreSQL refuses it in text, SQLite cuts the value there). True if any was found."""
+    before = len(errors)
+    raw_data = doc.data
+
+    def visit(v, raw, path):
+        # ``raw``: the same place as written; a "$name" there means the value came from the profile.
+        origin = (f" (a value from profile '{profile.name}', {profile.file})"
+                  if profile is not None and isinstance(raw, str) and _PARAM.match(raw) else "")
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str) and "\0" in k:
+                    errors.append(doc.marks.diag((*path, k), "a name with a NUL character (U+0000)", key=True))
+                visit(x, raw.get(k) if isinstance(raw, dict) else raw, (*path, k))
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                visit(x, raw[i] if isinstance(raw, list) and i < len(raw) else raw, (*path, i))
+        elif isinstance(v, float) and not math.isfinite(v):
+            errors.append(doc.marks.diag(path, f"{v} is not a finite number{origin}"))
+        elif isinstance(v, int) and not isinstance(v, bool) and not INT64_MIN <= v <= INT64_MAX:
+            errors.append(doc.marks.diag(path, f"{v} does not fit in 64 bits (-2^63 .. 2^63-1){origin}"))
+        elif isinstance(v, str) and "\0" in v:
+            errors.append(doc.marks.diag(path, "text with a NUL character (U+0000): PostgreSQL refuses it and "
+                                         f"SQLite cuts the value there; remove it{origin}"))
+
+    visit(data, raw_data, ())
+    return len(errors) > before
 
 
 # -- layer 3: semantics and the model ------------------------------------------------------------
@@ -449,6 +534,16 @@ class _Checker:
             if errs or len(self.errors) > before:  # a missing parameter would leave a hole (None)
                 self.errors.extend(errs)
                 continue
+            if data != doc.data:
+                # Parameters were substituted: their values must be what the schema asks for where
+                # they are used (a count of -5 or 2.5 from a profile, as if written in the spec).
+                errs = schema_errors(Document(doc.path, doc.name, data, doc.marks), "entity")
+                if errs:
+                    self.errors.extend(dataclasses.replace(e, message=f"{e.message} (a value from profile "
+                                                  f"'{self.profile.name}', {self.profile.file})") for e in errs)
+                    continue
+            if _value_errors(doc, data, self.errors, self.profile):
+                continue
             name = data["table"]
             if name in self.docs:
                 self.error(doc, ("table",), f"table '{name}' is also defined in {self.docs[name].name}")
@@ -464,7 +559,59 @@ class _Checker:
             for name, table in self.tables.items():
                 self.check_links(self.docs[name], table)
             self.check_column_cycles()
+            self.check_scale(order)
         return {n: self.tables[n] for n in order} if order else {}
+
+    def check_names(self, doc: Document, table: TableSpec) -> None:
+        """Names no longer than every database takes: PostgreSQL cuts longer ones at 63 bytes
+        without a word (two long names that share their start become one) and MySQL refuses
+        them at load. Names specgen makes up itself are shortened with a hash (dialect.short_name)."""
+        def check(name, path, key=False):
+            if name is not None and len(str(name).encode()) > MAX_IDENTIFIER_BYTES:
+                self.error(doc, path, f"name '{name}' is {len(str(name).encode())} bytes long: PostgreSQL "
+                           f"takes names of up to {MAX_IDENTIFIER_BYTES} bytes (MySQL 64); shorten it", key=key)
+
+        check(table.name, ("table",))
+        for cname in table.columns:
+            check(cname, ("columns", cname), key=True)
+        for i, u in enumerate(table.uniques):
+            check(u.name, ("unique", i, "name"))
+        for i, ix in enumerate(table.indexes):
+            check(ix.name, ("indexes", i, "name"))
+        for i, c in enumerate(table.checks):
+            check(c.name, ("checks", i, "name"))
+
+    def check_scale(self, order: list[str]) -> None:
+        """Row counts stay within 64 bits, and plans stay quick. About how many rows a table has
+        is its parent's times the mean children per parent, worked out per table (never per
+        parent row): counts that would wrap are refused before a plan adds them up (the plan
+        checks the exact sums as it makes them, ``Fanout``), and so is a varying count over more
+        parents than a plan can visit in minutes."""
+        typical: dict[str, float] = {}  # rows expected from the counts' means
+        for name in order:
+            t = self.tables[name]
+            doc = self.docs[name]
+            if t.parent is None:
+                typical[name] = float(t.rows or 0)
+                continue
+            parents = typical.get(t.parent.table, 0.0)
+            typical[name] = parents * _mean_count(t.parent.count)
+            if typical[name] > INT64_MAX:
+                self.error(doc, ("parent", "count"), f"about {parents:,.0f} rows of '{t.parent.table}' with "
+                           f"{_mean_count(t.parent.count):,.6g} children each on average make about "
+                           f"{typical[name]:,.0f} rows, more than 2^63-1 (the most a table can have); lower the counts")
+                typical[name] = 0.0  # reported: the tables below it are not reported again
+            elif parents > MAX_WALKED_PARENTS and not _constant_count(t.parent):
+                self.error(doc, ("parent", "count"), f"a count that varies per parent is planned by working out "
+                           f"every parent's count, and '{t.parent.table}' has about {parents:,.0f} rows (more "
+                           f"than {MAX_WALKED_PARENTS:,}); give a constant count or fewer parents")
+        for name in order:  # a sequence past 2^63-1 even over the expected rows
+            for c in self.tables[name].columns.values():
+                g = c.gen
+                if isinstance(g, gens.Sequence) and typical[name] >= 1:
+                    last = g.start + g.step * (int(typical[name]) - 1)
+                    if not INT64_MIN <= last <= INT64_MAX:
+                        self.error(self.docs[name], ("columns", c.name, "gen"), sequence_overflow(g, int(typical[name]), last))
 
     def table(self, doc: Document, data: dict) -> TableSpec | None:
         has_rows, has_parent = "rows" in data, "parent" in data
@@ -735,6 +882,12 @@ class _Checker:
         return "int" if c in _SPECIAL_COLUMNS else self.tables[t].columns[c].kind
 
     def check_table(self, doc: Document, table: TableSpec) -> None:
+        self.check_names(doc, table)
+        for i, ix in enumerate(table.indexes):
+            if ix.where is not None:
+                why = _predicate_problem(ix.where)
+                if why:
+                    self.error(doc, ("indexes", i, "where"), why)
         if table.parent is not None and table.parent.table not in self.tables:
             self.error(doc, ("parent", "table"), f"unknown table '{table.parent.table}'." +
                        did_you_mean(table.parent.table, self.tables))
@@ -1041,6 +1194,14 @@ class _Checker:
                 self.error(doc, (*gpath, "ref"), f"ref '{g.path}' is {target} but the column is {col.type}")
         if isinstance(g, gens.Template):
             self.check_members(doc, table, g, gpath)
+        if isinstance(g, gens.JsonArray) and g.max > MAX_ARRAY_ITEMS:
+            self.error(doc, (*gpath, "array", "max"), f"an array of up to {g.max:,} items per value: at most "
+                       f"{MAX_ARRAY_ITEMS:,} (every row's array is built in memory)")
+        if isinstance(g, gens.Template):
+            for _, pname, filters in g.pieces:
+                for fname, arg in filters:
+                    if fname == "pad" and int(arg) > MAX_PAD:
+                        self.error(doc, gpath, f"'{{{pname}|pad:{arg}}}': pad to at most {MAX_PAD} characters")
         if top and col.null_rate and not 0 <= col.null_rate <= 1:
             self.error(doc, ("columns", col.name, "null_rate"), f"probability must lie in [0, 1], got {col.null_rate}")
 
@@ -1190,12 +1351,16 @@ class _Checker:
             return all(self._gen_unique(table, b, depth + 1, first_child=(g.on == "_ordinal" and k == "0"))
                        for k, b in cases)
         if isinstance(g, gens.Template):
-            if g.unique:
-                return True
-            for _, name, filters in g.pieces:
+            edge = functools.partial(self._pool_edge, table, g)
+            for i, (_, name, filters) in enumerate(g.pieces):
+                if name is None or not all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters) \
+                        or not g.recoverable(i, edge):
+                    continue
+                if name == "_index" or (name in g.parts and g.parts[name].unique):
+                    return True
                 # slug/lower keep the digits a unique part is built from (an index or a key), so
                 # they keep it unique; title/upper/json could merge values and do not count.
-                if name and name not in g.parts and all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters):
+                if name not in g.parts:
                     if self._unique_path(table, name, depth, first_child):
                         return True
             return False
@@ -1205,6 +1370,35 @@ class _Checker:
             texts = [json.dumps(v, sort_keys=True) for v in g.values if v is not None]
             return len(texts) == len(g.values) == len(set(texts))
         return bool(g.unique)
+
+    def _pool_edge(self, table: TableSpec, g, name: str, filters, side: str, delimiter) -> bool:
+        """Whether every value of placeholder ``name`` of template ``g`` (a part or a column of
+        this row whose values are known: a pool, a categorical, a constant, a boolean) starts
+        (``side`` "start") or ends with a delimiter character."""
+        import polars as pl
+
+        src = g.parts.get(name)
+        if src is None and name in table.columns:
+            src = table.columns[name].gen
+        if any(f[0] not in ("lower", "slug") for f in filters):
+            return False
+        if isinstance(src, gens.Pool):
+            try:
+                values = self.pools.get(src.name).values
+            except SpecgenError:
+                return False
+        elif isinstance(src, gens.Categorical):
+            values = pl.Series([_as_case(v) for v in src.values], dtype=pl.String)
+        elif isinstance(src, gens.Const) and src.value is not None:
+            values = pl.Series([_as_case(src.value)], dtype=pl.String)
+        elif src is not None and src.kind == "bool":
+            values = pl.Series(["true", "false"])
+        else:
+            return False
+        if filters:
+            values = gens.apply_filters(values, filters)
+        chars = (values.str.slice(0, 1) if side == "start" else values.str.slice(-1, 1)).unique().to_list()
+        return all(ch and delimiter(ch) for ch in chars)
 
     def _unique_col(self, table: TableSpec, cname: str, depth: int) -> bool:
         if cname == "_index":

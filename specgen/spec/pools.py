@@ -87,12 +87,49 @@ class PoolStore:
         return {"dirs": self.dirs, "_cache": {}, "_derived": {}}
 
 
+def _text(path: Path) -> str:
+    """A pool file's text: UTF-8 without NUL characters (PostgreSQL refuses them in text and
+    SQLite cuts a value there), or an error at the line and column of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecgenError(f"{path}: cannot read pool: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecgenError(f"{path}:{line}:{col}: pool is not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+    if "\0" in text:
+        at = text.index("\0")
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SpecgenError(f"{path}:{line}:{col}: pool value with a NUL character (U+0000): PostgreSQL refuses "
+                           "it and SQLite cuts the value there")
+    return text
+
+
+def _locked_sha256(path: Path) -> str | None:
+    """The sha256 that ``pools.lock.json`` beside a Faker-built pool records for it, if any."""
+    try:
+        lock = json.loads((path.parent / "pools.lock.json").read_text())
+        return lock["pools"][path.stem]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _read(name: str, path: Path) -> Pool:
     if path.suffix == ".txt":
-        values = [line for line in path.read_text(encoding="utf-8").split("\n") if line != ""]
+        text = _text(path)
+        locked = _locked_sha256(path)
+        if locked is not None and hashlib.sha256(text.encode()).hexdigest() != locked:
+            # A truncated or damaged pool would still validate and quietly change the data.
+            raise SpecgenError(f"{path}: differs from its sha256 in pools.lock.json (truncated or edited); "
+                               "rebuild it with `specgen pools`")
+        values = [line for line in text.split("\n") if line != ""]
         kind = "text"
     else:
-        items = parse_json(path.read_text(encoding="utf-8"), str(path))
+        items = parse_json(_text(path), str(path))
         if not isinstance(items, list) or not items:
             raise SpecgenError(f"{path}: a JSON pool must be a non-empty array")
         if all(isinstance(v, str) for v in items):
@@ -101,6 +138,10 @@ def _read(name: str, path: Path) -> Pool:
             values, kind = [json.dumps(v, ensure_ascii=False) for v in items], "json"
     if not values:
         raise SpecgenError(f"{path}: pool '{name}' is empty")
+    if kind == "json" or path.suffix != ".txt":
+        bad = next((v for v in values if "\0" in v), None)
+        if bad is not None:
+            raise SpecgenError(f"{path}: pool value with a NUL character (U+0000): {bad[:40]!r}")
     return Pool(name, pl.Series(name, values, dtype=pl.String), kind, str(path))
 
 

@@ -78,6 +78,10 @@ def load(path: Path, display: str | None = None) -> tuple[object, Marks]:
     name = display or str(path)
     marks = Marks(name)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            raise SpecErrors([Diagnostic(name, 0, 0, "", f"{size:,} bytes: a spec or profile file may have at most "
+                                         f"{MAX_BYTES:,}")])
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecErrors([Diagnostic(name, 0, 0, "", f"cannot read file: {exc}")]) from None
@@ -87,16 +91,43 @@ def load(path: Path, display: str | None = None) -> tuple[object, Marks]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SpecErrors([Diagnostic(name, line, col, "", f"invalid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        pos = exc.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SpecErrors([Diagnostic(name, line, col, "", f"invalid YAML: {exc.reason} (U+{code:04X}); "
+                                     f"write it as an escape in double quotes (\"\\x{code:02x}\")")]) from None
     if node is None:
         return None, marks
     errors: list[Diagnostic] = []
-    data = _build(node, (), marks, _Constructor(), errors)
+    try:
+        data = _build(node, (), marks, _Constructor(), errors, [MAX_NODES])
+    except _TooBig as exc:
+        raise SpecErrors([Diagnostic(name, exc.line, exc.col, "", exc.message)]) from None
     if errors:
         raise SpecErrors(errors)
     return data, marks
 
 
-def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Diagnostic]):
+# Bounds on one document: its bytes, and the values it holds once aliases are expanded (an alias
+# of an alias of ... - a "billion laughs" - multiplies them; the gateway's biggest spec has a few
+# hundred).
+MAX_BYTES = 8 << 20
+MAX_NODES = 200_000
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Diagnostic], budget: list[int]):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig(node.start_mark.line + 1, node.start_mark.column + 1,
+                      f"more than {MAX_NODES:,} values once its aliases (*name) are expanded: not a spec")
     marks.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         ctor.flatten_mapping(node)
@@ -117,10 +148,10 @@ def _build(node, path: Path_, marks: Marks, ctor: _Constructor, errors: list[Dia
             if key in out:
                 errors.append(marks.diag(child, f"duplicate key '{key}'", key=True))
                 continue
-            out[key] = _build(value_node, child, marks, ctor, errors)
+            out[key] = _build(value_node, child, marks, ctor, errors, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), marks, ctor, errors) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), marks, ctor, errors, budget) for i, item in enumerate(node.value)]
     if node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"'):
         marks.inline[path] = node.style or ""
     value = ctor.construct_object(node, deep=True)

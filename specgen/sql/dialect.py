@@ -11,6 +11,7 @@ Adding a database needs a YAML file and optional templates (``templates/<name>/`
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -189,6 +190,9 @@ def _resolve(path: Path, dirs: tuple[Path, ...]) -> Dialect:
                 continue
             if key not in base:
                 raise SpecgenError(f"{p}: unknown knob '{key}'." + did_you_mean(key, base))
+            if key == "file_extension" and not (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9]{1,16}", value)):
+                # It names every part file: a '/' or '..' would write outside the output directory.
+                raise SpecgenError(f"{p}: file_extension: {value!r} is not 1 to 16 letters and digits.")
             if key in CHOICES and value not in CHOICES[key]:
                 raise SpecgenError(f"{p}: {key}: '{value}' is not one of {', '.join(CHOICES[key])}.")
             if key in MERGED:

@@ -23,6 +23,10 @@ from specgen.resources import cache_dir, installed_stamp, write_cache_file
 _answers: dict[str, str] | None = None  # question -> answer, once read
 _file: Path | None = None
 _new = False  # answers not in the file yet
+_used: set[str] = set()  # questions asked by this process
+# Answers kept in the file: enough for several big spec sets (the gateway's asks about 6,000),
+# while one spec set with a million columns cannot make every later command read its answers.
+MAX_ANSWERS = 50_000
 
 
 def ask(kind: str, dialect: str, question: str, answer: Callable[[], str]) -> str:
@@ -31,6 +35,7 @@ def ask(kind: str, dialect: str, question: str, answer: Callable[[], str]) -> st
     if _answers is None:
         _answers = _read()
     key = f"{kind}\0{dialect}\0{question}"
+    _used.add(key)
     found = _answers.get(key)
     if found is None:
         found = answer()
@@ -51,7 +56,25 @@ def _read() -> dict[str, str]:
         answers = json.loads(_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         answers = {}
-    return answers if isinstance(answers, dict) else {}
+    if not isinstance(answers, dict):
+        return {}
+    if len(answers) > MAX_ANSWERS:  # written by a version that kept everything: pruned when this run ends
+        global _new
+        atexit.register(_write)
+        _new = True
+    return answers
+
+
+def _pruned(answers: dict[str, str]) -> dict[str, str]:
+    """At most ``MAX_ANSWERS``: this process's questions first, then the most recently added."""
+    if len(answers) <= MAX_ANSWERS:
+        return answers
+    keep = [k for k in answers if k in _used][-MAX_ANSWERS:]
+    room = MAX_ANSWERS - len(keep)
+    if room > 0:
+        others = [k for k in answers if k not in _used]
+        keep = others[len(others) - room:] + keep
+    return {k: answers[k] for k in keep}
 
 
 def _identity() -> str:
@@ -62,7 +85,7 @@ def _identity() -> str:
 
 def _write() -> None:
     if _file is not None and _answers is not None:
-        write_cache_file(_file, json.dumps(_answers, ensure_ascii=False, separators=(",", ":")).encode())
+        write_cache_file(_file, json.dumps(_pruned(_answers), ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def literal(value, dialect) -> str:
