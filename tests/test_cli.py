@@ -114,13 +114,15 @@ def test_load_verify_report(capsys, tmp_path, dump):
     assert code == 1 and "no-dump" in err
     code, _, err = run(capsys, "verify", str(dump), "--url", f"sqlite:///{tmp_path / 'empty.db'}")
     assert code == 1 and "customers" in err
+    code, _, err = run(capsys, "report", str(tmp_path / "checks.json"))  # checks, not a load report
+    assert code == 1 and "checks.json" in err
 
 
 def test_generate_and_report(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'gen.db'}"
-    code, _, err = run(capsys, "generate", "--specs", str(SHOP), "--profile", "tiny", "--url", url)
-    assert code == 0, err
+    code, out, err = run(capsys, "generate", "--specs", str(SHOP), "--profile", "tiny", "--url", url)
+    assert code == 0, out + err
     reports = list((tmp_path / "reports").glob("*.json"))
     assert reports
     code, out, _ = run(capsys, "report", str(reports[0]))
