@@ -417,7 +417,9 @@ def _seconds(col: Column) -> np.ndarray:
 
 
 @dataclass
-class Binary(Node):
+class _Operands(Node):
+    """A node of one operator between two operands."""
+
     pos: int
     op: str
     left: Node
@@ -427,6 +429,9 @@ class Binary(Node):
         yield self.left
         yield self.right
 
+
+@dataclass
+class Binary(_Operands):
     def infer(self, kind_of):
         a, b = self.left.infer(kind_of), self.right.infer(kind_of)
         if "null" in (a, b):
@@ -486,16 +491,7 @@ def _comparable(a: str, b: str) -> bool:
 
 
 @dataclass
-class Compare(Node):
-    pos: int
-    op: str
-    left: Node
-    right: Node
-
-    def children(self):
-        yield self.left
-        yield self.right
-
+class Compare(_Operands):
     def infer(self, kind_of):
         a, b = self.left.infer(kind_of), self.right.infer(kind_of)
         if not _comparable(a, b):
