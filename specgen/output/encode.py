@@ -321,7 +321,12 @@ def sql_literal(col: Column, dialect) -> pl.Series:
         return empty
     if kind in TEXT_KINDS and _coded(col):
         return _nulled(sql_literal(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
-    if kind in ("int", "float"):
+    if kind == "float" and dialect.sql_float_exponent:
+        # Shortest round-trip digits with an exponent: a database that reads a plain decimal
+        # literal as DECIMAL (DuckDB) then rounds it to DOUBLE and may change the last bit.
+        s = pl.Series(col.values, dtype=pl.Float64).cast(pl.String)
+        s = pl.select(pl.when(s.str.contains("[eEN]")).then(s).otherwise(s + "e0")).to_series()
+    elif kind in ("int", "float"):
         s = spelled(col, dialect)
     elif kind == "bool":
         s = _choose(col.values, str(dialect.sql_true), str(dialect.sql_false))
