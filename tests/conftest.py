@@ -28,7 +28,15 @@ def pytest_addoption(parser):
                           "(a load of about 67M rows; make test-gateway-medium)")
 
 
+INTEGRATION = Path(__file__).resolve().parent / "integration"
+
+
 def pytest_collection_modifyitems(config, items):
+    # tests/unit mirrors specgen's packages and needs no server; everything under tests/integration
+    # talks to real database servers and clients, and carries the db marker (make test-fast skips it).
+    for item in items:
+        if INTEGRATION in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.db)
     # The medium gateway test takes many minutes: never part of a plain `pytest` or `make test`.
     if config.getoption("--gateway-medium"):
         return

@@ -12,7 +12,7 @@ has checked their shape), its rules (``check``: what a schema cannot see, report
 spec checker's context), whether it can give NULL (``never_null``), the values it can take
 (``domain`` for switch cases, ``listed_values`` for verification's enum checks), the shape of its
 text (``pattern``, ``text_length``) and the paths it reads (``own_deps``). The spec checker and the
-verification checks ask the kind instead of testing its class; ``tests/test_registry.py`` keeps
+verification checks ask the kind instead of testing its class; ``tests/unit/engine/test_generators.py`` keeps
 ``KINDS``, the JSON Schema's generator keys and docs/spec-language.md's table in step.
 """
 

@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT, run_cli, write_spec_set
 from specgen.engine import crypto
 
-HELPER = Path(__file__).parent / "gateway_crypto.py"
+HELPER = Path(__file__).resolve().parents[2] / "gateway_crypto.py"
 # Strong enough for the gateway's settings checks; non-ASCII, so its UTF-8 bytes are what counts.
 SECRET = "q7#Vx2!Lm9@Rt4$Wz8^Kp3&Nb6*Hd1(Gs5)-é"
 

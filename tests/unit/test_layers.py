@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "specgen"
+PACKAGE = Path(__file__).resolve().parents[2] / "specgen"
 
 # Lowest first. A module may import its own layer and the layers before it. errors and resources
 # are the foundation every layer uses; progress is the CLI's display.

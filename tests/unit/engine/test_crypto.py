@@ -1,6 +1,6 @@
 """Encrypted columns: specgen's vectorised AES-GCM and Fernet are bit for bit what ``cryptography``
 computes, nonces never repeat, output is reproducible, and the secret stays in the environment.
-The gateway's own code decrypts them in tests/test_gateway_crypto.py."""
+The gateway's own code decrypts them in tests/integration/specsets/test_gateway_crypto.py."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from specgen.resources import json_schema
 DOC = (ROOT / "docs" / "spec-language.md").read_text()
 
 
-# Generator kinds against the JSON Schema and these docs: tests/test_registry.py.
+# Generator kinds against the JSON Schema and these docs: tests/unit/engine/test_generators.py.
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

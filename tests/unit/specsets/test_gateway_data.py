@@ -290,7 +290,7 @@ def test_json_text_columns_parse(f):
 def test_without_the_secret_credentials_are_null_or_marked_placeholders(f):
     """AUTH_ENCRYPTION_SECRET unset: what needs encrypting is NULL - and so is auth_type, an
     unauthenticated gateway - except OAuth secrets, which stay marked placeholders (the gateway's
-    read path returns values that are not encrypted unchanged). tests/test_gateway_crypto.py
+    read path returns values that are not encrypted unchanged). tests/integration/specsets/test_gateway_crypto.py
     covers the dump made with the secret."""
     o = f["oauth_tokens"]
     assert o["access_token"].str.starts_with("specgen-placeholder:").all()

@@ -11,7 +11,7 @@ import pytest
 
 from specgen.engine import generators as gens
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "specgen" / "spec" / "schema" / "entity.schema.json"
 DOC = ROOT / "docs" / "spec-language.md"
 

@@ -3,7 +3,7 @@ verify.sql, manifest (every part's sha256 and statistics) and the first part - b
 
 A change that moves any byte of a dump shows up here and in the pull request's diff of
 ``tests/golden/``. When the change is meant, rewrite them with
-``SPECGEN_UPDATE_GOLDEN=1 pytest tests/test_golden.py`` and review the diff.
+``SPECGEN_UPDATE_GOLDEN=1 pytest tests/unit/output/test_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
