@@ -345,13 +345,18 @@ def _num(col: Column) -> np.ndarray:
 
 
 @dataclass
-class Neg(Node):
+class _Operand(Node):
+    """A node of one operator before one operand."""
+
     pos: int
     operand: Node
 
     def children(self):
         yield self.operand
 
+
+@dataclass
+class Neg(_Operand):
     def infer(self, kind_of):
         k = self.operand.infer(kind_of)
         if k not in (*NUMERIC, "duration", "null"):
@@ -365,13 +370,7 @@ class Neg(Node):
 
 
 @dataclass
-class Not(Node):
-    pos: int
-    operand: Node
-
-    def children(self):
-        yield self.operand
-
+class Not(_Operand):
     def infer(self, kind_of):
         k = self.operand.infer(kind_of)
         if k not in ("bool", "null"):
