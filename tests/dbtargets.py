@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -255,3 +256,36 @@ class Duckdb(Target):
 TARGETS = {"postgres": Postgres, "mysql": MariaDB, "sqlite": Sqlite, "duckdb": Duckdb}
 
 
+# -- helpers the database tests share ---------------------------------------------------------------
+
+
+def q(db: Target, name: str) -> str:
+    """``name`` quoted for ``db``'s SQL."""
+    return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
+
+
+def tables_sql(db: Target) -> str:
+    """A query listing the database's tables."""
+    if db.dialect == "sqlite":
+        return "SELECT name FROM sqlite_master WHERE type = 'table'"
+    if db.dialect == "postgres":
+        return "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    return "SHOW TABLES"
+
+
+def ledger_marks(db: Target, ledger: str = "specgen_load_ledger") -> list[str] | None:
+    """The load ledger's rows (None: no ledger table)."""
+    if ledger not in [r[0] for r in db.query(tables_sql(db))]:
+        return None
+    return sorted(r[0] for r in db.query(f"SELECT {q(db, 'part')} FROM {q(db, ledger)}"))
+
+
+def pipe_stdout(db: Target, *args: str) -> None:
+    """``specgen compile ... --stdout | client``, as a user types it."""
+    producer = subprocess.Popen([sys.executable, "-m", "specgen", "compile", *args, "--dialect", db.dialect, "--stdout"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    consumer = subprocess.run(db.client(), stdin=producer.stdout, capture_output=True)
+    producer.stdout.close()
+    err = producer.stderr.read().decode()
+    assert producer.wait() == 0, err
+    assert consumer.returncode == 0, consumer.stderr.decode()[-3000:]

@@ -20,16 +20,13 @@ import time
 import pytest
 
 from conftest import ROOT, SHOP, run_cli
+from dbtargets import ledger_marks, q
 from specgen import api
 
 pytestmark = pytest.mark.db
 
 GATEWAY = ROOT / "specs"
 LEDGER = "specgen_load_ledger"
-
-
-def q(db, name: str) -> str:
-    return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
 
 
 def counts(db, tables) -> dict[str, int]:
@@ -169,17 +166,3 @@ def test_generate_is_direct_unless_a_dump_is_asked_for(tmp_path):
     bad = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--url", url, "--via-dump", "--resume",
                   cwd=tmp_path)
     assert bad.returncode == 1 and "--resume" in bad.stderr.decode()
-
-
-def ledger_marks(db) -> list[str] | None:
-    if LEDGER not in [r[0] for r in db.query(_tables_sql(db))]:
-        return None
-    return sorted(r[0] for r in db.query(f"SELECT {q(db, 'part')} FROM {q(db, LEDGER)}"))
-
-
-def _tables_sql(db) -> str:
-    if db.dialect == "sqlite":
-        return "SELECT name FROM sqlite_master WHERE type = 'table'"
-    if db.dialect == "postgres":
-        return "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-    return "SHOW TABLES"

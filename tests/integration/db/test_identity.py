@@ -11,24 +11,18 @@ columns, loaded with ``specgen load --existing-schema``, then ``--append``.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import SHOP, run_cli, write_spec_set
-from dbtargets import Target
+from dbtargets import Target, pipe_stdout, q
 from specgen import api
 
 pytestmark = pytest.mark.db
 
 SHOP_IDENTITY = ["customers", "products", "page_views", "reviews"]
 MARK = 123456789  # a page view's duration_ms no generated row has (at most 600000)
-
-
-def q(db: Target, name: str) -> str:
-    return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
 
 
 def scalar(db: Target, sql: str) -> int:
@@ -70,16 +64,6 @@ def assert_shop_counters(db: Target) -> None:
         return
     for table in SHOP_IDENTITY:
         assert counter(db, table) == max_key(db, table) + 1, table
-
-
-def pipe_stdout(db: Target, *args: str) -> None:
-    producer = subprocess.Popen([sys.executable, "-m", "specgen", "compile", *args, "--dialect", db.dialect, "--stdout"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    consumer = subprocess.run(db.client(), stdin=producer.stdout, capture_output=True)
-    producer.stdout.close()
-    err = producer.stderr.read().decode()
-    assert producer.wait() == 0, err
-    assert consumer.returncode == 0, consumer.stderr.decode()[-3000:]
 
 
 # -- (a) specgen's own schema ------------------------------------------------------------------------

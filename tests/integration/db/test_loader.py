@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import SHOP, run_cli
+from dbtargets import ledger_marks, q, tables_sql
 from specgen import api
 
 pytestmark = pytest.mark.db
@@ -27,10 +28,6 @@ def dump(db, tmp_path):
     out = tmp_path / "dump"
     api.compile(SHOP, "tiny", db.dialect, out=out, workers=1, chunk_rows=100)
     return out
-
-
-def q(db, name: str) -> str:
-    return f"`{name}`" if db.dialect == "mysql" else f'"{name}"'
 
 
 def failed_checks(db, dump, jobs: int = 1) -> list[str]:
@@ -56,21 +53,6 @@ def test_load_then_verify(db, dump):
     # After a complete load the ledger holds only the mark that specgen made this schema; the
     # constraints are in.
     assert ledger_marks(db) == ["schema:specgen"]
-
-
-def ledger_marks(db) -> list[str] | None:
-    """The ledger's rows (None: no ledger table)."""
-    if "specgen_load_ledger" not in [r[0] for r in db.query(_tables_sql(db))]:
-        return None
-    return sorted(r[0] for r in db.query(f"SELECT {q(db, 'part')} FROM {q(db, 'specgen_load_ledger')}"))
-
-
-def _tables_sql(db) -> str:
-    if db.dialect == "sqlite":
-        return "SELECT name FROM sqlite_master WHERE type = 'table'"
-    if db.dialect == "postgres":
-        return "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-    return "SHOW TABLES"
 
 
 # -- faults: each must make verify fail and name the check -----------------------------------------
@@ -455,7 +437,7 @@ def test_parallel_constraints_match_serial(server_db, tmp_path, monkeypatch, spl
     assert result.rows == sum(e["rows"] for e in json.loads((out / "manifest.json").read_text())["tables"].values())
     assert all(c.ok for c in api.verify(out, db.url, jobs=3))
     parallel = _constraints(db)
-    db.execute(_drop_all_sql(db, [r[0] for r in db.query(_tables_sql(db))]))
+    db.execute(_drop_all_sql(db, [r[0] for r in db.query(tables_sql(db))]))
     api.load(out, db.url, jobs=1)
     assert _constraints(db) == parallel
     assert len(parallel) > 60

@@ -12,15 +12,13 @@ with ``CI=true`` a missing server fails these tests, elsewhere they are skipped 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import SHOP, write_spec_set
-from dbtargets import Target
+from dbtargets import Target, pipe_stdout
 from specgen import api, engine
 
 pytestmark = pytest.mark.db
@@ -84,17 +82,6 @@ def db(request, tmp_path):
     from conftest import _fresh_db
 
     yield from _fresh_db(request.param, tmp_path)
-
-
-def pipe_stdout(db: Target, *args: str):
-    """``specgen compile ... --stdout | client``, as a user types it."""
-    producer = subprocess.Popen([sys.executable, "-m", "specgen", "compile", *args, "--dialect", db.dialect, "--stdout"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    consumer = subprocess.run(db.client(), stdin=producer.stdout, capture_output=True)
-    producer.stdout.close()
-    err = producer.stderr.read().decode()
-    assert producer.wait() == 0, err
-    assert consumer.returncode == 0, consumer.stderr.decode()[-3000:]
 
 
 def counts(db: Target, tables) -> dict[str, int]:
