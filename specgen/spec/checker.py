@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from specgen import __version__
+from specgen import __version__, answers
 from specgen.engine import generators as gens
 from specgen.engine.distributions import COUNT_DISTS, MAX_COUNT_SUPPORT, CountDistribution
 from specgen.engine.model import (
@@ -377,30 +377,24 @@ MAX_WALKED_PARENTS = 1 << 36
 
 def _predicate_problem(sql: str) -> str:
     """Why a partial index's ``where`` is not one SQL condition ("" if it is): found here, not by
-    the database after the data is loaded. A condition found sound is remembered in the cache
-    directory (keyed by the installed sqlglot), so sqlglot is imported only for new ones."""
-    where = cache_dir("where")
-    known = None
-    if where is not None:
-        stamp = installed_stamp("sqlglot", ("__init__.py", "_version.py"))
-        known = where / hashlib.sha256(f"{__version__}\0{stamp}\0{sql}".encode()).hexdigest()
-        if known.exists():
-            return ""
-    import sqlglot
+    the database after the data is loaded. Answers are remembered with sqlglot's other answers
+    (``answers.ask``), so sqlglot is imported only for a condition not seen before."""
+    def answer() -> str:
+        import sqlglot
 
-    try:
-        parsed = sqlglot.parse(sql)
-    except sqlglot.errors.SqlglotError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return f"not an SQL condition: '{sql}' ({first})"
-    if len(parsed) != 1 or parsed[0] is None:
-        return f"not one SQL condition: '{sql}' (a partial index takes one WHERE condition)"
-    e = parsed[0]
-    if not isinstance(e, sqlglot.exp.Condition) or isinstance(e, sqlglot.exp.Query):
-        return f"not an SQL condition: '{sql}' (a partial index takes one WHERE condition)"
-    if known is not None:
-        write_cache_file(known, b"")
-    return ""
+        try:
+            parsed = sqlglot.parse(sql)
+        except sqlglot.errors.SqlglotError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return f"not an SQL condition: '{sql}' ({first})"
+        if len(parsed) != 1 or parsed[0] is None:
+            return f"not one SQL condition: '{sql}' (a partial index takes one WHERE condition)"
+        e = parsed[0]
+        if not isinstance(e, sqlglot.exp.Condition) or isinstance(e, sqlglot.exp.Query):
+            return f"not an SQL condition: '{sql}' (a partial index takes one WHERE condition)"
+        return ""
+
+    return answers.ask("condition", "", sql, answer)
 
 
 def _mean_count(count: CountSpec) -> float:

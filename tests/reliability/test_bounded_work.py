@@ -95,25 +95,25 @@ def test_a_pad_width_bound_is_enforced(tmp_path: Path):
 
 
 def test_the_spelling_cache_is_pruned(tmp_path: Path, monkeypatch):
-    from specgen.sql import spelling
+    from specgen import answers as sqlglot_answers
 
-    monkeypatch.setattr(spelling, "MAX_ANSWERS", 100)
-    monkeypatch.setattr(spelling, "_used", {f"k{i}" for i in range(990, 1000)})
+    monkeypatch.setattr(sqlglot_answers, "MAX_ANSWERS", 100)
+    monkeypatch.setattr(sqlglot_answers, "_used", {f"k{i}" for i in range(990, 1000)})
     answers = {f"k{i}": "v" for i in range(1000)}
-    kept = spelling._pruned(answers)
+    kept = sqlglot_answers._pruned(answers)
     assert len(kept) == 100
     assert all(f"k{i}" in kept for i in range(990, 1000))  # this run's questions stay
     assert "k0" not in kept and "k989" in kept  # then the newest others
 
 
 def test_one_big_spec_set_does_not_grow_the_spelling_file_without_bound(tmp_path: Path):
-    from specgen.sql import spelling
+    from specgen import answers as sqlglot_answers
 
     cache = tmp_path / "cache"
     cols = "".join(f"  c{i}: {{type: integer, gen: {{uniform: {{min: 0, max: 9}}}}}}\n" for i in range(300))
     spec_set(tmp_path, {"a": "table: a\nrows: 3\ncolumns:\n" + ID + cols})
     env = {"SPECGEN_CACHE_DIR": str(cache)}
-    code = ("import specgen.sql.spelling as s; s.MAX_ANSWERS = 50\n"
+    code = ("import specgen.answers as s; s.MAX_ANSWERS = 50\n"
             "from specgen.cli import cli\n"
             "cli(['compile', '--specs', 'specs', '--profile', 'default', '--dialect', 'postgres', '--out', 'o'])\n")
     import os
@@ -123,4 +123,4 @@ def test_one_big_spec_set_does_not_grow_the_spelling_file_without_bound(tmp_path
     files = list((cache / "sqlglot").glob("spellings-*.json"))
     assert files, list(cache.rglob("*"))
     assert len(json.loads(files[0].read_text())) <= 50
-    del spelling
+    del sqlglot_answers

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "specgen"
 # Lowest first. A module may import its own layer and the layers before it. errors and resources
 # are the foundation every layer uses; progress is the CLI's display.
 LAYERS = [
-    {"specgen", "specgen.errors", "specgen.resources", "specgen.stopping"},
+    {"specgen", "specgen.errors", "specgen.resources", "specgen.answers", "specgen.stopping"},
     {"specgen.engine"},
     {"specgen.spec"},
     {"specgen.sql"},
