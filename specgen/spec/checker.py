@@ -19,7 +19,6 @@ import hashlib
 import json
 import math
 import os
-import pickle
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,8 +44,8 @@ from specgen.engine.model import (
 )
 from specgen.engine.plan import INT64_MAX, INT64_MIN, Plan, sequence_overflow
 from specgen.errors import Diagnostic, SpecErrors, SpecgenError, did_you_mean, format_path
-from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema, write_cache_file
-from specgen.spec import window
+from specgen.resources import cache_dir, data_dir, installed_stamp, json_schema
+from specgen.spec import model_cache, window
 from specgen.spec.pools import PoolStore
 from specgen.spec.source import Marks, load
 
@@ -1762,10 +1761,10 @@ def build_model(spec_dir: str | Path, profile: str, as_of: int | None = None) ->
     """The model of ``spec_dir`` under ``profile``, its window ending at ``as_of`` (epoch seconds;
     default: the profile's end, ``now`` resolved here); raises ``SpecErrors`` listing every problem.
 
-    A model built before from the same files is read back from the cache (``_model_entry``). The
+    A model built before from the same files is read back from the cache (``model_cache``). The
     cache holds the profile's own window end (``now`` unresolved); the run's end is set after
     reading it (``at_window_end``), so a cached model never brings another run's window."""
-    return at_window_end(_cached_model(spec_dir, profile), as_of)
+    return at_window_end(model_cache.model(spec_dir, profile, lambda: _build_model(spec_dir, profile)), as_of)
 
 
 def build_plan(spec_dir: str | Path, profile: str, *, seed: int | None = None, chunk_rows: int | None = None,
@@ -1773,77 +1772,6 @@ def build_plan(spec_dir: str | Path, profile: str, *, seed: int | None = None, c
     """The plan of ``spec_dir`` under ``profile`` (``build_model``, then exact counts): what the API
     hands down, and what a worker process or another machine rebuilds from the same files."""
     return Plan(build_model(spec_dir, profile, as_of), chunk_rows=chunk_rows, seed=seed, estimate=estimate)
-
-
-def _cached_model(spec_dir: str | Path, profile: str) -> Model:
-    entry = _model_entry(spec_dir, profile)
-    if entry is not None:
-        try:
-            with open(entry, "rb") as f:
-                return pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            pass  # absent, or from a build that no longer matches: built again below
-    model = _build_model(spec_dir, profile)
-    if entry is not None:
-        _remember_model(entry, model)
-    return model
-
-
-# Models kept: a few spec sets and profiles (an entry holds the pools it uses, so entries are not small).
-MODELS_KEPT = 16
-
-
-def _model_entry(spec_dir: str | Path, profile: str) -> Path | None:
-    """The cache file of the model of ``spec_dir`` under ``profile`` (None: no cache directory).
-
-    Its name is a digest of everything the model is built from - every entity and profile file
-    and every file of the pool directories (their content), the profile's name, the spec
-    directory as given, specgen's version and its source files (size and time: an edited
-    checkout builds anew), numpy's and polars' versions - so an entry is only ever found for
-    identical inputs. Not the run's window end (``--as-of``, ``now``): the entry holds the
-    profile's own, and ``build_model`` sets the run's after reading it. Hashing the files is
-    cheap next to building the model, which is why the cache pays."""
-    where = cache_dir("models")
-    d = Path(spec_dir)
-    if where is None or not d.is_dir():
-        return None
-    h = hashlib.sha256(f"{__version__}\0{spec_dir}\0{profile}\0{_source_stamp()}".encode())
-    files = [*d.glob("*.yaml"), *d.glob("*.yml"), *(d / "profiles").glob("*.yaml"), *(d / "profiles").glob("*.yml")]
-    for pools in (d / "pools", data_dir("specs") / "pools"):
-        if pools.is_dir():
-            files += [p for p in pools.iterdir() if p.is_file()]
-    try:
-        for p in sorted(files):
-            h.update(f"\0{p}\0".encode())
-            h.update(p.read_bytes())
-    except OSError:
-        return None  # unreadable: the build reports it
-    return where / f"{h.hexdigest()[:32]}.pickle"
-
-
-@functools.cache
-def _source_stamp() -> str:
-    """specgen's sources, and the versions of the libraries whose objects a model holds."""
-    import numpy
-    import polars
-
-    here = Path(__file__).parent
-    return f"{here};numpy {numpy.__version__};polars {polars.__version__};" + ";".join(f"{p.name}:{st.st_size}:{st.st_mtime_ns}" for p in sorted(here.glob("*.py")) if (st := p.stat()))
-
-
-def _remember_model(entry: Path, model: Model) -> None:
-    """Write the entry, and keep only the ``MODELS_KEPT`` most recent ones."""
-    try:
-        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return  # something pickle cannot write: the model is built each time
-    write_cache_file(entry, data)
-    try:
-        entries = sorted(entry.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[MODELS_KEPT:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def _build_model(spec_dir: str | Path, profile: str) -> Model:
