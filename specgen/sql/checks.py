@@ -103,7 +103,11 @@ class _Sql:
         self._literal = literal
 
     def lit(self, value) -> str:
-        return self._literal(value, self.dialect)
+        text = self._literal(value, self.dialect)
+        # verify.sql goes to the database's shell, which may drop a CR before a line end even
+        # inside a literal ('a\r\nb' would become 'a\nb'): spelt as the INSERT encoder spells it.
+        cr = self.dialect.sql_carriage_return
+        return text.replace("\r", str(cr)) if cr and isinstance(value, str) else text
 
     def predicate(self, sql: str) -> str:
         from specgen.sql.spelling import predicate

@@ -158,10 +158,6 @@ def test_directory_loaded_by_its_load_script_then_verified(db, tmp_path):
 def test_round_trip_of_every_kind(db, values_specs, tmp_path, mode):
     """existing: specgen load into tables that already have every key and index (the gateway's
     own schema), so NULL markers and escaped markers cannot be fixed after the data."""
-    if db.dialect == "duckdb" and mode != "stdout":
-        # Open: verify's enum check finds 129 values of vals.txt outside its domain when the parts
-        # are files (CSV or SQL) read by the load script; the same rows piped in as SQL round-trip.
-        pytest.xfail("DuckDB's load from part files does not yet give back every special text value")
     plan = api.plan(values_specs, "default")
     if mode == "stdout":
         pipe_stdout(db, "--specs", str(values_specs), "--profile", "default", "--workers", "1")
