@@ -115,6 +115,13 @@ def db(request, tmp_path):
     yield from _fresh_db(request.param, tmp_path)
 
 
+@pytest.fixture
+def duck_db(tmp_path):
+    """A fresh DuckDB file, for what the shared matrix cannot do with it: its writer locks the
+    file, so a test cannot read the database while a load is running."""
+    yield from _fresh_db("duckdb", tmp_path)
+
+
 @pytest.fixture(params=["postgres", "mysql"])
 def server_db(request, tmp_path):
     """A fresh database on each database server (for what SQLite has not: users, passwords)."""
