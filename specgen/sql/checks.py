@@ -8,6 +8,11 @@ Each ``Check`` is one number computed by SQL and compared with an expected value
                     relative tolerance), so a changed value is found, not only a lost row;
 * ``fk``            rows whose foreign key has no parent: 0;
 * ``unique``        duplicated key values (primary keys, unique constraints and indexes): 0;
+                    where the dialect can read it from the catalog (``verify_unique_enforced``),
+                    a unique index the database holds on exactly those columns answers 0 without
+                    the scan: the database proved it building the index and cannot be made to
+                    skip it, whereas a foreign key is bypassed by session_replication_role or
+                    disabled checks, so orphans are always counted;
 * ``enum``          values outside the domain (CHECK lists and categorical generators): 0;
 * ``format``        emails and generated ids that do not match their shape: 0;
 * ``not_before``    child rows older than their parent row: 0.
@@ -100,6 +105,7 @@ class _Sql:
         self.int_sum_tolerance = float(dialect.verify_int_sum_tolerance)
         self.true_count = "CASE WHEN {x} THEN 1 ELSE 0 END"
         self.join_select = dialect.verify_join_select
+        self.unique_enforced = dialect.verify_unique_enforced
         self._literal = literal
 
     def lit(self, value) -> str:
@@ -108,6 +114,12 @@ class _Sql:
         # inside a literal ('a\r\nb' would become 'a\nb'): spelt as the INSERT encoder spells it.
         cr = self.dialect.sql_carriage_return
         return text.replace("\r", str(cr)) if cr and isinstance(value, str) else text
+
+    @staticmethod
+    def unless(proven: str, count_sql: str) -> str:
+        """0 where the catalog shows the database enforces the rule, else the rows ``count_sql``
+        counts: the count is a sub-select in the ELSE branch, run only when it is reached."""
+        return f"SELECT CASE WHEN {proven} THEN 0 ELSE ({count_sql}) END"
 
     def predicate(self, sql: str) -> str:
         from specgen.sql.spelling import predicate
@@ -213,6 +225,9 @@ def _keys(sp: _Sql, table: TableSpec) -> list[Query]:
             conds.append(f"({sp.predicate(where)})")
         sql = (f"SELECT COUNT(*) FROM (SELECT {colsql} FROM {t} WHERE {' AND '.join(conds)} "
                f"GROUP BY {colsql} HAVING COUNT(*) > 1) d")
+        if sp.unique_enforced and not where:
+            sql = sp.unless(sp.unique_enforced.format(table=sp.lit(t), count=len(cols),
+                                                      columns=", ".join(sp.lit(c) for c in sorted(cols))), sql)
         out.append(Query(sql, [Check(f"unique {table.name}({', '.join(cols)}) [{label}]", "unique", table.name, 0)]))
     return out
 

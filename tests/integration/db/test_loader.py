@@ -21,6 +21,7 @@ import pytest
 from conftest import SHOP, run_cli
 from dbtargets import ledger_marks, q, tables_sql
 from specgen import api
+from specgen.db import verify
 
 pytestmark = pytest.mark.db
 
@@ -118,6 +119,27 @@ def test_verify_names_each_fault(db, dump, fault):
     db.execute(_unguarded(db, sql.format(**names)))
     failed = failed_checks(db, dump, jobs=2)
     assert check in failed, failed
+
+
+def test_unique_checks_answered_by_the_index_the_database_built(server_db, tmp_path):
+    """PostgreSQL reads a key's valid unique index from its catalog instead of counting duplicates
+    (the count's sub-select is never run); without the index, the count runs and finds them.
+    MySQL always counts: with unique_checks=0 a live unique index can let a duplicate in."""
+    db = server_db
+    out = tmp_path / "dump"
+    api.compile(SHOP, "tiny", db.dialect, out=out, workers=1, chunk_rows=100)
+    assert run_cli("load", str(out), "--url", db.url).returncode == 0
+    sql = next(s for s, cs in verify.parse((out / "verify.sql").read_text())
+               if [c.name for c in cs] == ["unique page_views(id) [primary key]"])
+    if db.dialect == "mysql":
+        assert "CASE" not in sql
+        return
+    plan = "\n".join(r[0] for r in db.query("EXPLAIN (ANALYZE, COSTS OFF) " + sql.rstrip(";")))
+    assert "never executed" in plan and "page_views" in plan, plan
+    db.execute(_relax(db, "page_views"))
+    db.execute("INSERT INTO page_views SELECT * FROM page_views WHERE id <= 3")
+    assert db.query(sql.rstrip(";")) == [["3"]]
+    assert "unique page_views(id) [primary key]" in failed_checks(db, out)
 
 
 # -- resume after a kill ---------------------------------------------------------------------------
