@@ -21,7 +21,6 @@ from specgen.db.urls import parse
 from specgen.evolve import catalog
 from specgen.sql import dialect as dialects
 
-
 DATABASES = ["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.db),
              pytest.param("mysql", marks=pytest.mark.db)]
 
