@@ -5,7 +5,9 @@ table, index or constraint); this module groups their rows into ``Catalog`` -> `
 columns, keys, indexes, foreign keys and checks, and spells every type in one vocabulary
 (``Type``): ``character varying(255)``, MySQL's ``varchar(255)`` and SQLite's ``VARCHAR(255)``
 are all ``varchar(255)``; ``timestamp with time zone`` is ``timestamptz``; MySQL's
-``tinyint(1)`` is ``boolean``; MariaDB's ``longtext`` with a ``json_valid()`` check is ``json``.
+``tinyint(1)`` is ``boolean``; MariaDB's ``longtext`` with a ``json_valid()`` check is ``json``;
+a profile's ``catalog_types`` and ``catalog_text_lengths`` say what else its database prints its
+own way (DuckDB: ``VARCHAR`` for any text type, without its length).
 
 The same vocabulary spells a spec's types (``spec_type``: the spec type as the dialect would
 create it, read back), so a comparison never depends on how one database prints a type.
@@ -79,8 +81,21 @@ class Type:
 _TYPE = re.compile(r"^\s*([a-z][a-z0-9_ ]*?)\s*(?:\(([^)]*)\))?\s*((?:with|without) time zone)?\s*(unsigned)?\s*(zerofill)?\s*$")
 
 
-def parse_type(raw: str | None, dialect: str) -> Type:
-    """A type as ``dialect`` prints it (``format_type``, ``COLUMN_TYPE``, SQLite's declaration)."""
+def parse_type(raw: str | None, d: dialects.Dialect) -> Type:
+    """A type as the database of profile ``d`` prints it (``format_type``, ``COLUMN_TYPE``, SQLite's
+    declaration, DuckDB's ``data_type``), in its DDL or its catalog."""
+    t = _parse_type(raw, _family(d), d.catalog_types)
+    if not d.catalog_text_lengths and t.kind == "text" and t.base != "uuid":
+        return Type(t.base)  # the catalog forgets them: comparing them would report every VARCHAR(n)
+    return t
+
+
+def _family(d: dialects.Dialect) -> str:
+    """The shipped profile whose type quirks ``d`` has (a profile extending mysql is MySQL)."""
+    return next((n for n in d.chain if n in ("postgres", "mysql", "sqlite")), d.name)
+
+
+def _parse_type(raw: str | None, dialect: str, words: dict) -> Type:
     text = " ".join((raw or "").lower().split())
     if not text:
         return Type("")  # SQLite: a column declared without a type takes anything
@@ -90,6 +105,7 @@ def parse_type(raw: str | None, dialect: str) -> Type:
     word, arg_text, zone = m.group(1), m.group(2), m.group(3)
     if zone:  # timestamp(6) with time zone
         word = f"{word} {zone}"
+    word = words.get(word, word)  # the database's own meaning first (DuckDB's FLOAT is a REAL)
     base = _SYNONYMS.get(word, word)
     args: tuple[int, ...] = ()
     if arg_text and word not in ("enum", "set"):
@@ -119,8 +135,7 @@ def parse_type(raw: str | None, dialect: str) -> Type:
 
 def spec_type(sql_type, dialect) -> Type:
     """A spec column's type as ``dialect`` would create it, in the same vocabulary as the catalog's."""
-    return parse_type(dialect.sql_type(sql_type), dialect.name if dialect.name in ("postgres", "mysql", "sqlite")
-                      else next((d for d in dialect.chain if d in ("postgres", "mysql", "sqlite")), dialect.name))
+    return parse_type(dialect.sql_type(sql_type), dialect)
 
 
 # -- the structure ----------------------------------------------------------------------------------
@@ -183,7 +198,7 @@ class Table:
 
 @dataclass
 class Catalog:
-    dialect: str  # sqlite | postgres | mysql
+    dialect: str  # sqlite | postgres | mysql | duckdb
     url: str  # redacted
     tables: dict[str, Table]
     server: str = ""  # the server's version string (MySQL/MariaDB)
@@ -220,9 +235,9 @@ def read(url: DatabaseUrl) -> Catalog:
         t = tables.setdefault(table, Table(table))
         auto = bool(extra) and (("auto_increment" in extra.lower()) if url.dialect == "mysql" else
                                 extra in ("a", "d") if url.dialect == "postgres" else False)
-        if url.dialect == "postgres" and default and default.startswith("nextval("):
-            auto = True
-        col = Column(name, parse_type(raw, url.dialect), raw or "", nullable == "t", default, auto, int(pos))
+        if default and default.startswith("nextval("):
+            auto = True  # a sequence's next value: PostgreSQL's serial, DuckDB's only way to number rows
+        col = Column(name, parse_type(raw, dialect), raw or "", nullable == "t", default, auto, int(pos))
         t.columns[name] = col
         if url.dialect == "sqlite" and extra and extra != "0":
             t.primary_key = (*t.primary_key, (int(extra), name))  # ordered below

@@ -398,6 +398,8 @@ class _TableComparison:
             self.add(path, sev, "fk.missing", obj,
                      f"foreign key in the database, not in the spec: {obj} -> {target}"
                      + (f" ON DELETE {fk.on_delete.upper()}" if fk.on_delete else ""), why)
+        if self.d.foreign_keys == "none":
+            return  # specgen declares none on this database: a schema it creates lacks them too
         for cols, (t, c, _od) in spec_fks.items():
             if cols in seen or cols[0] not in self.live.columns:
                 continue  # a column the database lacks is reported as such
@@ -429,7 +431,8 @@ class _TableComparison:
                              f"check allows other values: {desc} in the database, {sorted(spec_values)} in the spec",
                              "every generated value passes it" if fits else
                              "the spec may write values the database refuses")
-                elif s.name != ck.name and not (self.sqlite and ck.name.endswith("_check")):
+                elif s.name != ck.name and self.d.catalog_check_names \
+                        and not (self.sqlite and ck.name.endswith("_check")):
                     self.add(("checks", i), "cosmetic", "check.name", obj,
                              f"check named differently: {ck.name} in the database, {s.name} in the spec",
                              "only the name differs")

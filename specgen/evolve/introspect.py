@@ -342,7 +342,9 @@ def guess_text(name: str, t: cat.Type, cs: ColumnStats, unique: bool) -> Guess:
     lname = name.lower()
     avg = cs.mean or 0
     if t.base == "uuid" or (lname == "id" or lname.endswith(("_id", "uuid"))) and (n is None or n >= 32):
-        dashes = n is None or n >= 36 or round(avg) == 36
+        # without a declared length (DuckDB keeps none), the longest value in the source says
+        longest = n if n is not None or t.base == "uuid" or cs.max is None else int(cs.max)
+        dashes = longest is None or longest >= 36 or round(avg) == 36
         g = "uuid" if dashes else {"uuid": {"dashes": False}}
         return Guess(g, f"an identifier: {'36' if dashes else '32'}-character UUIDs")
     if "email" in lname:
@@ -444,12 +446,19 @@ def flow_key(k) -> str:
     return flow(str(k)) if not isinstance(k, bool) else ("true" if k else "false")
 
 
-def _default(text: str | None):
-    """A simple literal default (number, string, boolean) from the catalog, else None."""
+def _default(text: str | None, kind: str = ""):
+    """A simple literal default (number, string, boolean) from the catalog, else None; ``kind``:
+    the column's (evolve.catalog.KINDS)."""
     if text is None:
         return None
     s = re.sub(r"::[\w ]+(\(\d+\))?$", "", text.strip())
+    # DuckDB keeps a default as a cast of its text: TRUE reads back CAST('t' AS BOOLEAN)
+    m = re.fullmatch(r"(?i)CAST\((.*) AS [\w ]+(?:\([\d, ]+\))?\)", s)
+    if m:
+        s = m.group(1).strip()
     s = s.strip("()")
+    if kind == "bool" and s.strip("'").lower() in ("t", "f", "true", "false"):
+        return s.strip("'").lower() in ("t", "true")
     if re.fullmatch(r"-?\d+", s):
         return int(s)
     if re.fullmatch(r"-?\d+\.\d+", s):
@@ -665,7 +674,7 @@ class _Writer:
                     ref = f"parent.{fk.ref_columns[0]}"
                 elif c.name in link_of:
                     ref = f"{link_of[c.name]}.{fk.ref_columns[0]}"
-        default = _default(c.default)
+        default = _default(c.default, _kind(c))
         if default is not None and not c.auto:
             d["default"] = default
         guess: Guess | None
