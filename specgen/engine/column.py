@@ -101,6 +101,15 @@ class Column:
         return s
 
 
+def single_precision(values: np.ndarray) -> np.ndarray:
+    """float64 ``values`` rounded to the nearest float32 (to nearest, ties to even, as the
+    database rounds text into a REAL), kept as float64: the shortest text of the result reads back
+    as the same float32, so what is written is what a 4-byte column stores. A value beyond
+    float32's range becomes infinite, which the type check refuses (``rows._check_domain``)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
 def text_from_bytes(data: np.ndarray, width: int) -> pl.Series:
     """A String Series from an (n, width) uint8 array of ASCII rows, without per-row Python."""
     n = data.shape[0]

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from specgen.engine.distributions import CountDistribution
 from specgen.engine.generators import Generator
 
-_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(\s*([0-9 ,]+)\s*\))?\s*$")
+_TYPE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ]*?)\s*(?:\(\s*([0-9 ,]+)\s*\))?\s*$")
 
 TYPE_KINDS = {
     "integer": "int", "int": "int", "bigint": "int", "smallint": "int",
-    "float": "float", "double": "float", "double precision": "float", "real": "float",
+    "float": "float", "double": "float", "double precision": "float", "real": "float", "float4": "float",
     "numeric": "float", "decimal": "float",
     "boolean": "bool", "bool": "bool",
     "text": "text", "varchar": "text", "char": "text", "string": "text", "uuid": "text",
@@ -26,6 +26,13 @@ TYPE_KINDS = {
     "json": "json", "jsonb": "json",
     "blob": "bytes", "bytea": "bytes", "binary": "bytes", "varbinary": "bytes",
 }
+
+# Spec types that are single precision in some shipped dialect: ``real`` is 4 bytes in PostgreSQL
+# and DuckDB (8 in SQLite, DOUBLE in MySQL), ``float4`` 4 bytes in all but SQLite. Their values
+# are rounded to float32 in every dialect alike (the engine knows no dialect): a 4-byte column then
+# stores exactly the value written, and an 8-byte one stores it unchanged. ``float`` and
+# ``float(n)`` stay double: every shipped dialect creates them 8 bytes wide.
+SINGLE_PRECISION = frozenset({"real", "float4"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,13 @@ class SqlType:
     def scale(self) -> int | None:
         """Digits after the point of ``numeric(p, s)``: generated values are rounded to them."""
         return self.args[1] if self.base in ("numeric", "decimal") and len(self.args) == 2 else None
+
+    @property
+    def single(self) -> bool:
+        """A 4-byte float (PostgreSQL's and DuckDB's REAL, MySQL's FLOAT for ``float4``): the
+        database rounds what it is given to float32, so the engine generates float32 values (see
+        ``SINGLE_PRECISION``)."""
+        return self.base in SINGLE_PRECISION
 
     def __str__(self) -> str:
         return f"{self.base}({', '.join(map(str, self.args))})" if self.args else self.base
@@ -104,7 +118,7 @@ class ColumnSpec:
         """Whether generated values are checked against the SQL type (length, digits, range)."""
         t = self.type
         return (t.length is not None and not self.length_proven) or t.scale is not None or \
-            t.base in ("smallint", "integer", "int")
+            t.single or t.base in ("smallint", "integer", "int")
 
     @property
     def stream_name(self) -> str:

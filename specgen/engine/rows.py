@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from specgen.engine import counter
-from specgen.engine.column import Column, as_text, matches, zeros
+from specgen.engine.column import Column, as_text, matches, single_precision, zeros
 from specgen.engine.distributions import skewed_rank
 
 SPECIAL = ("_index", "_ordinal")
@@ -166,6 +166,11 @@ class Rows:
             col = _convert(col, c.kind)
         if c.type.scale is not None and col.kind == "float":
             col = Column("float", np.round(col.values, c.type.scale), col.nulls)
+        elif c.type.single and col.kind == "float":
+            # The database rounds a 4-byte float on the way in: rounded here, once for every
+            # generator, the dump, the manifest's statistics and the columns computed from this
+            # one all hold the value it stores.
+            col = Column("float", single_precision(col.values), col.nulls)
         if c.null_rate:
             col = col.with_nulls(counter.uniform(self.key(c.stream_name, "__null"), self.idx) < c.null_rate)
         if c.null_when is not None:
@@ -297,7 +302,7 @@ INT_RANGES = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (
 def _check_domain(rows, c, col: Column) -> None:
     """Values the column's SQL type cannot hold stop the compile here, before the database sees
     them: text longer than varchar(n) (unless the validator proved the length), numbers beyond
-    numeric(p, s)'s digits or an integer type's range."""
+    numeric(p, s)'s digits, a single-precision float's range or an integer type's range."""
     from specgen.errors import SpecgenError
 
     keep = ~col.nulls if col.nulls is not None else None
@@ -323,6 +328,11 @@ def _check_domain(rows, c, col: Column) -> None:
             bad = np.flatnonzero(~(np.abs(v) < limit))
             if len(bad):
                 problem = (int(bad[0]), f"{v[bad[0]]!r} does not fit {c.type} (|value| < {limit:g})")
+        elif c.kind == "float" and c.type.single:
+            # Rounded to float32 already (_compute): a value past its range became infinite.
+            bad = np.flatnonzero(np.isinf(v))
+            if len(bad):
+                problem = (int(bad[0]), f"a value beyond {c.type}'s range (|value| <= {float(np.finfo(np.float32).max):g})")
         elif c.kind == "int" and c.type.base in INT_RANGES:
             lo, hi = INT_RANGES[c.type.base]
             bad = np.flatnonzero((v < lo) | (v > hi))

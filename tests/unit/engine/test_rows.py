@@ -114,3 +114,47 @@ def test_a_switch_over_small_sets_stays_coded_and_holds_the_same_values():
     assert (resource.nulls == ~np.isin(kinds, ["tool", "server", "team"])).all()  # no case: NULL
     tools = set(rows.path("tool.id").values.to_list())
     assert {i for i, k in zip(ids, kinds, strict=True) if k == "tool"} <= tools
+
+
+# A 4-byte float column (real, float4) beside double ones fed by the same kinds of generators.
+SINGLE_SPEC = """table: readings
+rows: 3000
+columns:
+  id: {type: bigint, gen: sequence}
+  r: {type: real, nullable: true, null_rate: 0.1, gen: {lognormal: {median: 10.0, sigma: 2.0}}}
+  f4: {type: float4, gen: {normal: {mean: 0, std: 1000}}}
+  d: {type: double, gen: {lognormal: {median: 10.0, sigma: 2.0}}}
+  twice: {type: double, gen: {expr: "r * 2"}}
+"""
+
+
+def test_single_precision_columns_hold_float32_values_and_others_are_unchanged(tmp_path):
+    from conftest import write_spec_set
+
+    plan = api.plan(write_spec_set(tmp_path, {"readings.yaml": SINGLE_SPEC}), "default", estimate=False)
+    model = copy.deepcopy(plan.model)  # the same spec with every column double
+    for name in ("r", "f4"):
+        model.tables["readings"].columns[name].type = SqlType("double")
+    single = api.generate_table(plan, "readings")
+    double = api.generate_table(Plan(model, estimate=False), "readings")
+    for name in ("r", "f4"):
+        got, wide = single[name].drop_nulls().to_numpy(), double[name].drop_nulls().to_numpy()
+        assert got.dtype == np.float64
+        assert (got.astype(np.float32).astype(np.float64) == got).all(), name  # float32-exact
+        assert (got == wide.astype(np.float32).astype(np.float64)).all(), name  # the same draws, rounded
+        assert (got != wide).mean() > 0.9, name  # the generators' values were not float32 already
+    assert single["r"].null_count() == double["r"].null_count() > 0
+    assert single.select("id", "d").equals(double.select("id", "d"))
+    # A column computed from a real one sees the value the database stores.
+    assert (single["twice"] == single["r"] * 2).fill_null(True).all()
+
+
+def test_a_value_beyond_float32s_range_stops_the_compile(tmp_path):
+    from conftest import write_spec_set
+
+    specs = write_spec_set(tmp_path, {"t.yaml": "table: t\nrows: 10\ncolumns:\n"
+                                                "  x: {type: real, gen: {uniform: {min: 1.0e+39, max: 2.0e+39}}}\n"})
+    from specgen.errors import SpecgenError
+
+    with pytest.raises(SpecgenError, match=r"columns\.x: row 0 of 't': a value beyond real's range"):
+        api.generate_table(api.plan(specs, "default", estimate=False), "t")
