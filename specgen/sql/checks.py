@@ -103,6 +103,7 @@ class _Sql:
         self.byte_length = dialect.verify_byte_length
         self.int_sum = dialect.verify_int_sum
         self.int_sum_tolerance = float(dialect.verify_int_sum_tolerance)
+        self.float_value = dialect.verify_float_value
         self.true_count = "CASE WHEN {x} THEN 1 ELSE 0 END"
         self.join_select = dialect.verify_join_select
         self.unique_enforced = dialect.verify_unique_enforced
@@ -154,6 +155,11 @@ def _table_scan(sp: _Sql, table: TableSpec, info: dict, model: Model) -> Query:
 
 def _aggregates(sp: _Sql, c, x: str, st: dict):
     kind = c.kind
+    if kind == "float" and c.type.single:
+        # A 4-byte column summed in its own type loses digits (PostgreSQL's SUM(real) adds in
+        # float4), and its MIN/MAX print as float4 (8 digits): read as doubles, they are exactly the
+        # float32 values the manifest summed. Other columns' SQL keeps its bytes.
+        x = sp.float_value.format(x=x)
     if kind == "int" and "sum" in st:
         yield "sum", f"COALESCE({sp.int_sum.format(x=x)}, 0)", sp.int_sum_tolerance
     if kind == "float" and "sum" in st:

@@ -462,3 +462,29 @@ def test_a_warm_generate_imports_nothing_it_does_not_need(tmp_path: Path):
         assert proc.returncode == 0, proc.stderr[-2000:]
         seen.append(proc.stdout.strip().splitlines()[-1])
     assert seen == ["['jsonschema', 'sqlglot']", "[]"]
+
+
+def test_verify_reads_single_precision_columns_as_doubles(tmp_path):
+    """verify sums and compares a real/float4 column as a double (PostgreSQL's SUM(real) adds in
+    float4); other columns' SQL keeps its bytes. The manifest's statistics are those of the
+    float32 values written."""
+    from specgen.sql import checks
+
+    specs = write_spec_set(tmp_path, {"t.yaml": "table: t\nrows: 500\ncolumns:\n"
+                                                "  r: {type: real, gen: {lognormal: {median: 10.0, sigma: 2.0}}}\n"
+                                                "  f4: {type: float4, gen: {uniform: {min: 0.0, max: 1.0}}}\n"
+                                                "  d: {type: double, gen: {lognormal: {median: 10.0, sigma: 2.0}}}\n"})
+    plan = api.plan(specs, "default", estimate=False)
+    df = api.generate_table(plan, "t")
+    for dialect, cast in (("postgres", 'CAST("{}" AS DOUBLE PRECISION)'), ("duckdb", 'CAST("{}" AS DOUBLE)'),
+                          ("mysql", "CAST(`{}` AS DOUBLE)"), ("sqlite", '"{}"')):
+        m = api.compile(specs, "default", dialect, out=tmp_path / dialect, workers=1)
+        stats = m["tables"]["t"]["stats"]
+        sql = "\n".join(q.sql for q in checks.build(plan.model, m, load_dialect(dialect)))
+        for name in ("r", "f4"):
+            assert stats[name]["sum"] == float(np.sum(df[name].to_numpy()))
+            assert stats[name]["max"] == df[name].max()
+            x = cast.format(name)
+            assert f"SUM({x})" in sql and f"MIN({x})" in sql and f"MAX({x})" in sql, (dialect, name)
+        d = "`d`" if dialect == "mysql" else '"d"'
+        assert f"SUM({d})" in sql and f"MIN({d})" in sql and "CAST(" + d not in sql, dialect
