@@ -102,10 +102,11 @@ class Column:
 
 
 def single_precision(values: np.ndarray) -> np.ndarray:
-    """float64 ``values`` rounded to the nearest float32 (to nearest, ties to even, as the
-    database rounds text into a REAL), kept as float64: the shortest text of the result reads back
-    as the same float32, so what is written is what a 4-byte column stores. A value beyond
-    float32's range becomes infinite, which the type check refuses (``rows._check_domain``)."""
+    """float64 ``values`` rounded to the nearest float32 (ties to even), kept as float64. Each
+    result is a float32 exactly, so its shortest float64 text - what the encoders write - parses to
+    that float32 with no rounding left to do: a 4-byte column stores the value written, an 8-byte
+    one too. A value beyond float32's range becomes infinite, which the type check refuses
+    (``rows._check_domain``)."""
     with np.errstate(over="ignore"):
         return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
 
