@@ -3,7 +3,10 @@
 * ``direct/medium -> postgres`` and ``direct/medium -> mariadb``: the whole ``specgen generate
   --profile medium --jobs 2`` (plan, generation feeding the sessions, keys, ANALYZE, verify) into
   a fresh database, with its sub-stages; the run must pass every check and write no part file.
-  Minutes each: opt-in (``bench.py direct/medium`` or ``SPECGEN_BENCH_SLOW=1``);
+  Minutes each: opt-in (``bench.py direct/medium`` or ``SPECGEN_BENCH_SLOW=1``). Each reports
+  the CPU seconds of the server and of specgen with its clients: their sum over the cores is the
+  least time the run can take on this machine. The "(tuned server)" variants apply ``TUNED``, the
+  server settings a bulk load wants that no session can set, for the run and put them back;
 * ``direct/truncate ...``: the shop example's ``medium`` (5.7M rows) generated into a fresh
   PostgreSQL database, then again with ``--truncate`` into the schema specgen made (recognised by
   the ledger, so created again), then with ``--truncate`` into the same schema without the
@@ -34,7 +37,8 @@ SHOP = ROOT / "specs" / "examples" / "shop"
 OUT = ROOT / ".bench" / "direct"
 PG = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"]
 MY = ["mysql", "-h", "127.0.0.1", "-uroot"]
-SLOW = {"direct/medium -> postgres", "direct/medium -> mariadb", "direct/large shard 1/40 -> postgres",
+SLOW = {"direct/medium -> postgres", "direct/medium -> mariadb", "direct/medium -> postgres (tuned server)",
+        "direct/medium -> mariadb (tuned server)", "direct/large shard 1/40 -> postgres",
         "direct/massive shard 1/400 -> postgres"}
 
 
@@ -63,23 +67,102 @@ def _part_files(root: Path) -> int:
     return sum(1 for p in root.rglob("part-*")) if root.exists() else 0
 
 
-def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int = 2) -> dict:
-    """The whole ``specgen generate`` in direct mode into a fresh database."""
+# Server settings a bulk load wants that a session cannot set (README: "Server settings"), applied
+# for the "tuned server" stages and put back afterwards: PostgreSQL through ALTER SYSTEM and a
+# reload, MariaDB through SET GLOBAL (neither needs a restart).
+TUNED = {
+    "postgres": {"max_wal_size": "'16GB'", "checkpoint_timeout": "'30min'"},
+    "mysql": {"innodb_buffer_pool_size": 6 * 2**30, "innodb_log_file_size": 2 * 2**30, "innodb_io_capacity": 2000,
+              "innodb_flush_log_at_trx_commit": 2},
+}
+
+
+@contextlib.contextmanager
+def _server_settings(dialect: str, tuned: bool):
+    """The settings of TUNED for the block (when ``tuned``), and the values they had before."""
+    names = list(TUNED[dialect])
+    if dialect == "postgres":
+        rows = subprocess.run([*PG, "-d", "postgres", "-Atc", "SELECT name, setting || COALESCE(unit, '') FROM pg_settings "
+                               f"WHERE name IN ({', '.join(repr(n) for n in names)})"], capture_output=True, text=True,
+                              check=True).stdout.split()
+        before = dict(r.split("|") for r in rows)
+    else:
+        out = subprocess.run([*MY, "-N", "-e", "SELECT " + ", ".join(f"@@GLOBAL.{n}" for n in names)], capture_output=True,
+                             text=True, check=True).stdout.split()
+        before = dict(zip(names, out, strict=True))
+    if not tuned:
+        yield before
+        return
+    try:
+        _apply(dialect, TUNED[dialect])
+        yield {n: str(v) for n, v in TUNED[dialect].items()}
+    finally:
+        if dialect == "postgres":
+            _apply(dialect, {n: None for n in names})
+        else:
+            _apply(dialect, before)
+
+
+def _apply(dialect: str, settings: dict) -> None:
+    if dialect == "postgres":
+        sql = [f"ALTER SYSTEM {'RESET ' + n if v is None else f'SET {n} = {v}'}" for n, v in settings.items()]
+        for stmt in [*sql, "SELECT pg_reload_conf()"]:
+            subprocess.run([*PG, "-d", "postgres", "-c", stmt], check=True, stdout=subprocess.DEVNULL)
+    else:
+        subprocess.run([*MY, "-e", "; ".join(f"SET GLOBAL {n} = {v}" for n, v in settings.items())], check=True)
+
+
+def _cpu_seconds(comm: str) -> float:
+    """CPU time of the database server's processes (``comm`` as /proc names it), the backends that
+    already exited included (counted in their parent's children times)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                text = (d / "stat").read_text()
+                name = text[text.index("(") + 1:text.rindex(")")]
+                f = text[text.rindex(")") + 2:].split()
+                procs[int(d.name)] = (name, int(f[1]), [int(x) for x in f[11:15]])
+    total = 0
+    for _pid, (name, ppid, (ut, st, cut, cst)) in procs.items():
+        if name == comm:
+            total += ut + st
+            if procs.get(ppid, ("",))[0] != comm:  # the server's first process reaps its backends
+                total += cut + cst
+    return total / tick
+
+
+def _own_cpu_seconds() -> float:
+    import resource
+
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int = 2, tuned: bool = False) -> dict:
+    """The whole ``specgen generate`` in direct mode into a fresh database, with the CPU seconds
+    the server and specgen (its workers and the clients it ran) used: on a machine whose cores
+    are all busy, their sum over the cores is the floor of the run's time."""
     from specgen import api
 
     load0 = os.getloadavg()
     out = OUT / f"{profile}-{dialect}"
     shutil.rmtree(out, ignore_errors=True)
-    with _database(dialect) as name:
+    server = "postgres" if dialect == "postgres" else "mariadbd"
+    with _server_settings(dialect, tuned) as settings, _database(dialect) as name:
+        cpu0, own0 = _cpu_seconds(server), _own_cpu_seconds()
         t = time.perf_counter()
         doc = api.generate(specs, profile, _url(dialect, name), out=out, jobs=jobs, direct=True,
                            report=out / "report.json")
         seconds = time.perf_counter() - t
+        cpu = {"server": _cpu_seconds(server) - cpu0, "specgen": _own_cpu_seconds() - own0}
     files = _part_files(out)
     shutil.rmtree(out, ignore_errors=True)
     stages = {k: v["seconds"] for k, v in doc["stages"].items()}
     return {"rows": doc["total_rows"], "seconds": seconds, "bytes": 0, "columns": None, "stages": stages,
             "checks": doc["verification"]["passed"], "failed": doc["verification"]["failed"], "part_files": files,
+            "cpu": cpu, "cores": os.cpu_count(), "server_settings": settings,
             "loadavg": [load0[0], os.getloadavg()[0]]}
 
 
@@ -170,6 +253,10 @@ def stages() -> dict:
     return {
         "direct/medium -> postgres": (generate_direct, {"profile": "medium", "dialect": "postgres"}, 0),
         "direct/medium -> mariadb": (generate_direct, {"profile": "medium", "dialect": "mysql"}, 0),
+        "direct/medium -> postgres (tuned server)": (generate_direct, {"profile": "medium", "dialect": "postgres",
+                                                                       "tuned": True}, 0),
+        "direct/medium -> mariadb (tuned server)": (generate_direct, {"profile": "medium", "dialect": "mysql",
+                                                                      "tuned": True}, 0),
         "direct/truncate into specgen-made vs fresh (shop medium, postgres)": (truncate_vs_fresh, {}, 0),
         "direct/stdout | psql vs \\copy (shop page_views)": (stdout_vs_copy, {}, 0),
         "direct/large shard 1/40 -> postgres": (shard_direct, {"profile": "large", "shard": "1/40"}, 0),
@@ -188,6 +275,11 @@ def summary(results: dict) -> list[str]:
             parts = ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items())
             lines.append(f"{name}: {r['seconds']:.1f}s, {r['checks']} checks passed, {r['failed']} failed, "
                          f"{r['part_files']} part files{load}; {parts}")
+            if "cpu" in r:
+                c = r["cpu"]
+                lines.append(f"  CPU: server {c['server']:.0f}s, specgen and its clients {c['specgen']:.0f}s; on "
+                             f"{r['cores']} cores at least {(c['server'] + c['specgen']) / r['cores']:.0f}s; server "
+                             f"settings {r['server_settings']}")
         elif "times" in r:
             t = r["times"]
             parts = ", ".join(f"{k} {v:.1f}s" for k, v in t.items())
