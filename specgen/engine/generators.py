@@ -128,6 +128,11 @@ class Generator:
         when it gives others; ``column_gen(name)`` is the generator of a column of the same row."""
         return None
 
+    def row_values(self) -> list | None:
+        """The value of every row by row index (None for NULL) when the spec lists them, as a
+        reference table's literal ``rows:`` do; None for a kind that generates its values."""
+        return None
+
     def pattern(self) -> str | None:
         """A regular expression every value's text matches (verification's format check)."""
         return None
@@ -1642,6 +1647,9 @@ class Literal(Generator):
 
     def domain(self, spec, table, depth):
         return {case_text(v) for v in self.values if v is not None}
+
+    def row_values(self):
+        return self.values
 
     def text_length(self):
         return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])

@@ -1020,7 +1020,7 @@ class _Checker:
         target = self.tables.get(link.table)
         if target is None:
             return
-        literal = {c: col.gen.values for c, col in target.columns.items() if isinstance(col.gen, gens.Literal)}
+        literal = {c: v for c, col in target.columns.items() if (v := _row_values(col.gen)) is not None}
         if not literal:
             self.error(doc, (*base, "table"), f"'match' looks rows up in a table of literal rows ('rows: [...]'), "
                        f"and '{link.table}' has none")
@@ -1166,12 +1166,12 @@ class _Checker:
             return
         if isinstance(g, gens.Switch):
             self.check_switch(doc, table, col, g, gpath, top)
-        if isinstance(g, gens.Literal):
+        if (listed := g.row_values()) is not None:  # literal rows: their errors point at `rows:`
             if not g.accepts(kind):
-                bad = next(v for v in g.values if not gens.Const(v).accepts(kind))
+                bad = next(v for v in listed if not gens.Const(v).accepts(kind))
                 self.error(doc, ("rows",), f"column '{col.name}' is {col.type} but a row gives it {bad!r}")
-            elif not col.nullable and any(v is None for v in g.values):
-                i = next(i for i, v in enumerate(g.values) if v is None)
+            elif not col.nullable and any(v is None for v in listed):
+                i = next(i for i, v in enumerate(listed) if v is None)
                 self.error(doc, ("rows", i), f"row {i} has no value for NOT NULL column '{col.name}'")
             return
         for dep in ([] if isinstance(g, gens.Switch) and g.when else g.own_deps()):  # `when`: checked by infer
@@ -1359,9 +1359,9 @@ class _Checker:
             return False
         if isinstance(g, gens.Ref):
             return self._unique_path(table, g.path, depth, first_child)
-        if isinstance(g, gens.Literal):
-            texts = [json.dumps(v, sort_keys=True) for v in g.values if v is not None]
-            return len(texts) == len(g.values) == len(set(texts))
+        if (listed := g.row_values()) is not None:
+            texts = [json.dumps(v, sort_keys=True) for v in listed if v is not None]
+            return len(texts) == len(listed) == len(set(texts))
         return bool(g.unique)
 
     def _pool_edge(self, table: TableSpec, g, name: str, filters, side: str, delimiter) -> bool:
@@ -1471,8 +1471,9 @@ class _Checker:
             return False
         if any(self.unique_by_construction(table, table.columns[c]) for c in cols):
             return True
-        if all(isinstance(table.columns[c].gen, gens.Literal) for c in cols):
-            rows = list(zip(*(table.columns[c].gen.values for c in cols), strict=True))
+        listed = [_row_values(table.columns[c].gen) for c in cols]
+        if all(v is not None for v in listed):
+            rows = list(zip(*listed, strict=True))
             return len({json.dumps(r, sort_keys=True) for r in rows}) == len(rows)
         if any(table.columns[c].nullable and table.columns[c].gen is None for c in cols):
             return True
@@ -1696,6 +1697,11 @@ def _kind_fits(source: str, target: str) -> bool:
 
 
 _as_case = gens.case_text
+
+
+def _row_values(g) -> list | None:
+    """A column's literal row values (``Generator.row_values``); None also for a column without a generator."""
+    return None if g is None else g.row_values()
 
 
 class _NodeView:
