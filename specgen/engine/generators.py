@@ -128,6 +128,12 @@ class Generator:
         when it gives others; ``column_gen(name)`` is the generator of a column of the same row."""
         return None
 
+    def known_values(self) -> list | None:
+        """Every value it gives, as its parameters list them (None for NULL), when they list them
+        all; None when it draws, computes or reads values they do not list (the default). A
+        reference table's literal rows answer ``row_values`` instead."""
+        return None
+
     def row_values(self) -> list | None:
         """The value of every row by row index (None for NULL) when the spec lists them, as a
         reference table's literal ``rows:`` do; None for a kind that generates its values."""
@@ -363,6 +369,9 @@ class Const(Generator):
 
     def listed_values(self, column_gen):
         return [] if self.value is None else [self.value]
+
+    def known_values(self):
+        return [self.value]
 
     def text_length(self):
         return len(self.value) if isinstance(self.value, str) else len(json_text(self.value))
@@ -891,6 +900,9 @@ class Categorical(Generator):
     def listed_values(self, column_gen):
         return [v for v in self.values if v is not None]
 
+    def known_values(self):
+        return list(self.values)
+
     def text_length(self):
         return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])
 
@@ -924,6 +936,9 @@ class Bernoulli(Generator):
 
     def domain(self, spec, table, depth):
         return {"true", "false"}
+
+    def known_values(self):
+        return [True, False]
 
     def text_length(self):
         return 5

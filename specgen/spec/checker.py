@@ -1062,12 +1062,15 @@ class _Checker:
     def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:
         """(length, value) of the longest value a generator certainly gives."""
         values = None
-        if isinstance(g, gens.Const) and isinstance(g.value, str):
-            values = [g.value]
-        elif isinstance(g, (gens.Categorical, gens.Literal)):
-            values = [str(v) for v in g.values if isinstance(v, str)]
-        elif isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
-            values = self.pools.get(g.name).values.to_list()
+        if isinstance(g, gens.Pool):  # its values are in the pool registry
+            if self.pools.path_of(g.name) is not None:
+                values = self.pools.get(g.name).values.to_list()
+        else:
+            listed = g.known_values()
+            if listed is None:
+                listed = g.row_values()  # a reference table's literal rows
+            if listed is not None:
+                values = [v for v in listed if isinstance(v, str)]
         if not values:
             return None
         v = max(values, key=len)
@@ -1375,19 +1378,16 @@ class _Checker:
             src = table.columns[name].gen
         if any(f[0] not in ("lower", "slug") for f in filters):
             return False
-        if isinstance(src, gens.Pool):
+        if isinstance(src, gens.Pool):  # its values are in the pool registry
             try:
                 values = self.pools.get(src.name).values
             except SpecgenError:
                 return False
-        elif isinstance(src, gens.Categorical):
-            values = pl.Series([_as_case(v) for v in src.values], dtype=pl.String)
-        elif isinstance(src, gens.Const) and src.value is not None:
-            values = pl.Series([_as_case(src.value)], dtype=pl.String)
-        elif src is not None and src.kind == "bool":
-            values = pl.Series(["true", "false"])
         else:
-            return False
+            listed = None if src is None else src.known_values()
+            if listed is None or all(v is None for v in listed):
+                return False  # not listed; or NULL on every row (a constant null): no edge to judge
+            values = pl.Series([_as_case(v) for v in listed], dtype=pl.String)
         if filters:
             values = gens.apply_filters(values, filters)
         chars = (values.str.slice(0, 1) if side == "start" else values.str.slice(-1, 1)).unique().to_list()
