@@ -134,6 +134,14 @@ class Generator:
         reference table's literal rows answer ``row_values`` instead."""
         return None
 
+    def differs_among_siblings(self, spec, filters: tuple) -> bool:
+        """Whether the children of one parent get pairwise different values from this node by
+        construction, still after the template ``filters`` (``(name, arg)`` pairs) applied to its
+        text on the way out; the uniqueness prover counts such a column as telling siblings
+        apart. ``spec.pool_injective(name, filters)`` says whether filters keep a pool's values
+        apart. Default: no."""
+        return False
+
     def row_values(self) -> list | None:
         """The value of every row by row index (None for NULL) when the spec lists them, as a
         reference table's literal ``rows:`` do; None for a kind that generates its values."""
@@ -194,6 +202,10 @@ class Ordinal(Generator):
 
     def text_length(self):
         return 20
+
+    def differs_among_siblings(self, spec, filters):
+        # Positions are numbers: slug, lower and pad keep them apart; no other filter is assumed to.
+        return all(f[0] in INDEX_SAFE_FILTERS for f in filters)
 
     def deps(self):
         yield "_ordinal"
@@ -476,6 +488,9 @@ class Pool(Generator):
 
     def accepts(self, kind):
         return kind in ("text", "json", "bytes")
+
+    def differs_among_siblings(self, spec, filters):
+        return self.distinct and spec.pool_injective(self.name, filters)
 
     def ranks(self, rows, key) -> np.ndarray:
         size = len(rows.pools.get(self.name))
@@ -1019,6 +1034,10 @@ class Timestamp(Generator):
 
     def text_length(self):
         return 20
+
+    def differs_among_siblings(self, spec, filters):
+        # Slots are distinct by construction (see the class); filters are not consulted.
+        return bool(self.slots)
 
     def accepts(self, kind):
         return kind in ("timestamp", "date")

@@ -1501,15 +1501,8 @@ class _Checker:
         """
         if g is None or depth > 8:
             return set(), False
-        safe = all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters)
-        if isinstance(g, gens.Ordinal):
-            return set(), safe
-        if isinstance(g, gens.Pool):
-            return set(), g.distinct and self._pool_injective(g.name, filters)
         if isinstance(g, gens.Ref):
             return self._carries_path(table, g.path, depth, filters)
-        if isinstance(g, gens.Timestamp) and g.slots:
-            return set(), True  # a parent's children get different slots
         if isinstance(g, gens.Switch):
             # What every case carries (rows without a case would be NULL: no default, no proof).
             if g.default is None:
@@ -1532,7 +1525,7 @@ class _Checker:
                 out |= p
                 distinct = distinct or d
             return out, distinct
-        return set(), False
+        return set(), g.differs_among_siblings(self, filters)  # a leaf carries no parent column
 
     @staticmethod
     def _ordinal_cases_differ(table: TableSpec, g) -> bool:
@@ -1567,7 +1560,7 @@ class _Checker:
                 return set(), True
         return set(), False
 
-    def _pool_injective(self, name: str, filters: tuple) -> bool:
+    def pool_injective(self, name: str, filters: tuple) -> bool:
         """Whether ``filters`` keep the values of pool ``name`` pairwise different."""
         if not filters:
             return True
