@@ -105,6 +105,11 @@ class Generator:
     def children(self) -> Iterator[tuple[str, Generator]]:
         return iter(())
 
+    def branches(self) -> list[Generator]:
+        """The generators one of which gives each row's value: itself, but for a kind that picks
+        a child per row (a switch's cases and default)."""
+        return [self]
+
     def spec_child(self, name: str) -> tuple[tuple, Generator]:
         """(spec path under this node's key, generator) of child ``name`` (see ``children``)."""
         raise KeyError(name)  # pragma: no cover - only kinds with children are asked
@@ -1519,6 +1524,9 @@ class Switch(Generator):
         yield from self.cases.values()
         if self.default is not None:
             yield self.default
+
+    def branches(self):
+        return list(self.children_gens())
 
     def children(self):
         yield from self.cases.items()

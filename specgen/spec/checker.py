@@ -1114,9 +1114,8 @@ class _Checker:
                     m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
                 elif name in table.columns:
                     src = table.columns[name].gen
-                    if isinstance(src, gens.Pool) or (isinstance(src, gens.Switch) and all(
-                            isinstance(b, gens.Pool) for b in src.children_gens())):
-                        pools = [src] if isinstance(src, gens.Pool) else list(src.children_gens())
+                    if src is not None and all(isinstance(b, gens.Pool) for b in src.branches()):
+                        pools = src.branches()  # a pool, or a switch between pools
                         lens = []
                         for pool in pools:
                             if self.pools.path_of(pool.name) is None:
@@ -1302,9 +1301,8 @@ class _Checker:
             if name is None or not any(f[0] == "get" for f in filters):
                 continue
             source = g.parts.get(name) or (table.columns[name].gen if name in table.columns else None)
-            pools = [source] if isinstance(source, gens.Pool) else (
-                [b for b in [*source.cases.values(), source.default] if isinstance(b, gens.Pool)]
-                if isinstance(source, gens.Switch) else [])
+            # The pools behind it: itself, or a switch's pool branches.
+            pools = [] if source is None else [b for b in source.branches() if isinstance(b, gens.Pool)]
             upto = filters[: max(i for i, f in enumerate(filters) if f[0] == "get") + 1]
             for pool in pools:
                 if self.pools.path_of(pool.name) is None:
