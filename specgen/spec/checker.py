@@ -1181,7 +1181,7 @@ class _Checker:
             if isinstance(r, str):
                 self.error(doc, (*gpath, *(g.dep_key or ("",))), r)
         g.check(_NodeView(self, doc, table, col, gpath, top))
-        if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
+        if top and not g.accepts(kind):  # a ref accepts any kind: its target's is checked below
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
         if top and isinstance(g, gens.Ref):
             target = self.kind_at(table.name, g.path)
@@ -1790,10 +1790,8 @@ def _build_model(spec_dir: str | Path, profile: str) -> Model:
         for c in t.columns.values():
             if c.gen is not None:
                 for _, g in gens.walk(c.gen):
-                    if isinstance(g, gens.Pool):
+                    if isinstance(g, gens.Pool):  # an array's pool items too: walk reaches them
                         checker.pools.get(g.name)
-                    if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool):
-                        checker.pools.get(g.items.name)
     return Model(str(spec_dir), prof, tables, checker.pools, spec_hash(ss, prof, checker.pools))
 
 
