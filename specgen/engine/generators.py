@@ -10,9 +10,11 @@ Each kind is one class, registered in ``KINDS`` under the spec keys it is writte
 (``from_spec`` turns ``{"uniform": {"min": 0, "max": 9}}`` into an instance, after the JSON Schema
 has checked their shape), its rules (``check``: what a schema cannot see, reported through the
 spec checker's context), whether it can give NULL (``never_null``), the values it can take
-(``domain`` for switch cases, ``listed_values`` for verification's enum checks), the shape of its
-text (``pattern``, ``text_length``) and the paths it reads (``own_deps``). The spec checker and the
-verification checks ask the kind instead of testing its class; ``tests/unit/engine/test_generators.py`` keeps
+(``domain`` for switch cases, ``listed_values`` for verification's enum checks, ``known_values``
+and ``row_values`` for the checker's proofs), whether it tells a parent's children apart
+(``differs_among_siblings``), the shape of its text (``pattern``, ``text_length``) and the paths
+it reads (``own_deps``). The spec checker and the verification checks ask the kind instead of
+testing its class; ``tests/unit/engine/test_generators.py`` keeps
 ``KINDS``, the JSON Schema's generator keys and docs/spec-language.md's table in step.
 """
 
