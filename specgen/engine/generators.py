@@ -10,9 +10,11 @@ Each kind is one class, registered in ``KINDS`` under the spec keys it is writte
 (``from_spec`` turns ``{"uniform": {"min": 0, "max": 9}}`` into an instance, after the JSON Schema
 has checked their shape), its rules (``check``: what a schema cannot see, reported through the
 spec checker's context), whether it can give NULL (``never_null``), the values it can take
-(``domain`` for switch cases, ``listed_values`` for verification's enum checks), the shape of its
-text (``pattern``, ``text_length``) and the paths it reads (``own_deps``). The spec checker and the
-verification checks ask the kind instead of testing its class; ``tests/unit/engine/test_generators.py`` keeps
+(``domain`` for switch cases, ``listed_values`` for verification's enum checks, ``known_values``
+and ``row_values`` for the checker's proofs), whether it tells a parent's children apart
+(``differs_among_siblings``), the shape of its text (``pattern``, ``text_length``) and the paths
+it reads (``own_deps``). The spec checker and the verification checks ask the kind instead of
+testing its class; ``tests/unit/engine/test_generators.py`` keeps
 ``KINDS``, the JSON Schema's generator keys and docs/spec-language.md's table in step.
 """
 
@@ -105,6 +107,11 @@ class Generator:
     def children(self) -> Iterator[tuple[str, Generator]]:
         return iter(())
 
+    def branches(self) -> list[Generator]:
+        """The generators one of which gives each row's value: itself, but for a kind that picks
+        a child per row (a switch's cases and default)."""
+        return [self]
+
     def spec_child(self, name: str) -> tuple[tuple, Generator]:
         """(spec path under this node's key, generator) of child ``name`` (see ``children``)."""
         raise KeyError(name)  # pragma: no cover - only kinds with children are asked
@@ -126,6 +133,25 @@ class Generator:
     def listed_values(self, column_gen) -> list | None:
         """The values listed in the spec that this gives (for verification's enum check), or None
         when it gives others; ``column_gen(name)`` is the generator of a column of the same row."""
+        return None
+
+    def known_values(self) -> list | None:
+        """Every value it gives, as its parameters list them (None for NULL), when they list them
+        all; None when it draws, computes or reads values they do not list (the default). A
+        reference table's literal rows answer ``row_values`` instead."""
+        return None
+
+    def differs_among_siblings(self, spec, filters: tuple) -> bool:
+        """Whether the children of one parent get pairwise different values from this node by
+        construction, still after the template ``filters`` (``(name, arg)`` pairs) applied to its
+        text on the way out; the uniqueness prover counts such a column as telling siblings
+        apart. ``spec.pool_injective(name, filters)`` says whether filters keep a pool's values
+        apart. Default: no."""
+        return False
+
+    def row_values(self) -> list | None:
+        """The value of every row by row index (None for NULL) when the spec lists them, as a
+        reference table's literal ``rows:`` do; None for a kind that generates its values."""
         return None
 
     def pattern(self) -> str | None:
@@ -183,6 +209,10 @@ class Ordinal(Generator):
 
     def text_length(self):
         return 20
+
+    def differs_among_siblings(self, spec, filters):
+        # Positions are numbers: slug, lower and pad keep them apart; no other filter is assumed to.
+        return all(f[0] in INDEX_SAFE_FILTERS for f in filters)
 
     def deps(self):
         yield "_ordinal"
@@ -359,6 +389,9 @@ class Const(Generator):
     def listed_values(self, column_gen):
         return [] if self.value is None else [self.value]
 
+    def known_values(self):
+        return [self.value]
+
     def text_length(self):
         return len(self.value) if isinstance(self.value, str) else len(json_text(self.value))
 
@@ -462,6 +495,9 @@ class Pool(Generator):
 
     def accepts(self, kind):
         return kind in ("text", "json", "bytes")
+
+    def differs_among_siblings(self, spec, filters):
+        return self.distinct and spec.pool_injective(self.name, filters)
 
     def ranks(self, rows, key) -> np.ndarray:
         size = len(rows.pools.get(self.name))
@@ -886,6 +922,9 @@ class Categorical(Generator):
     def listed_values(self, column_gen):
         return [v for v in self.values if v is not None]
 
+    def known_values(self):
+        return list(self.values)
+
     def text_length(self):
         return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])
 
@@ -919,6 +958,9 @@ class Bernoulli(Generator):
 
     def domain(self, spec, table, depth):
         return {"true", "false"}
+
+    def known_values(self):
+        return [True, False]
 
     def text_length(self):
         return 5
@@ -999,6 +1041,10 @@ class Timestamp(Generator):
 
     def text_length(self):
         return 20
+
+    def differs_among_siblings(self, spec, filters):
+        # Slots are distinct by construction (see the class); filters are not consulted.
+        return bool(self.slots)
 
     def accepts(self, kind):
         return kind in ("timestamp", "date")
@@ -1481,6 +1527,9 @@ class Switch(Generator):
         if self.default is not None:
             yield self.default
 
+    def branches(self):
+        return list(self.children_gens())
+
     def children(self):
         yield from self.cases.items()
         if self.default is not None:
@@ -1642,6 +1691,9 @@ class Literal(Generator):
 
     def domain(self, spec, table, depth):
         return {case_text(v) for v in self.values if v is not None}
+
+    def row_values(self):
+        return self.values
 
     def text_length(self):
         return max([len(v) if isinstance(v, str) else len(json_text(v)) for v in self.values] or [0])

@@ -1020,7 +1020,7 @@ class _Checker:
         target = self.tables.get(link.table)
         if target is None:
             return
-        literal = {c: col.gen.values for c, col in target.columns.items() if isinstance(col.gen, gens.Literal)}
+        literal = {c: v for c, col in target.columns.items() if (v := _row_values(col.gen)) is not None}
         if not literal:
             self.error(doc, (*base, "table"), f"'match' looks rows up in a table of literal rows ('rows: [...]'), "
                        f"and '{link.table}' has none")
@@ -1062,12 +1062,15 @@ class _Checker:
     def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:
         """(length, value) of the longest value a generator certainly gives."""
         values = None
-        if isinstance(g, gens.Const) and isinstance(g.value, str):
-            values = [g.value]
-        elif isinstance(g, (gens.Categorical, gens.Literal)):
-            values = [str(v) for v in g.values if isinstance(v, str)]
-        elif isinstance(g, gens.Pool) and self.pools.path_of(g.name) is not None:
-            values = self.pools.get(g.name).values.to_list()
+        if isinstance(g, gens.Pool):  # its values are in the pool registry
+            if self.pools.path_of(g.name) is not None:
+                values = self.pools.get(g.name).values.to_list()
+        else:
+            listed = g.known_values()
+            if listed is None:
+                listed = g.row_values()  # a reference table's literal rows
+            if listed is not None:
+                values = [v for v in listed if isinstance(v, str)]
         if not values:
             return None
         v = max(values, key=len)
@@ -1111,9 +1114,8 @@ class _Checker:
                     m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
                 elif name in table.columns:
                     src = table.columns[name].gen
-                    if isinstance(src, gens.Pool) or (isinstance(src, gens.Switch) and all(
-                            isinstance(b, gens.Pool) for b in src.children_gens())):
-                        pools = [src] if isinstance(src, gens.Pool) else list(src.children_gens())
+                    if src is not None and all(isinstance(b, gens.Pool) for b in src.branches()):
+                        pools = src.branches()  # a pool, or a switch between pools
                         lens = []
                         for pool in pools:
                             if self.pools.path_of(pool.name) is None:
@@ -1166,12 +1168,12 @@ class _Checker:
             return
         if isinstance(g, gens.Switch):
             self.check_switch(doc, table, col, g, gpath, top)
-        if isinstance(g, gens.Literal):
+        if (listed := g.row_values()) is not None:  # literal rows: their errors point at `rows:`
             if not g.accepts(kind):
-                bad = next(v for v in g.values if not gens.Const(v).accepts(kind))
+                bad = next(v for v in listed if not gens.Const(v).accepts(kind))
                 self.error(doc, ("rows",), f"column '{col.name}' is {col.type} but a row gives it {bad!r}")
-            elif not col.nullable and any(v is None for v in g.values):
-                i = next(i for i, v in enumerate(g.values) if v is None)
+            elif not col.nullable and any(v is None for v in listed):
+                i = next(i for i, v in enumerate(listed) if v is None)
                 self.error(doc, ("rows", i), f"row {i} has no value for NOT NULL column '{col.name}'")
             return
         for dep in ([] if isinstance(g, gens.Switch) and g.when else g.own_deps()):  # `when`: checked by infer
@@ -1179,7 +1181,7 @@ class _Checker:
             if isinstance(r, str):
                 self.error(doc, (*gpath, *(g.dep_key or ("",))), r)
         g.check(_NodeView(self, doc, table, col, gpath, top))
-        if top and not isinstance(g, gens.Ref) and not g.accepts(kind):
+        if top and not g.accepts(kind):  # a ref accepts any kind: its target's is checked below
             self.error(doc, gpath, f"generator '{_gen_name(col.gen)}' cannot fill a column of type {col.type}")
         if top and isinstance(g, gens.Ref):
             target = self.kind_at(table.name, g.path)
@@ -1299,9 +1301,8 @@ class _Checker:
             if name is None or not any(f[0] == "get" for f in filters):
                 continue
             source = g.parts.get(name) or (table.columns[name].gen if name in table.columns else None)
-            pools = [source] if isinstance(source, gens.Pool) else (
-                [b for b in [*source.cases.values(), source.default] if isinstance(b, gens.Pool)]
-                if isinstance(source, gens.Switch) else [])
+            # The pools behind it: itself, or a switch's pool branches.
+            pools = [] if source is None else [b for b in source.branches() if isinstance(b, gens.Pool)]
             upto = filters[: max(i for i, f in enumerate(filters) if f[0] == "get") + 1]
             for pool in pools:
                 if self.pools.path_of(pool.name) is None:
@@ -1359,9 +1360,9 @@ class _Checker:
             return False
         if isinstance(g, gens.Ref):
             return self._unique_path(table, g.path, depth, first_child)
-        if isinstance(g, gens.Literal):
-            texts = [json.dumps(v, sort_keys=True) for v in g.values if v is not None]
-            return len(texts) == len(g.values) == len(set(texts))
+        if (listed := g.row_values()) is not None:
+            texts = [json.dumps(v, sort_keys=True) for v in listed if v is not None]
+            return len(texts) == len(listed) == len(set(texts))
         return bool(g.unique)
 
     def _pool_edge(self, table: TableSpec, g, name: str, filters, side: str, delimiter) -> bool:
@@ -1375,19 +1376,16 @@ class _Checker:
             src = table.columns[name].gen
         if any(f[0] not in ("lower", "slug") for f in filters):
             return False
-        if isinstance(src, gens.Pool):
+        if isinstance(src, gens.Pool):  # its values are in the pool registry
             try:
                 values = self.pools.get(src.name).values
             except SpecgenError:
                 return False
-        elif isinstance(src, gens.Categorical):
-            values = pl.Series([_as_case(v) for v in src.values], dtype=pl.String)
-        elif isinstance(src, gens.Const) and src.value is not None:
-            values = pl.Series([_as_case(src.value)], dtype=pl.String)
-        elif src is not None and src.kind == "bool":
-            values = pl.Series(["true", "false"])
         else:
-            return False
+            listed = None if src is None else src.known_values()
+            if listed is None or all(v is None for v in listed):
+                return False  # not listed; or NULL on every row (a constant null): no edge to judge
+            values = pl.Series([_as_case(v) for v in listed], dtype=pl.String)
         if filters:
             values = gens.apply_filters(values, filters)
         chars = (values.str.slice(0, 1) if side == "start" else values.str.slice(-1, 1)).unique().to_list()
@@ -1471,8 +1469,9 @@ class _Checker:
             return False
         if any(self.unique_by_construction(table, table.columns[c]) for c in cols):
             return True
-        if all(isinstance(table.columns[c].gen, gens.Literal) for c in cols):
-            rows = list(zip(*(table.columns[c].gen.values for c in cols), strict=True))
+        listed = [_row_values(table.columns[c].gen) for c in cols]
+        if all(v is not None for v in listed):
+            rows = list(zip(*listed, strict=True))
             return len({json.dumps(r, sort_keys=True) for r in rows}) == len(rows)
         if any(table.columns[c].nullable and table.columns[c].gen is None for c in cols):
             return True
@@ -1500,15 +1499,8 @@ class _Checker:
         """
         if g is None or depth > 8:
             return set(), False
-        safe = all(f[0] in gens.INDEX_SAFE_FILTERS for f in filters)
-        if isinstance(g, gens.Ordinal):
-            return set(), safe
-        if isinstance(g, gens.Pool):
-            return set(), g.distinct and self._pool_injective(g.name, filters)
         if isinstance(g, gens.Ref):
             return self._carries_path(table, g.path, depth, filters)
-        if isinstance(g, gens.Timestamp) and g.slots:
-            return set(), True  # a parent's children get different slots
         if isinstance(g, gens.Switch):
             # What every case carries (rows without a case would be NULL: no default, no proof).
             if g.default is None:
@@ -1531,7 +1523,7 @@ class _Checker:
                 out |= p
                 distinct = distinct or d
             return out, distinct
-        return set(), False
+        return set(), g.differs_among_siblings(self, filters)  # a leaf carries no parent column
 
     @staticmethod
     def _ordinal_cases_differ(table: TableSpec, g) -> bool:
@@ -1566,7 +1558,7 @@ class _Checker:
                 return set(), True
         return set(), False
 
-    def _pool_injective(self, name: str, filters: tuple) -> bool:
+    def pool_injective(self, name: str, filters: tuple) -> bool:
         """Whether ``filters`` keep the values of pool ``name`` pairwise different."""
         if not filters:
             return True
@@ -1698,6 +1690,11 @@ def _kind_fits(source: str, target: str) -> bool:
 _as_case = gens.case_text
 
 
+def _row_values(g) -> list | None:
+    """A column's literal row values (``Generator.row_values``); None also for a column without a generator."""
+    return None if g is None else g.row_values()
+
+
 class _NodeView:
     """What a generator kind's ``check`` sees of the checker: one node of one column's ``gen``,
     errors placed under the node's spec path."""
@@ -1793,10 +1790,8 @@ def _build_model(spec_dir: str | Path, profile: str) -> Model:
         for c in t.columns.values():
             if c.gen is not None:
                 for _, g in gens.walk(c.gen):
-                    if isinstance(g, gens.Pool):
+                    if isinstance(g, gens.Pool):  # an array's pool items too: walk reaches them
                         checker.pools.get(g.name)
-                    if isinstance(g, gens.JsonArray) and isinstance(g.items, gens.Pool):
-                        checker.pools.get(g.items.name)
     return Model(str(spec_dir), prof, tables, checker.pools, spec_hash(ss, prof, checker.pools))
 
 
