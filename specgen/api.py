@@ -165,7 +165,10 @@ def compile(spec_dir: str | Path | None, profile: str, dialect: str = "sqlite", 
 
     proofs.check(p, tables or list(p.rows))
     if workers is None:
-        workers = 1 if dest is not None and dest.in_process else _auto_workers(p, comp, use_dask)
+        # One stream feeds one database session, which takes rows slower than one worker makes
+        # them: more workers would only take cores from the client and server reading the stream.
+        one = stream is not None and not use_dask
+        workers = 1 if one or (dest is not None and dest.in_process) else _auto_workers(p, comp, use_dask)
     options = comp.Options(fmt=fmt or "csv", compression=compress, tables=tables or None, workers=workers,
                            executor=None if isinstance(executor, str) else executor, shard=shard, force=force)
     if progress is not None and hasattr(progress, "totals"):

@@ -123,7 +123,7 @@ def plan(spec_dir, profile, seed, chunk_rows, as_of, fmt) -> None:
 @as_of_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes generating parts in parallel (default: the machine's cores; "
-                   "one, in-process, for plans under 2M rows).")
+                   "one, in-process, for plans under 2M rows and for --stdout).")
 @click.option("--executor", type=click.Choice(["process", "dask"]), default=None,
               help="Run the part tasks in a process pool (the default), or on a local Dask cluster of --workers "
                    "processes.")
