@@ -93,15 +93,7 @@ def test_direct_run_killed_at_a_random_point_resumes_exactly(db, tmp_path):
     """SIGKILL (specgen, its worker processes and clients) after a random number of committed
     parts; --resume generates and loads exactly the parts the ledger lacks: every check passes
     (counts, NULLs, sums: nothing lost, nothing twice)."""
-    out = tmp_path / "o"
-    plan = api.plan(SHOP, "small", chunk_rows=4000, estimate=False)
-    parts = sum(plan.tables[t].chunks for t in plan.rows)
-    assert parts > 60
-    stop_at = random.Random().randint(3, parts // 2)
-    args = ["generate", "--specs", str(SHOP), "--profile", "small", "--url", db.url, "--out", str(out), "--direct",
-            "--chunk-rows", "4000", "--workers", "2", "--jobs", "2", "--report", str(tmp_path / "r.json")]
-    proc = subprocess.Popen([sys.executable, "-m", "specgen", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    out, plan, parts, stop_at, args, proc = _started(db, tmp_path, "--jobs", "2")
     loaded = 0
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
@@ -117,16 +109,8 @@ def test_direct_run_killed_at_a_random_point_resumes_exactly(db, tmp_path):
     proc.wait()
     assert not (out / "manifest.json").exists()
     # Without --resume the rows left behind are refused, pointing to --resume.
-    plain = run_cli(*args)
-    assert plain.returncode == 1 and "--resume" in plain.stderr.decode(), plain.stderr.decode()
-    again = run_cli(*args, "--resume")
-    assert again.returncode == 0, again.stderr.decode()
-    doc = json.loads((tmp_path / "r.json").read_text())
-    assert doc["ok"] and sum(t["resumed_parts"] for t in doc["tables"].values()) >= stop_at - 1
-    assert counts(db, plan.rows) == plan.rows
-    dump = tmp_path / "dump"
-    api.compile(SHOP, "small", db.dialect, out=dump, workers=1, chunk_rows=4000)
-    assert (out / "manifest.json").read_bytes() == (dump / "manifest.json").read_bytes()
+    resumed = _refused_then_resumed(db, tmp_path, out, plan, args)
+    assert resumed >= stop_at - 1
 
 
 def test_direct_duckdb_run_killed_at_a_random_point_resumes_exactly(duck_db, tmp_path):
@@ -135,15 +119,7 @@ def test_direct_duckdb_run_killed_at_a_random_point_resumes_exactly(duck_db, tmp
     commit (one session: at most one part more than the ledger's). The ledger is read once
     specgen is gone."""
     db = duck_db
-    out = tmp_path / "o"
-    plan = api.plan(SHOP, "small", chunk_rows=4000, estimate=False)
-    parts = sum(plan.tables[t].chunks for t in plan.rows)
-    assert parts > 60
-    stop_at = random.Random().randint(3, parts // 2)
-    args = ["generate", "--specs", str(SHOP), "--profile", "small", "--url", db.url, "--out", str(out), "--direct",
-            "--chunk-rows", "4000", "--workers", "2", "--report", str(tmp_path / "r.json")]
-    proc = subprocess.Popen([sys.executable, "-m", "specgen", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    out, plan, parts, stop_at, args, proc = _started(db, tmp_path)
     written = 0
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
@@ -160,17 +136,40 @@ def test_direct_duckdb_run_killed_at_a_random_point_resumes_exactly(duck_db, tmp
     assert not (out / "manifest.json").exists()
     committed = [m for m in ledger_marks(db) if m.startswith("data/")]
     assert stop_at <= len(committed) < parts
+    assert _refused_then_resumed(db, tmp_path, out, plan, args) == len(committed)
+    assert ledger_marks(db) == ["schema:specgen"]
+
+
+def _started(db, tmp_path, *extra: str):
+    """A direct generate of the shop's small profile in parts of 4,000 rows (over 60), started in
+    its own process group to be killed, and the number of committed parts to kill it after."""
+    out = tmp_path / "o"
+    plan = api.plan(SHOP, "small", chunk_rows=4000, estimate=False)
+    parts = sum(plan.tables[t].chunks for t in plan.rows)
+    assert parts > 60
+    stop_at = random.Random().randint(3, parts // 2)
+    args = ["generate", "--specs", str(SHOP), "--profile", "small", "--url", db.url, "--out", str(out), "--direct",
+            "--chunk-rows", "4000", "--workers", "2", *extra, "--report", str(tmp_path / "r.json")]
+    proc = subprocess.Popen([sys.executable, "-m", "specgen", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    return out, plan, parts, stop_at, args, proc
+
+
+def _refused_then_resumed(db, tmp_path, out, plan, args) -> int:
+    """After a kill: the plain command refuses the rows left behind, naming --resume; --resume
+    passes verify with exact counts and writes the manifest a compile writes. Returns the number
+    of parts the resumed run found committed."""
     plain = run_cli(*args)
     assert plain.returncode == 1 and "--resume" in plain.stderr.decode(), plain.stderr.decode()
     again = run_cli(*args, "--resume")
     assert again.returncode == 0, again.stderr.decode()
     doc = json.loads((tmp_path / "r.json").read_text())
-    assert doc["ok"] and sum(t["resumed_parts"] for t in doc["tables"].values()) == len(committed)
+    assert doc["ok"]
     assert counts(db, plan.rows) == plan.rows
-    assert ledger_marks(db) == ["schema:specgen"]
     dump = tmp_path / "dump"
     api.compile(SHOP, "small", db.dialect, out=dump, workers=1, chunk_rows=4000)
     assert (out / "manifest.json").read_bytes() == (dump / "manifest.json").read_bytes()
+    return sum(t["resumed_parts"] for t in doc["tables"].values())
 
 
 def test_direct_run_writes_no_file_as_big_as_the_dump(server_db, tmp_path):

@@ -146,12 +146,7 @@ def test_unique_checks_answered_by_the_index_the_database_built(server_db, tmp_p
 
 
 def test_killed_load_resumes_exactly(db, tmp_path):
-    out = tmp_path / "many"
-    api.compile(SHOP, "small", db.dialect, out=out, workers=1, chunk_rows=1500)
-    parts = sum(len(e["files"]) for e in json.loads((out / "manifest.json").read_text())["tables"].values())
-    assert parts > 100
-    proc = subprocess.Popen([sys.executable, "-m", "specgen", "load", str(out), "--url", db.url],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    out, parts, proc = _compiled_small(db, tmp_path)
     ledger = "specgen_load_ledger"
     deadline = time.time() + 60
     loaded = 0
@@ -167,12 +162,7 @@ def test_killed_load_resumes_exactly(db, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # specgen and its client, mid-part
     proc.wait()
     assert 30 <= loaded < parts
-    # Without --resume the rows left behind are refused (not loaded again on top), naming --resume.
-    plain = run_cli("load", str(out), "--url", db.url)
-    assert plain.returncode == 1 and f"'specgen load {out} --resume'" in plain.stderr.decode(), plain.stderr.decode()
-    again = run_cli("load", str(out), "--url", db.url, "--resume")
-    assert again.returncode == 0, again.stderr.decode()
-    assert failed_checks(db, out) == []  # exact counts, NULLs and sums: nothing lost, nothing twice
+    _refused_then_resumed(db, out)
 
 
 def test_killed_duckdb_load_resumes_exactly(duck_db, tmp_path):
@@ -180,12 +170,7 @@ def test_killed_duckdb_load_resumes_exactly(duck_db, tmp_path):
     the load, so the kill follows the first table's progress line (its parts are committed then),
     a moment later at random; the ledger is read once specgen is gone."""
     db = duck_db
-    out = tmp_path / "many"
-    api.compile(SHOP, "small", db.dialect, out=out, workers=1, chunk_rows=1500)
-    parts = sum(len(e["files"]) for e in json.loads((out / "manifest.json").read_text())["tables"].values())
-    assert parts > 100
-    proc = subprocess.Popen([sys.executable, "-m", "specgen", "load", str(out), "--url", db.url],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    out, parts, proc = _compiled_small(db, tmp_path)
     seen = b""
     for line in proc.stderr:  # ends at EOF if the load stops first
         seen += line
@@ -198,12 +183,30 @@ def test_killed_duckdb_load_resumes_exactly(duck_db, tmp_path):
     loaded = [m for m in ledger_marks(db) if m.startswith("data/")]
     first = json.loads((out / "manifest.json").read_text())["tables"]
     assert len(next(iter(first.values()))["files"]) <= len(loaded) < parts
+    _refused_then_resumed(db, out)
+    assert ledger_marks(db) == ["schema:specgen"]
+
+
+def _compiled_small(db, tmp_path):
+    """The shop's small profile in parts of 1,500 rows (over 100 of them) and `specgen load` of
+    it started in its own process group, to be killed mid-load."""
+    out = tmp_path / "many"
+    api.compile(SHOP, "small", db.dialect, out=out, workers=1, chunk_rows=1500)
+    parts = sum(len(e["files"]) for e in json.loads((out / "manifest.json").read_text())["tables"].values())
+    assert parts > 100
+    proc = subprocess.Popen([sys.executable, "-m", "specgen", "load", str(out), "--url", db.url],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return out, parts, proc
+
+
+def _refused_then_resumed(db, out) -> None:
+    """After a kill: a plain load refuses the rows left behind (not loaded again on top), naming
+    --resume; --resume completes with exact counts, NULLs and sums: nothing lost, nothing twice."""
     plain = run_cli("load", str(out), "--url", db.url)
     assert plain.returncode == 1 and f"'specgen load {out} --resume'" in plain.stderr.decode(), plain.stderr.decode()
     again = run_cli("load", str(out), "--url", db.url, "--resume")
     assert again.returncode == 0, again.stderr.decode()
-    assert failed_checks(db, out) == []  # exact counts, NULLs and sums: nothing lost, nothing twice
-    assert ledger_marks(db) == ["schema:specgen"]
+    assert failed_checks(db, out) == []
 
 
 # -- refusing, truncating, appending --------------------------------------------------------------

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, SHOP
-from dbtargets import TARGETS, unavailable
+from conftest import ROOT, SHOP, _fresh_db
+from dbtargets import TARGETS
 from specgen import api
 from specgen.db.urls import parse
 from specgen.evolve import catalog
@@ -24,16 +24,7 @@ DATABASES = ["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.db),
 
 @pytest.fixture
 def target(request, tmp_path):
-    cls = TARGETS[request.param]
-    reason = cls.probe()
-    if reason:
-        unavailable(reason)
-    t = cls(tmp_path)
-    t.create()
-    try:
-        yield t
-    finally:
-        t.drop()
+    yield from _fresh_db(request.param, tmp_path)
 
 
 def _open(report) -> str:
