@@ -94,21 +94,14 @@ def test_direct_run_killed_at_a_random_point_resumes_exactly(db, tmp_path):
     parts; --resume generates and loads exactly the parts the ledger lacks: every check passes
     (counts, NULLs, sums: nothing lost, nothing twice)."""
     out, plan, parts, stop_at, args, proc = _started(db, tmp_path, "--jobs", "2")
-    loaded = 0
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
+
+    def committed() -> int:
         try:
-            loaded = int(db.query(f"SELECT COUNT(*) FROM {q(db, LEDGER)}")[0][0])
+            return int(db.query(f"SELECT COUNT(*) FROM {q(db, LEDGER)}")[0][0])
         except Exception:  # noqa: BLE001 - the ledger may not exist yet
-            loaded = 0
-        if loaded >= stop_at:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, f"the run finished before it could be killed: {proc.stderr.read().decode()[-2000:]}"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (out / "manifest.json").exists()
-    # Without --resume the rows left behind are refused, pointing to --resume.
+            return 0
+
+    _kill_when(proc, out, lambda: committed() >= stop_at)
     resumed = _refused_then_resumed(db, tmp_path, out, plan, args)
     assert resumed >= stop_at - 1
 
@@ -120,20 +113,14 @@ def test_direct_duckdb_run_killed_at_a_random_point_resumes_exactly(duck_db, tmp
     specgen is gone."""
     db = duck_db
     out, plan, parts, stop_at, args, proc = _started(db, tmp_path)
-    written = 0
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
+
+    def written() -> int:
         try:
-            written = (out / "direct-parts.jsonl").read_bytes().count(b"\n")
+            return (out / "direct-parts.jsonl").read_bytes().count(b"\n")
         except FileNotFoundError:
-            written = 0
-        if written >= stop_at + 1:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, f"the run finished before it could be killed: {proc.stderr.read().decode()[-2000:]}"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (out / "manifest.json").exists()
+            return 0
+
+    _kill_when(proc, out, lambda: written() >= stop_at + 1)
     committed = [m for m in ledger_marks(db) if m.startswith("data/")]
     assert stop_at <= len(committed) < parts
     assert _refused_then_resumed(db, tmp_path, out, plan, args) == len(committed)
@@ -153,6 +140,18 @@ def _started(db, tmp_path, *extra: str):
     proc = subprocess.Popen([sys.executable, "-m", "specgen", *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     return out, plan, parts, stop_at, args, proc
+
+
+def _kill_when(proc, out, reached) -> None:
+    """SIGKILL the run (specgen, its workers and clients) once ``reached()``; it must still be
+    running then, and leaves no manifest behind."""
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not reached():
+        time.sleep(0.01)
+    assert proc.poll() is None, f"the run finished before it could be killed: {proc.stderr.read().decode()[-2000:]}"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "manifest.json").exists()
 
 
 def _refused_then_resumed(db, tmp_path, out, plan, args) -> int:
