@@ -232,7 +232,7 @@ def _keys(sp: _Sql, table: TableSpec) -> list[Query]:
         sql = (f"SELECT COUNT(*) FROM (SELECT {colsql} FROM {t} WHERE {' AND '.join(conds)} "
                f"GROUP BY {colsql} HAVING COUNT(*) > 1) d")
         if sp.unique_enforced and not where:
-            sql = sp.unless(sp.unique_enforced.format(table=sp.lit(t), count=len(cols),
+            sql = sp.unless(sp.unique_enforced.format(table=sp.lit(t), name=sp.lit(table.name), count=len(cols),
                                                       columns=", ".join(sp.lit(c) for c in sorted(cols))), sql)
         out.append(Query(sql, [Check(f"unique {table.name}({', '.join(cols)}) [{label}]", "unique", table.name, 0)]))
     return out
