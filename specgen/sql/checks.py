@@ -8,9 +8,9 @@ Each ``Check`` is one number computed by SQL and compared with an expected value
                     relative tolerance), so a changed value is found, not only a lost row;
 * ``fk``            rows whose foreign key has no parent: 0;
 * ``unique``        duplicated key values (primary keys, unique constraints and indexes): 0;
-                    where the dialect can read it from the catalog (``verify_unique_enforced``),
-                    a unique index the database holds on exactly those columns answers 0 without
-                    the scan: the database proved it building the index and cannot be made to
+                    where the dialect can read it from the catalog (``verify_unique_enforced``:
+                    PostgreSQL, SQLite), a unique index or key the database holds on exactly
+                    those columns answers 0 without the scan: the database proved it building the index and cannot be made to
                     skip it, whereas a foreign key is bypassed by session_replication_role or
                     disabled checks, so orphans are always counted;
 * ``enum``          values outside the domain (CHECK lists and categorical generators): 0;
