@@ -95,18 +95,10 @@ def shop_small():
 
 
 def _fresh_db(name: str, tmp_path):
-    from dbtargets import TARGETS, unavailable
+    from dbtargets import fresh
 
-    cls = TARGETS[name]
-    reason = cls.probe()
-    if reason:
-        unavailable(reason)
-    target = cls(tmp_path)
-    target.create()
-    try:
+    with fresh(name, tmp_path) as target:
         yield target
-    finally:
-        target.drop()
 
 
 @pytest.fixture(params=["postgres", "mysql", "sqlite"])

@@ -7,6 +7,7 @@ with ``CI=true`` a missing server fails the tests that need it, elsewhere they a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -21,6 +22,28 @@ def unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: database tests must run)")
     pytest.skip(reason)
+
+
+def make(name: str, where: Path) -> Target:
+    """A created database of ``TARGETS[name]`` (its files under ``where``), or the test is skipped
+    (failed under CI=true) when its server or client is missing; the caller drops it."""
+    cls = TARGETS[name]
+    reason = cls.probe()
+    if reason:
+        unavailable(reason)
+    target = cls(where)
+    target.create()
+    return target
+
+
+@contextlib.contextmanager
+def fresh(name: str, where: Path):
+    """``make``'s database for the block, dropped after it."""
+    target = make(name, where)
+    try:
+        yield target
+    finally:
+        target.drop()
 
 
 class Target:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT, SHOP
-from dbtargets import TARGETS, unavailable
+from dbtargets import TARGETS, make
 from specgen import api
 from specgen.db.urls import parse
 from specgen.evolve import catalog
@@ -23,16 +23,6 @@ from specgen.sql import dialect as dialects
 
 DATABASES = ["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.db),
              pytest.param("mysql", marks=pytest.mark.db)]
-
-
-def _target(name, tmp_path):
-    cls = TARGETS[name]
-    reason = cls.probe()
-    if reason:
-        unavailable(reason)
-    t = cls(tmp_path)
-    t.create()
-    return t
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -60,8 +50,8 @@ def _stats(url: str, table: str, column: str, kind: str) -> float:
 
 
 def _round_trip(name, tmp_path, specs, profile, scale=1.0):
-    src = _target(name, tmp_path / "src")
-    dst = _target(name, tmp_path / "dst")
+    src = make(name, tmp_path / "src")
+    dst = make(name, tmp_path / "dst")
     try:
         api.generate(specs, profile, src.url, out=tmp_path / "dump-src", report=tmp_path / "r1.json")
         out = tmp_path / "introspected"
@@ -130,7 +120,7 @@ def test_gateway_round_trip(name, tmp_path):
 def test_scale_and_bad_input(tmp_path):
     from conftest import run_cli
 
-    src = _target("sqlite", tmp_path / "src")
+    src = make("sqlite", tmp_path / "src")
     api.generate(SHOP, "tiny", src.url, out=tmp_path / "dump", report=tmp_path / "r.json")
     api.introspect(src.url, tmp_path / "x10", scale=10)
     plan = api.plan(tmp_path / "x10", "default")

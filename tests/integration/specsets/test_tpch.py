@@ -432,18 +432,10 @@ def test_tpch_queries_on_postgres(sf001):
 @pytest.mark.slow
 def test_sf01_holds_every_rule_on_postgres(tmp_path):
     """sf0.1 (868K rows) compiled, loaded, verified and every rule checked, on PostgreSQL."""
-    from dbtargets import TARGETS, unavailable
+    from dbtargets import fresh
 
-    cls = TARGETS["postgres"]
-    reason = cls.probe()
-    if reason:
-        unavailable(reason)
-    db = cls(tmp_path)
-    db.create()
-    try:
+    with fresh("postgres", tmp_path) as db:
         compile_load_verify(db, "sf0.1", tmp_path)
         assert_reference_rows(db)
         assert rule_violations(db, 0.1) == {}
         assert [(r[0], r[1]) for r in rows(db, Q1)] == [("A", "F"), ("N", "F"), ("N", "O"), ("R", "F")]
-    finally:
-        db.drop()
