@@ -37,6 +37,19 @@ def _wait_for(cond, timeout: float = 60.0, step: float = 0.05) -> bool:
     return False
 
 
+def _sigterm(proc: subprocess.Popen, ready) -> int:
+    """SIGTERM to ``proc`` once ``ready()`` has returned (it waits and asserts); its exit code.
+    Whatever happens, the process does not outlive the test."""
+    try:
+        ready()
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -53,15 +66,13 @@ def test_sigterm_stops_compile_workers_and_leaves_no_tmp(tmp_path: Path):
     out = tmp_path / "o"
     proc = _start(["compile", "--specs", str(SHOP), "--profile", "bench", "--dialect", "postgres", "--out", str(out),
                    "--workers", "2", "--chunk-rows", "200000"], tmp_path)
-    try:
+    workers: list[int] = []
+
+    def ready() -> None:
         assert _wait_for(lambda: any(out.rglob(".part-*.tmp-*")), timeout=120), proc.stderr.read().decode()
-        workers = _children(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        workers.extend(_children(proc.pid))
+
+    rc = _sigterm(proc, ready)
     err = proc.stderr.read().decode()
     assert rc == 128 + signal.SIGTERM, err
     assert "Traceback" not in err and "panicked" not in err, err
@@ -87,14 +98,10 @@ def test_sigterm_in_process_compile_leaves_no_tmp(tmp_path: Path):
     out = tmp_path / "o"
     proc = _start(["compile", "--specs", str(SHOP), "--profile", "bench", "--dialect", "postgres", "--out", str(out),
                    "--workers", "1", "--tables", "page_views"], tmp_path)
-    try:
+    def ready() -> None:
         assert _wait_for(lambda: any(out.rglob(".part-*.tmp-*")), timeout=120)
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    rc = _sigterm(proc, ready)
     assert rc == 128 + signal.SIGTERM
     assert not list(out.rglob("*.tmp-*"))
 
@@ -140,15 +147,11 @@ def test_sigterm_to_load_ends_its_sessions_and_resume_finishes(tmp_path: Path, p
     run_cli("compile", "--specs", str(SHOP), "--profile", "small", "--dialect", "postgres", "--out", str(out),
             "--chunk-rows", "20000", check=True)
     proc = _start(["load", str(out), "--url", pg.url, "--jobs", "2"], tmp_path)
-    try:
+    def ready() -> None:
         assert _wait_for(lambda: bool(_children(proc.pid)) or proc.poll() is not None, timeout=60)
         time.sleep(0.3)
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    rc = _sigterm(proc, ready)
     err = proc.stderr.read().decode()
     assert "Traceback" not in err, err
     if rc == 0:
@@ -169,13 +172,6 @@ def test_sigterm_to_verify_ends_its_sessions(tmp_path: Path, pg):
     run_cli("compile", "--specs", str(SHOP), "--profile", "small", "--dialect", "postgres", "--out", str(out), check=True)
     run_cli("load", str(out), "--url", pg.url, check=True)
     proc = _start(["verify", str(out), "--url", pg.url, "--jobs", "2"], tmp_path)
-    try:
-        _wait_for(lambda: bool(_children(proc.pid)) or proc.poll() is not None, timeout=60)
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    rc = _sigterm(proc, lambda: _wait_for(lambda: bool(_children(proc.pid)) or proc.poll() is not None, timeout=60))
     assert rc in (0, 128 + signal.SIGTERM), proc.stderr.read().decode()
     assert _wait_for(lambda: _pg_sessions(pg) == 0, timeout=10), "a client session runs on"
