@@ -138,8 +138,7 @@ def _reduce(g, crow, seg: np.ndarray, m: int, kind: str) -> Column:
         return Column(kind, out, empty if empty.any() else None)
     # quantile: linear interpolation between the closest ranks, k = (n - 1) * q, as
     # PostgreSQL's percentile_cont and numpy's default method.
-    order = np.lexsort((v, s))
-    sv = v[order].astype(np.float64)
+    sv = _sorted_within(crow, g, s, v)
     starts = np.cumsum(per) - per
     k = (np.maximum(per, 1) - 1) * g.q
     lo_rank = np.floor(k).astype(np.int64)
@@ -152,3 +151,26 @@ def _reduce(g, crow, seg: np.ndarray, m: int, kind: str) -> Column:
         b = sv[(starts + hi_rank)[nz]]
         out[nz] = a + (b - a) * frac[nz]
     return Column("float", out, empty if empty.any() else None)
+
+
+def _sorted_within(crow, g, seg: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``v`` sorted within each segment, as float64; shared by the quantiles of one child batch
+    that read the same values (p50, p95 and p99 of a rollup sort once).
+
+    One sort of the values gives each its global rank; the segment and rank then fit in one
+    int64 key (segments < n, ranks < n), and sorting those keys is about twice as fast as
+    ``np.lexsort((v, seg))``. Equal values are interchangeable, so the result is the same."""
+    cache = crow.__dict__.setdefault("_sorted_within", {})
+    key = (repr(g.of), repr(g.where))
+    if key not in cache:
+        n = len(v)
+        if n and n * n >= 2 ** 62:
+            cache[key] = v[np.lexsort((v, seg))].astype(np.float64)
+        else:
+            order = np.argsort(v)
+            rank = np.empty(n, dtype=np.int64)
+            rank[order] = np.arange(n, dtype=np.int64)
+            keys = seg.astype(np.int64) * n + rank
+            keys.sort()
+            cache[key] = v[order[keys % n]].astype(np.float64) if n else v.astype(np.float64)
+    return cache[key]
