@@ -8,8 +8,8 @@ recomputes exactly its children's cells - the columns the aggregate reads, nothi
 reduces them per parent with segmented numpy reductions. The parent stays a pure function of
 (seed, table, column, row): any chunking, worker split or shard gives the same values, and the
 child table is never materialised. The cost is about that of generating those child columns
-once more; aggregates of one parent batch over the same child table share one computation of
-the children (``_children``). NULL child values are ignored, as SQL aggregates ignore them.
+once more; the aggregates of one parent batch over the same child table share one computation
+of the children, a bounded batch at a time (``aggregate``). NULL child values are ignored, as SQL aggregates ignore them.
 """
 
 from __future__ import annotations
@@ -23,13 +23,37 @@ CHILD_BATCH = 1 << 20
 
 
 def aggregate(g, rows, kind: str) -> Column:
+    """The column of aggregate ``g`` for ``rows``.
+
+    The other aggregates of this table over the same child table are computed in the same pass
+    and kept until asked for: the children are generated once, one batch of at most
+    ``CHILD_BATCH`` at a time, and each batch is dropped once every aggregate has reduced it.
+    Keeping the batches for the next aggregate instead held a whole part's children in memory."""
+    done = rows.__dict__.setdefault("_aggregated", {})
+    if id(g) not in done:
+        batch = [(g, kind)] + [(c.gen, c.kind) for c in rows.spec.columns.values()
+                               if isinstance(c.gen, type(g)) and c.gen is not g and c.gen.table == g.table
+                               and id(c.gen) not in done]
+        done.update(_aggregate_together(batch, rows))
+    return done.pop(id(g))
+
+
+def _aggregate_together(batch: list, rows) -> dict[int, Column]:
     n = len(rows.idx)
+    kinds = {id(g): _result_kind(g) for g, _ in batch}
+    pieces: dict[int, list[Column]] = {id(g): [] for g, _ in batch}
+    for m, crow, seg in _children(rows, batch[0][0].table):
+        for g, _ in batch:
+            pieces[id(g)].append(_reduce(g, crow, seg, m, kinds[id(g)]))
+    return {id(g): _joined(g, pieces[id(g)], kinds[id(g)], kind, n) for g, kind in batch}
+
+
+def _result_kind(g) -> str:
     result_kind = g.result_kind(g.of.kind if g.of is not None else None)
-    if result_kind == "duration":
-        result_kind = "int"
-    pieces = []
-    for lo, hi, crow, seg in _children(rows, g.table):
-        pieces.append(_reduce(g, crow, seg, hi - lo, result_kind))
+    return "int" if result_kind == "duration" else result_kind
+
+
+def _joined(g, pieces: list[Column], result_kind: str, kind: str, n: int) -> Column:
     if not pieces:
         return Column(kind, np.zeros(n, dtype=_dtype(result_kind)), None if g.fn in ("count", "sum", "any", "all")
                       else np.ones(n, dtype=bool))
@@ -50,15 +74,11 @@ def _dtype(kind: str):
 
 
 def _children(rows, table: str):
-    """(first parent, end parent, child Rows, segment of each child) groups for the parents of
-    ``rows``, memoised on ``rows`` so every aggregate of the batch shares them."""
-    cache = rows.__dict__.setdefault("_children_of", {})
-    if table in cache:
-        return cache[table]
+    """(parents in the group, child Rows, segment of each child) for consecutive groups of the
+    parents of ``rows`` with at most ``CHILD_BATCH`` children each (or one parent)."""
     plan = rows.plan
     fan = plan.fanouts[table]
     first, count = fan.starts(rows.idx)
-    groups = []
     n = len(rows.idx)
     ends = np.cumsum(count)
     lo = 0
@@ -73,10 +93,8 @@ def _children(rows, table: str):
         idx = np.repeat(first[lo:hi], cnt) + ordinal
         crow = rows.of(table, idx)
         crow._located = (np.repeat(rows.idx[lo:hi], cnt), ordinal)
-        groups.append((lo, hi, crow, seg))
+        yield hi - lo, crow, seg
         lo = hi
-    cache[table] = groups
-    return groups
 
 
 def _reduce(g, crow, seg: np.ndarray, m: int, kind: str) -> Column:
