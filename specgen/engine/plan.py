@@ -45,6 +45,7 @@ class Plan:
         self.kept: dict[str, Fanout] = {}  # tables with `keep_when`: the written children per parent
         self._affine: dict[tuple, object] = {}
         self._orders: dict[str, object] = {}
+        self._row_bytes: dict[str, float] = {}
         for name, spec in model.tables.items():
             if spec.parent is None:
                 self.rows[name] = self.space[name] = int(spec.rows)
@@ -145,6 +146,8 @@ class Plan:
 
     def row_bytes(self, name: str) -> float:
         """Average bytes of a row as CSV, measured on the table's first rows (0 if it has none)."""
+        if name in self._row_bytes:
+            return self._row_bytes[name]
         rows = self.rows[name]
         if rows == 0:
             return 0.0
@@ -155,7 +158,8 @@ class Plan:
             sample = generate(self, name, 0, min(rows, SAMPLE_ROWS)).to_frame()
         buf = io.BytesIO()
         sample.write_csv(buf, include_header=False)
-        return len(buf.getvalue()) / sample.height
+        self._row_bytes[name] = len(buf.getvalue()) / sample.height
+        return self._row_bytes[name]
 
     @property
     def total_rows(self) -> int:

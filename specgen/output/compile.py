@@ -41,7 +41,6 @@ from dataclasses import dataclass, replace
 from specgen import __version__
 from specgen.engine import crypto, encrypted
 from specgen.engine.plan import human_size
-from specgen.engine.rows import BATCH_ROWS
 from specgen.errors import SpecgenError
 from specgen.output import manifest, shards
 from specgen.output import worker as write
@@ -440,7 +439,8 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
 
     emit(tpl.render("stream_begin.sql", schema=ddl.schema_sql(tpl, plan, contexts)))
     total = 0
-    batches = sum(-(-ctx["rows"] // BATCH_ROWS) for ctx in contexts)
+    step = {ctx["raw"]: write.batch_rows(plan, ctx["raw"], ctx["rows"]) for ctx in contexts}
+    batches = sum(-(-ctx["rows"] // step[ctx["raw"]]) for ctx in contexts)
     with executor_for(options, batches, job, plan) as executor:
         sent = _for_executor(executor, job, plan)
         for ctx in contexts:
@@ -448,7 +448,7 @@ def compile_stream(plan, dialect, stream, options: Options, progress=None) -> in
             if rows == 0:
                 continue
             emit(tpl.render("table_data_begin.sql", t=ctx, data=fmt))
-            ranges = [(sent, ctx["raw"], lo, min(rows, lo + BATCH_ROWS)) for lo in range(0, rows, BATCH_ROWS)]
+            ranges = [(sent, ctx["raw"], lo, min(rows, lo + step[ctx["raw"]])) for lo in range(0, rows, step[ctx["raw"]])]
             for (_, _, lo, hi), data in zip(ranges, run_ordered(executor, write.stream_rows, ranges,
                                                                 _window(executor, options, 2)), strict=True):
                 stream.write(data)

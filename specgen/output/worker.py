@@ -261,6 +261,21 @@ class _Tee:
             out.flush()
 
 
+# Bytes of CSV a batch aims at. A table whose rows are a few KB wide (a resource's content, a
+# tool's schema) gets fewer rows per batch than BATCH_ROWS, so a worker's memory stays bounded
+# whatever the width of a row; narrower tables keep BATCH_ROWS. The cut is a function of the plan
+# (its measured row width), so every run cuts alike, and the bytes written do not depend on it.
+BATCH_BYTES = 64 << 20
+MIN_BATCH_ROWS = 1 << 12
+
+
+def batch_rows(plan, table: str, rows: int) -> int:
+    if rows <= MIN_BATCH_ROWS:
+        return engine.BATCH_ROWS  # one batch whatever the width: not worth measuring
+    width = plan.row_bytes(table)
+    return int(min(engine.BATCH_ROWS, max(MIN_BATCH_ROWS, BATCH_BYTES // max(width, 1.0))))
+
+
 def _write_part_into(job: Job, table: str, part: int, f) -> dict:
     _same_secrets(job)
     plan = plan_for(job)
@@ -272,7 +287,7 @@ def _write_part_into(job: Job, table: str, part: int, f) -> dict:
     packer = _compressor(sink, job.compression)
     behind = _Behind(packer or sink)
     try:
-        for chunk in engine.batches(plan, table, lo, hi):
+        for chunk in engine.batches(plan, table, lo, hi, batch_rows(plan, table, hi - lo)):
             enc = encode_batch(job, plan, table, chunk, lo, hi)
             behind.write(enc.chunks)
             for name, col in chunk.columns.items():
