@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -172,6 +173,8 @@ SLOW = direct_stages.SLOW
 
 
 def _child(name: str) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, direct_stages.stop)
     fn, kwargs, _ = STAGES[name]
     result = fn(**kwargs)
     result.setdefault("peak_rss_mb", _peak_rss_mb())
@@ -184,13 +187,27 @@ def run(name: str) -> dict:
     if threads:
         env.update(POLARS_MAX_THREADS=str(threads), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     os.sync()  # start each stage without the previous one's dirty pages being flushed under it
-    proc = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, __file__, "--child", name], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = proc.communicate()
+    except KeyboardInterrupt:
+        # The stage puts back what it changed (server settings, its database) when stopped: let
+        # it finish doing so rather than kill it (subprocess.run would).
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate()
+        raise
     if proc.returncode != 0:
-        raise SystemExit(f"stage {name} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"stage {name} failed:\n{err}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # a SIGTERM unwinds like Ctrl-C: the stages' clean-up runs
 
 
 def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
     if argv[:1] == ["--child"]:
         _child(argv[1])
         return
@@ -213,4 +230,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:
+        sys.exit("bench: stopped; the running stage put back what it changed")

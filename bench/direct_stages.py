@@ -54,13 +54,39 @@ def _drop(dialect: str, name: str) -> None:
         subprocess.run([*MY, "-e", f"DROP DATABASE IF EXISTS `{name}`"], check=False)
 
 
+# What a running stage changed outside its process (a database, server settings), newest last:
+# put back by ``stop`` when the stage is stopped by a signal, and by the blocks' own ``finally``
+# otherwise.
+UNDO: list = []
+
+
+@contextlib.contextmanager
+def _undone_if_stopped(undo):
+    UNDO.append(undo)
+    try:
+        yield
+    finally:
+        UNDO.remove(undo)
+        undo()
+
+
+def stop(signum, frame) -> None:
+    """A stage's SIGINT/SIGTERM handler: end specgen's workers and database clients (which hold
+    the database), put back what the stage changed, exit. A KeyboardInterrupt would not do: the
+    stage's ``api.generate`` waits for its part tasks before it unwinds."""
+    from specgen import stopping
+
+    stopping.clean()
+    while UNDO:
+        UNDO.pop()()
+    os._exit(128 + signum)
+
+
 @contextlib.contextmanager
 def _database(dialect: str):
     name = f"specgen_bench_{uuid.uuid4().hex[:10]}"
-    try:
+    with _undone_if_stopped(lambda: _drop(dialect, name)):
         yield name
-    finally:
-        _drop(dialect, name)
 
 
 def _part_files(root: Path) -> int:
@@ -93,14 +119,10 @@ def _server_settings(dialect: str, tuned: bool):
     if not tuned:
         yield before
         return
-    try:
+    restore = {n: None for n in names} if dialect == "postgres" else before
+    with _undone_if_stopped(lambda: _apply(dialect, restore)):
         _apply(dialect, TUNED[dialect])
         yield {n: str(v) for n, v in TUNED[dialect].items()}
-    finally:
-        if dialect == "postgres":
-            _apply(dialect, {n: None for n in names})
-        else:
-            _apply(dialect, before)
 
 
 def _apply(dialect: str, settings: dict) -> None:
