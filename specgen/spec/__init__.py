@@ -2,7 +2,8 @@
 
 ``source`` reads YAML keeping each value's file, line and column; ``checker`` validates a spec set
 completely (every problem at its ``file:line:col``) and builds the ``engine.model.Model``;
-``proofs`` proves at compile time what the rules cannot; ``window`` places the time window;
+``uniqueness`` proves for the checker that unique sets are unique by construction; ``proofs``
+proves at compile time what the rules cannot; ``window`` places the time window;
 ``pools`` holds the value pools; ``bundle`` packs a spec set for workers on other machines.
 May import ``specgen.engine`` only.
 
