@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from specgen.db.clients import MARKER, Client, ClientError, client_for
+from specgen.db.clients import MARKER, Client, ClientError, client_for, end_sessions
 from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
 from specgen.output import manifest as manifests
@@ -516,8 +516,22 @@ class Loader:
         threads = [threading.Thread(target=fn, daemon=True) for fn in [feed] + [worker] * jobs]
         for th in threads:
             th.start()
-        for th in threads:
-            th.join()
+        try:
+            for th in threads:
+                while th.is_alive():
+                    # In slices: a SIGINT that lands on another thread is only acted on when the
+                    # main thread wakes up.
+                    th.join(0.2)
+        except KeyboardInterrupt as exc:
+            # Ctrl-C in a program that calls the API (the command line stops through
+            # ``specgen.stopping`` instead): the sessions take no further part and their clients
+            # end, rolling back the parts in flight, so the run unwinds instead of loading the rest;
+            # what was committed stays, for ``resume``.
+            errors.append(exc)
+            end_sessions()
+            for th in threads:
+                th.join(timeout=30)
+            raise
         if errors or stopped:
             raise (errors or stopped)[0]
 

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import SHOP, run_cli
 from relutil import spec_set
+from specgen import api
 
 
 def _start(args, cwd: Path) -> subprocess.Popen:
@@ -175,3 +176,35 @@ def test_sigterm_to_verify_ends_its_sessions(tmp_path: Path, pg):
     rc = _sigterm(proc, lambda: _wait_for(lambda: bool(_children(proc.pid)) or proc.poll() is not None, timeout=60))
     assert rc in (0, 128 + signal.SIGTERM), proc.stderr.read().decode()
     assert _wait_for(lambda: _pg_sessions(pg) == 0, timeout=10), "a client session runs on"
+
+
+@pytest.mark.db
+def test_ctrl_c_in_a_program_calling_generate_stops_it_and_resume_finishes(tmp_path: Path, pg):
+    """The Python API has no signal handler of its own: a KeyboardInterrupt must stop a direct
+    generate (its sessions end, nothing more is loaded) instead of it loading every part first."""
+    out = tmp_path / "o"
+    program = ("import sys; from specgen import api; "
+               f"api.generate({str(SHOP)!r}, 'small', {pg.url!r}, out={str(out)!r}, jobs=2, direct=True, "
+               "chunk_rows=2000, workers=1)")
+    proc = subprocess.Popen([sys.executable, "-c", program], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: (out / "direct-parts.jsonl").is_file() and (out / "direct-parts.jsonl").stat().st_size
+                         or proc.poll() is not None, timeout=60)
+        if proc.poll() is not None:
+            pytest.skip("the run finished before the signal")
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read().decode()
+    assert rc != 0 and "KeyboardInterrupt" in err, err[-3000:]
+    assert _wait_for(lambda: _pg_sessions(pg) == 0, timeout=10), "a client session runs on"
+    parts = (out / "direct-parts.jsonl").read_text().count("\n")
+    total = sum(t.chunks for t in api.plan(SHOP, "small", chunk_rows=2000, estimate=False).tables.values())
+    assert parts < total, "every part was loaded after the interrupt"
+    again = run_cli("generate", "--specs", str(SHOP), "--profile", "small", "--url", pg.url, "--out", str(out),
+                    "--chunk-rows", "2000", "--direct", "--resume", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout.decode()[-2000:] + again.stderr.decode()[-2000:]
