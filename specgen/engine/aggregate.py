@@ -181,14 +181,17 @@ def _sorted_within(crow, g, seg: np.ndarray, v: np.ndarray) -> np.ndarray:
     cache = crow.__dict__.setdefault("_sorted_within", {})
     key = (repr(g.of), repr(g.where))
     if key not in cache:
-        n = len(v)
-        if n and n * n >= 2 ** 62:
-            cache[key] = v[np.lexsort((v, seg))].astype(np.float64)
-        else:
-            order = np.argsort(v)
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.arange(n, dtype=np.int64)
-            keys = seg.astype(np.int64) * n + rank
-            keys.sort()
-            cache[key] = v[order[keys % n]].astype(np.float64) if n else v.astype(np.float64)
+        cache[key] = _segment_sort(seg, v).astype(np.float64)
     return cache[key]
+
+
+def _segment_sort(seg: np.ndarray, v: np.ndarray) -> np.ndarray:
+    n = len(v)
+    if n == 0 or n * n >= 2 ** 62:  # nothing to sort, or keys that would not fit in an int64
+        return v[np.lexsort((v, seg))]
+    order = np.argsort(v)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    keys = seg.astype(np.int64) * n + rank
+    keys.sort()
+    return v[order[keys % n]]
