@@ -227,7 +227,7 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
              seed: int | None = None, chunk_rows: int | None = None, workers: int | None = None,
              jobs: int | None = 1, mode: str = "fail", existing_schema: bool | None = None,
              report: str | Path | None = None, progress=None, as_of=None, direct: bool | None = None,
-             keep_dump: str | Path | None = None, resume: bool = False) -> dict:
+             keep_dump: str | Path | None = None, resume: bool = False, copy_format: str = "csv") -> dict:
     """compile (dialect from the URL) + load + verify; writes and returns the load report
     (``specgen.report``); raises ``VerificationFailed`` (after writing it) when a check fails.
 
@@ -235,7 +235,9 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
     ``db.direct``): the part tasks feed ``jobs`` database sessions through pipes and no part file
     is written (``keep_dump``: a directory that gets them as well); a run that was stopped
     finishes with ``resume=True``. ``out`` (or ``out/<profile>/<dialect>``) receives the schema,
-    manifest and verify.sql either way. ``jobs`` None: one session per core.
+    manifest and verify.sql either way. ``jobs`` None: one session per core. ``copy_format``
+    "binary": direct mode into PostgreSQL sends binary COPY rows (``output.pgbinary``) for the
+    tables whose column types allow, the CSV for the others.
 
     ``progress``: a factory ``(verb, totals) -> Progress`` (a context manager, entered for its
     stage only: one live display at a time; a load that keeps pace with the compile shows its bars
@@ -262,13 +264,24 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
         direct = out is None or not _dump_fits(spec_dir, profile, out, seed, chunk_rows, as_of)
     if resume and not direct:
         raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
+    if copy_format not in ("csv", "binary"):
+        raise SpecgenError(f"copy_format is csv or binary, not {copy_format!r}")
+    if copy_format == "binary":
+        from specgen.sql import dialect as dialects
+
+        if not direct:
+            raise SpecgenError("--copy-format binary is how direct mode feeds PostgreSQL; a dump's files are CSV.")
+        if not dialects.load(target.dialect).catalog_column_types_sql:
+            raise SpecgenError(f"--copy-format binary: {target.dialect} has no binary bulk format specgen writes "
+                               "(PostgreSQL has).")
     if direct and out is not None:
         from specgen.output.destination import require_local
 
         out = require_local(out, "generate --direct")  # the small files sit beside the sessions
     out_dir = Path(out) if out else Path(default_out_dir(profile, target.dialect))
     loader.check_reachable(target)
-    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema, resume=resume)
+    options = loader.Options(jobs=jobs, mode=mode, existing_schema=existing_schema, resume=resume,
+                             binary=copy_format == "binary")
 
     t0 = time.perf_counter()
     run = _generate_direct if direct else _generate_via_dump

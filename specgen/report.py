@@ -43,7 +43,8 @@ def document(manifest: dict, profile: str, target, out_dir: Path, result, stages
         "part_files": part_files,
         "total_rows": sum(e["rows"] for e in manifest["tables"].values()),
         "tables": {name: {"rows": e["rows"], "loaded_rows": result.tables[name].rows,
-                          "resumed_parts": result.tables[name].skipped_parts}
+                          "resumed_parts": result.tables[name].skipped_parts,
+                          "loaded_as": result.tables[name].wire}
                    for name, e in manifest["tables"].items()},
         "stages": stages,
         "seconds": round(seconds, 3),  # wall clock: the load may overlap the compile

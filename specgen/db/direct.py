@@ -69,6 +69,17 @@ class Source:
         self._log = open(self.path, "a")  # noqa: SIM115 - closed by close()
         self.fifo_dir = tempfile.mkdtemp(prefix="specgen-direct-")
         self._serial = 0
+        self.binary: dict[str, tuple[str, ...]] = {}  # tables whose parts travel as binary COPY
+
+    def use_binary(self, catalog: dict[str, dict[str, str]]) -> None:
+        """The target's column types (table -> column -> pg_type name): each table whose columns
+        can all travel in binary gets its parts that way (``pgbinary.wire_types``)."""
+        from specgen.output import pgbinary  # with pyarrow.compute: start-up a CSV run does not pay
+
+        for table in self.manifest["tables"]:
+            types = pgbinary.wire_types(self.plan.model.tables[table].stored, catalog.get(table, {}))
+            if types is not None:
+                self.binary[table] = types
 
     # -- the loader's side ----------------------------------------------------------------------
 
@@ -78,7 +89,7 @@ class Source:
             self._serial += 1
             fifo = os.path.join(self.fifo_dir, f"part-{self._serial}.pipe")
         os.mkfifo(fifo, 0o600)
-        return fifo, _Producer(self, table, f["part"], fifo)
+        return fifo, _Producer(self, table, f["part"], fifo, self.binary.get(table))
 
     def before_commit(self, table: str, f: dict, producer: _Producer) -> None:
         """The part was read whole: its result is kept (on disk first, then the commit)."""
@@ -131,9 +142,9 @@ class _Producer(threading.Thread):
 
     verb = "generate"
 
-    def __init__(self, source: Source, table: str, part: int, fifo: str):
+    def __init__(self, source: Source, table: str, part: int, fifo: str, binary: tuple[str, ...] | None):
         super().__init__(daemon=True, name=f"specgen-direct-{table}-{part}")
-        self.source, self.table, self.part, self.fifo = source, table, part, fifo
+        self.source, self.table, self.part, self.fifo, self.binary = source, table, part, fifo, binary
         self.result: dict | None = None
         self.error: BaseException | None = None
         self.given_up = threading.Event()
@@ -143,9 +154,9 @@ class _Producer(threading.Thread):
         try:
             if s.executor is not None:
                 self.result = s.executor.submit(write.send_part, s.sent, self.table, self.part, self.fifo,
-                                                s.keep).result()
+                                                s.keep, self.binary).result()
             else:
-                self.result = write.send_part(s.job, self.table, self.part, self.fifo, s.keep)
+                self.result = write.send_part(s.job, self.table, self.part, self.fifo, s.keep, self.binary)
             if s.progress is not None:
                 s.progress.advance(self.table, self.result["rows"], s.plan.rows[self.table])
         except BaseException as exc:  # noqa: BLE001 - reported by the session, which rolls back

@@ -64,6 +64,11 @@ class Options:
     # False: keys and indexes only (a shard of a direct run holds children whose parents are in
     # other shards; its foreign keys cannot hold).
     foreign_keys: bool = True
+    # Direct mode: parts travel in the database's binary bulk format where the target's column
+    # types allow it (PostgreSQL's binary COPY; the dialect's catalog_column_types_sql), else as
+    # the dump's CSV. The server then parses nothing, but specgen encodes each part twice (the
+    # manifest hashes its CSV): it pays only where the server is the busier side.
+    binary: bool = False
 
 
 @dataclass
@@ -72,6 +77,7 @@ class TableResult:
     parts: int = 0
     skipped_parts: int = 0
     seconds: float = 0.0
+    wire: str = ""  # how its parts travelled: the dump's format (csv, sql) or binary (direct mode)
 
 
 @dataclass
@@ -176,6 +182,8 @@ class Loader:
             if not self.options.resume:
                 self.clear_ledger()
                 done = {k for k in done if k in _MARKS}
+            if self.source is not None and self.options.binary and self.dialect.catalog_column_types_sql:
+                self.source.use_binary(self.column_types())
         # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
         # and identity counter follow its last part in the same session while the compile writes
         # the next table (recorded in the ledger like the parts, so the stages below skip them).
@@ -365,7 +373,7 @@ class Loader:
     def load_parts(self, done: set[str], result: Result, ordered: bool, ready=None) -> None:
         """Every part not in ``done``, in ``jobs`` sessions; tables in ``ready``'s order as it gives them."""
         for t in self.tables:
-            result.tables[t] = TableResult()
+            result.tables[t] = TableResult(wire="binary" if self._binary(t) else self.manifest.get("format", "csv"))
         self._pending: dict[str, int] = {}
         self._done = set(done)
         jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
@@ -537,7 +545,19 @@ class Loader:
 
     def part_statements(self, table: str, path: str) -> str:
         return self.tpl.render("load_part.sql", t=self._context(table), f=path,
-                               format=self.manifest.get("format", "csv"), decompress=None, staged=self.staged)
+                               format="binary" if self._binary(table) else self.manifest.get("format", "csv"),
+                               decompress=None, staged=self.staged)
+
+    def _binary(self, table: str) -> bool:
+        """Whether the table's parts travel in the database's binary format (``source.use_binary``)."""
+        return self.source is not None and table in self.source.binary
+
+    def column_types(self) -> dict[str, dict[str, str]]:
+        """The target's column types (table -> column -> the database's type name)."""
+        out: dict[str, dict[str, str]] = {}
+        for table, column, typ in self.client.query(self.dialect.catalog_column_types_sql):
+            out.setdefault(table, {})[column] = typ
+        return out
 
     def _context(self, table: str) -> dict:
         return ddl.load_context(self.dialect, table, self.manifest["tables"][table], self.suffix)

@@ -187,7 +187,7 @@ def _all_null(col: Column, mask: np.ndarray | None) -> pl.Series | None:
     return None
 
 
-def _coded(col: Column) -> bool:
+def worth_coding(col: Column) -> bool:
     """A text column worth encoding through its dictionary (fewer distinct values than rows)."""
     return col.codes is not None and col._values is None and len(col.dictionary) < len(col.codes)
 
@@ -205,7 +205,7 @@ def _nulled(s: pl.Series, mask: np.ndarray | None) -> pl.Series:
     return pl.select(pl.when(pl.lit(pl.Series(mask))).then(pl.lit(None, dtype=s.dtype)).otherwise(pl.lit(s))).to_series()
 
 
-def _text(col: Column) -> pl.Series:
+def text_values(col: Column) -> pl.Series:
     v = col.values
     s = v if isinstance(v, pl.Series) else pl.Series(v, dtype=pl.String)
     return s.fill_null("") if s.null_count() else s
@@ -232,7 +232,7 @@ def spelled(col: Column, dialect) -> pl.Series:
         return format_epoch(col.values, dialect.timestamp_format)
     if kind == "date":
         return format_epoch(np.asarray(col.values, dtype=np.int64) * 86400, dialect.date_format)
-    s = _text(col)
+    s = text_values(col)
     if kind == "bytes" and dialect.bytes_prefix:
         s = _prefix(s, str(dialect.bytes_prefix))
     return s
@@ -243,7 +243,7 @@ def csv_field(col: Column, dialect) -> tuple[pl.Series, int]:
     mask = null_mask(col)
     if (empty := _all_null(col, mask)) is not None:
         return empty, 0
-    if col.kind in TEXT_KINDS and _coded(col):
+    if col.kind in TEXT_KINDS and worth_coding(col):
         # Quote and escape each distinct value once, then gather.
         field, hit = _csv_text(spelled(_dictionary_column(col), dialect), dialect)
         return _nulled(field.gather(col.codes), mask), _escaped(None if hit is None else hit[col.codes], mask)
@@ -301,7 +301,7 @@ def text_escape(s: pl.Series, escape_nul: bool) -> pl.Series:
 def escaped_text_field(col: Column, dialect) -> pl.Series:
     if (empty := _all_null(col, col.nulls)) is not None:
         return empty
-    if col.kind in TEXT_KINDS and _coded(col):
+    if col.kind in TEXT_KINDS and worth_coding(col):
         return _nulled(escaped_text_field(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     s = spelled(col, dialect)
     if col.kind in TEXT_KINDS:
@@ -319,7 +319,7 @@ def sql_literal(col: Column, dialect) -> pl.Series:
     kind = col.kind
     if (empty := _all_null(col, col.nulls)) is not None:
         return empty
-    if kind in TEXT_KINDS and _coded(col):
+    if kind in TEXT_KINDS and worth_coding(col):
         return _nulled(sql_literal(_dictionary_column(col), dialect).gather(col.codes), null_mask(col))
     if kind == "float" and dialect.sql_float_exponent:
         # Shortest round-trip digits with an exponent: a database that reads a plain decimal
@@ -334,9 +334,9 @@ def sql_literal(col: Column, dialect) -> pl.Series:
         s = _prefix(spelled(col, dialect), "'", "'")
     elif kind == "bytes":
         before, _, after = str(dialect.sql_bytes).partition("{hex}")
-        s = _prefix(_text(col), before, after)
+        s = _prefix(text_values(col), before, after)
     else:
-        s = _text(col)
+        s = text_values(col)
         if dialect.sql_string_escape == "backslash":
             if s.str.contains(r"[\\'\x00\r\n\x1a]").any():
                 s = s.str.replace_many(list(_SQL_BACKSLASH), list(_SQL_BACKSLASH.values()))

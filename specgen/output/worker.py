@@ -199,21 +199,29 @@ def write_part(job: Job, table: str, part: int) -> dict:
         return _write_part_into(job, table, part, f)
 
 
-def send_part(job: Job, table: str, part: int, pipe: str | None, keep: bool = False) -> dict:
+def send_part(job: Job, table: str, part: int, pipe: str | None, keep: bool = False,
+              binary: tuple[str, ...] | None = None) -> dict:
     """One part's bytes into a named pipe a database client reads (direct mode), exactly the
     bytes its file would hold, hashed and counted the same way; with ``keep`` also written as
     the part file. ``pipe`` None: nothing is sent, only the manifest entry is computed (a resumed
-    run that needs the statistics of parts committed earlier). Returns ``write_part``'s result."""
+    run that needs the statistics of parts committed earlier). ``binary``: the pipe carries
+    PostgreSQL's binary COPY rows instead, for columns of these catalog types (``pgbinary``); the
+    file's bytes are still what is hashed, counted and kept. Returns ``write_part``'s result."""
     import contextlib
 
     with contextlib.ExitStack() as stack:
         outs = []
+        wire = None
         if pipe is not None:
-            outs.append(stack.enter_context(open(open_pipe_writer(pipe), "wb", buffering=0)))
+            piped = stack.enter_context(open(open_pipe_writer(pipe), "wb", buffering=0))
+            if binary is None:
+                outs.append(piped)
+            else:
+                wire = (_Tee([piped]), binary)
         if keep:
             rel = part_path(job, table, part)
             outs.append(stack.enter_context(Destination.of(job.out_dir).atomic(rel, drop_behind=True)))
-        return _write_part_into(job, table, part, _Tee(outs))
+        return _write_part_into(job, table, part, _Tee(outs), wire)
 
 
 def open_pipe_writer(path: str, give_up=None) -> int:
@@ -276,7 +284,8 @@ def batch_rows(plan, table: str, rows: int) -> int:
     return int(min(engine.BATCH_ROWS, max(MIN_BATCH_ROWS, BATCH_BYTES // max(width, 1.0))))
 
 
-def _write_part_into(job: Job, table: str, part: int, f) -> dict:
+def _write_part_into(job: Job, table: str, part: int, f, wire: tuple | None = None) -> dict:
+    """``wire``: (output, catalog types) that also receives the part as binary COPY rows."""
     _same_secrets(job)
     plan = plan_for(job)
     lo, hi = part * job.chunk_rows, min(plan.rows[table], (part + 1) * job.chunk_rows)
@@ -286,17 +295,30 @@ def _write_part_into(job: Job, table: str, part: int, f) -> dict:
     sink = _Sink(f)
     packer = _compressor(sink, job.compression)
     behind = _Behind(packer or sink)
+    binary = None
+    if wire is not None:
+        from specgen.output import pgbinary  # with pyarrow.compute: start-up a CSV run does not pay
+
+        binary, types = _Behind(wire[0]), wire[1]
+        names = [c.name for c in plan.model.tables[table].stored]
+        binary.write([pgbinary.HEADER])
     try:
         for chunk in engine.batches(plan, table, lo, hi, batch_rows(plan, table, hi - lo)):
             enc = encode_batch(job, plan, table, chunk, lo, hi)
             behind.write(enc.chunks)
+            if binary is not None:
+                binary.write(pgbinary.encode_rows(table, names, chunk.columns, types))
             for name, col in chunk.columns.items():
                 s = column_stats(col, name in with_length)
                 if name in enc.escaped:
                     s["escaped"] = enc.escaped[name]
                 stats[name] = combine(stats.get(name), s)
+        if binary is not None:
+            binary.write([pgbinary.TRAILER])
     finally:
         behind.close()
+        if binary is not None:
+            binary.close()
     if packer is not None:
         packer.close()
     return {"path": rel, "rows": hi - lo, "bytes": sink.size, "sha256": sink.sha.hexdigest(), "stats": stats}
