@@ -10,6 +10,7 @@ counts of only the blocks involved.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from specgen.engine.model import CountSpec
 # than moving a bigger index (bench/NOTES.md has the measurements).
 MAX_BLOCKS = 1 << 18
 _PLAN_BATCH = 1 << 20
+_THREADS = os.cpu_count() or 1
 
 
 class Fanout:
@@ -127,15 +129,34 @@ class Fanout:
         # Sums that could pass 2^63 are checked in floating point as they are made.
         wide = n * self.count.max >= 2**62
         step = max(b, (_PLAN_BATCH // b) * b)
-        for lo in range(0, n, step):
-            hi = min(n, lo + step)
-            c = self.counts(np.arange(lo, hi, dtype=np.int64))
+
+        def block_sums(lo: int) -> float:
+            c = self.counts(np.arange(lo, min(n, lo + step), dtype=np.int64))
             pad = (-len(c)) % b
             if pad:
                 c = np.concatenate([c, np.zeros(pad, dtype=np.int64)])
             sums[lo // b : lo // b + len(c) // b] = c.reshape(-1, b).sum(axis=1)
-            if wide:
-                self._check_total(float(c.sum(dtype=np.float64)) + float(sums[: lo // b].sum(dtype=np.float64)))
+            return float(c.sum(dtype=np.float64)) if wide else 0.0
+
+        starts = range(0, n, step)
+        if len(starts) > 1 and _THREADS > 1:
+            # Each batch of parents is a pure function of its indices, and numpy's array work
+            # releases the GIL: the batches of a big parent table are counted on every core.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+                totals = pool.map(block_sums, starts)
+                so_far = 0.0
+                for t in totals:
+                    so_far += t
+                    if wide:
+                        self._check_total(so_far)
+        else:
+            so_far = 0.0
+            for lo in starts:
+                so_far += block_sums(lo)
+                if wide:
+                    self._check_total(so_far)
         cum = np.zeros(nblocks + 1, dtype=np.int64)
         np.cumsum(sums, out=cum[1:])
         return cum

@@ -1,7 +1,7 @@
 """`specgen plan --format json` for every gateway profile lands in the range the product promises,
 run as users run it. The profiles are planned in parallel processes (massive computes the fan-out
 counts of every parent row, its rollups' hours and calls included: the longest of the suite's
-set-ups, about a minute and a half on the 2-core machine)."""
+set-ups, about a minute on the 2-core machine, its parents counted on both cores)."""
 
 from __future__ import annotations
 
