@@ -128,7 +128,9 @@ class Fanout:
         sums = np.zeros(nblocks, dtype=np.int64)
         # Sums that could pass 2^63 are checked in floating point as they are made.
         wide = n * self.count.max >= 2**62
-        step = max(b, (_PLAN_BATCH // b) * b)
+        # The threads below share one batch's worth of parents, so memory stays what one takes.
+        threads = _THREADS if n > _PLAN_BATCH else 1
+        step = max(b, (_PLAN_BATCH // threads // b) * b)
 
         def block_sums(lo: int) -> float:
             c = self.counts(np.arange(lo, min(n, lo + step), dtype=np.int64))
@@ -139,12 +141,12 @@ class Fanout:
             return float(c.sum(dtype=np.float64)) if wide else 0.0
 
         starts = range(0, n, step)
-        if len(starts) > 1 and _THREADS > 1:
+        if len(starts) > 1 and threads > 1:
             # Each batch of parents is a pure function of its indices, and numpy's array work
             # releases the GIL: the batches of a big parent table are counted on every core.
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
                 totals = pool.map(block_sums, starts)
                 so_far = 0.0
                 for t in totals:
@@ -219,3 +221,4 @@ def _unique_sorted(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(a[1:], a[:-1], out=keep[1:])
     return a[keep]
+
