@@ -1,6 +1,6 @@
 """PostgreSQL's binary COPY format: what direct mode sends a PostgreSQL session instead of CSV.
 
-The server's text input functions are most of what COPY costs it: a timestamp parsed from
+The server's text input functions are a large part of what COPY costs it: a timestamp parsed from
 ``2025-12-24 21:14:34+00``, a float from its shortest digits. In the binary format
 (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4) a row is a 16-bit field
 count and, per field, a 32-bit length (-1: NULL) and the value as the type's ``recv`` function
