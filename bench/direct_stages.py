@@ -7,6 +7,7 @@
   the CPU seconds of the server and of specgen with its clients: their sum over the cores is the
   least time the run can take on this machine. The "(tuned server)" variants apply ``TUNED``, the
   server settings a bulk load wants that no session can set, for the run and put them back;
+  "(binary COPY)" sends PostgreSQL binary COPY rows (``--copy-format binary``);
 * ``direct/truncate ...``: the shop example's ``medium`` (5.7M rows) generated into a fresh
   PostgreSQL database, then again with ``--truncate`` into the schema specgen made (recognised by
   the ledger, so created again), then with ``--truncate`` into the same schema without the
@@ -38,7 +39,8 @@ OUT = ROOT / ".bench" / "direct"
 PG = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"]
 MY = ["mysql", "-h", "127.0.0.1", "-uroot"]
 SLOW = {"direct/medium -> postgres", "direct/medium -> mariadb", "direct/medium -> postgres (tuned server)",
-        "direct/medium -> mariadb (tuned server)", "direct/large shard 1/40 -> postgres",
+        "direct/medium -> mariadb (tuned server)", "direct/medium -> postgres (binary COPY)",
+        "direct/large shard 1/40 -> postgres",
         "direct/massive shard 1/400 -> postgres"}
 
 
@@ -162,7 +164,8 @@ def _own_cpu_seconds() -> float:
                for f in ("ru_utime", "ru_stime"))
 
 
-def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int = 2, tuned: bool = False) -> dict:
+def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int = 2, tuned: bool = False,
+                    copy_format: str = "csv") -> dict:
     """The whole ``specgen generate`` in direct mode into a fresh database, with the CPU seconds
     the server and specgen (its workers and the clients it ran) used: on a machine whose cores
     are all busy, their sum over the cores is the floor of the run's time."""
@@ -176,7 +179,7 @@ def generate_direct(profile: str, dialect: str, specs: Path = GATEWAY, jobs: int
         cpu0, own0 = _cpu_seconds(server), _own_cpu_seconds()
         t = time.perf_counter()
         doc = api.generate(specs, profile, _url(dialect, name), out=out, jobs=jobs, direct=True,
-                           report=out / "report.json")
+                           report=out / "report.json", copy_format=copy_format)
         seconds = time.perf_counter() - t
         cpu = {"server": _cpu_seconds(server) - cpu0, "specgen": _own_cpu_seconds() - own0}
     files = _part_files(out)
@@ -279,6 +282,8 @@ def stages() -> dict:
                                                                        "tuned": True}, 0),
         "direct/medium -> mariadb (tuned server)": (generate_direct, {"profile": "medium", "dialect": "mysql",
                                                                       "tuned": True}, 0),
+        "direct/medium -> postgres (binary COPY)": (generate_direct, {"profile": "medium", "dialect": "postgres",
+                                                                      "copy_format": "binary"}, 0),
         "direct/truncate into specgen-made vs fresh (shop medium, postgres)": (truncate_vs_fresh, {}, 0),
         "direct/stdout | psql vs \\copy (shop page_views)": (stdout_vs_copy, {}, 0),
         "direct/large shard 1/40 -> postgres": (shard_direct, {"profile": "large", "shard": "1/40"}, 0),
