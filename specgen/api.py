@@ -261,7 +261,9 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
     if jobs is None:
         jobs = comp.default_workers()
     if direct is None:
-        direct = out is None or not _dump_fits(spec_dir, profile, out, seed, chunk_rows, as_of)
+        # Binary COPY is a way of direct mode: asking for it asks for direct mode.
+        direct = copy_format == "binary" or out is None or not _dump_fits(spec_dir, profile, out, seed, chunk_rows,
+                                                                          as_of)
     if resume and not direct:
         raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
     if copy_format not in ("csv", "binary"):
@@ -270,7 +272,8 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
         from specgen.sql import dialect as dialects
 
         if not direct:
-            raise SpecgenError("--copy-format binary is how direct mode feeds PostgreSQL; a dump's files are CSV.")
+            raise SpecgenError("--copy-format binary is how direct mode feeds PostgreSQL; --via-dump loads the "
+                               "dump's CSV files.")
         if not dialects.load(target.dialect).catalog_column_types_sql:
             raise SpecgenError(f"--copy-format binary: {target.dialect} has no binary bulk format specgen writes "
                                "(PostgreSQL has).")

@@ -339,7 +339,8 @@ def verify(dump_dir, url, report_path, show_all, jobs) -> None:
                                              "parts it did not commit.")
 @click.option("--copy-format", "copy_format", type=click.Choice(["csv", "binary"]), default="csv", show_default=True,
               help="Direct mode into PostgreSQL: the parts' CSV, or binary COPY rows the server need not parse "
-                   "(less server CPU, more of specgen's: for a server busier than the machine running specgen).")
+                   "(less server CPU, more of specgen's: for a server busier than the machine running specgen; "
+                   "binary implies --direct).")
 def generate(spec_dir, profile, url, out_dir, seed, chunk_rows, as_of, workers, jobs, truncate, append,
              existing_schema, report_path, direct, keep_dump, resume, copy_format) -> None:
     """Compile (dialect from the URL), load and verify; write a JSON report.

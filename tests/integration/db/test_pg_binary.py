@@ -4,6 +4,8 @@ a table with a type the binary format is not used for (``numeric``) still goes a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import SHOP, run_cli, write_spec_set
@@ -91,7 +93,7 @@ def test_the_database_column_types_decide(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--url", "sqlite:///x.db"], "sqlite has no binary bulk format specgen writes"),
-    (["--url", "postgresql://postgres@127.0.0.1/nowhere", "--via-dump"], "a dump's files are CSV"),
+    (["--url", "postgresql://postgres@127.0.0.1/nowhere", "--via-dump"], "--via-dump loads the dump's CSV files"),
 ])
 def test_binary_copy_asked_where_there_is_none(tmp_path, args, message):
     proc = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--copy-format", "binary", *args,
@@ -99,3 +101,16 @@ def test_binary_copy_asked_where_there_is_none(tmp_path, args, message):
     err = proc.stderr.decode()
     assert proc.returncode == 1 and message in err and "Traceback" not in err, err
     assert not any(tmp_path.iterdir())
+
+
+def test_binary_copy_with_a_dump_directory_goes_direct(tmp_path):
+    """``--out DIR`` alone asks for a dump; with ``--copy-format binary`` it asks for direct mode
+    (DIR gets the small files), since binary rows only travel through the sessions' pipes."""
+    with fresh("postgres", tmp_path) as db:
+        proc = run_cli("generate", "--specs", str(SHOP), "--profile", "tiny", "--url", db.url, "--out", "o",
+                       "--copy-format", "binary", "--report", "r.json", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr.decode()
+        doc = json.loads((tmp_path / "r.json").read_text())
+        assert doc["ok"] and doc["direct"] and not doc["part_files"]
+        assert {e["loaded_as"] for e in doc["tables"].values()} == {"binary"}
+        assert (tmp_path / "o" / "manifest.json").is_file()
