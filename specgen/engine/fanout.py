@@ -9,8 +9,10 @@ counts of only the blocks involved.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -141,22 +143,13 @@ class Fanout:
             return float(c.sum(dtype=np.float64)) if wide else 0.0
 
         starts = range(0, n, step)
-        if len(starts) > 1 and threads > 1:
-            # Each batch of parents is a pure function of its indices, and numpy's array work
-            # releases the GIL: the batches of a big parent table are counted on every core.
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                totals = pool.map(block_sums, starts)
-                so_far = 0.0
-                for t in totals:
-                    so_far += t
-                    if wide:
-                        self._check_total(so_far)
-        else:
+        # Each batch of parents is a pure function of its indices, and numpy's array work releases
+        # the GIL: the batches of a big parent table are counted on every core.
+        parallel = threads > 1 and len(starts) > 1
+        with ThreadPoolExecutor(max_workers=threads) if parallel else contextlib.nullcontext() as pool:
             so_far = 0.0
-            for lo in starts:
-                so_far += block_sums(lo)
+            for total in (pool.map if parallel else map)(block_sums, starts):
+                so_far += total
                 if wide:
                     self._check_total(so_far)
         cum = np.zeros(nblocks + 1, dtype=np.int64)
@@ -221,4 +214,3 @@ def _unique_sorted(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(a[1:], a[:-1], out=keep[1:])
     return a[keep]
-
