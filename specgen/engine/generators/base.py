@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from specgen.engine.column import Column
-from specgen.engine.expr import DURATION_UNITS
+from specgen.engine.exprlib import DURATION_UNITS
 
 
 def seconds(duration: float | str) -> int:
