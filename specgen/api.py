@@ -260,14 +260,14 @@ def generate(spec_dir: str | Path | None, profile: str, url: str | None = None, 
         out, direct = str(keep_dump), True
     if jobs is None:
         jobs = comp.default_workers()
+    if copy_format not in ("csv", "binary"):
+        raise SpecgenError(f"copy_format is csv or binary, not {copy_format!r}")
     if direct is None:
         # Binary COPY is a way of direct mode: asking for it asks for direct mode.
         direct = copy_format == "binary" or out is None or not _dump_fits(spec_dir, profile, out, seed, chunk_rows,
                                                                           as_of)
     if resume and not direct:
         raise SpecgenError("--resume finishes a direct run; for a dump directory use 'specgen load DIR --resume'.")
-    if copy_format not in ("csv", "binary"):
-        raise SpecgenError(f"copy_format is csv or binary, not {copy_format!r}")
     if copy_format == "binary":
         from specgen.sql import dialect as dialects
 

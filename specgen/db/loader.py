@@ -373,7 +373,7 @@ class Loader:
     def load_parts(self, done: set[str], result: Result, ordered: bool, ready=None) -> None:
         """Every part not in ``done``, in ``jobs`` sessions; tables in ``ready``'s order as it gives them."""
         for t in self.tables:
-            result.tables[t] = TableResult(wire="binary" if self._binary(t) else self.manifest.get("format", "csv"))
+            result.tables[t] = TableResult(wire=self._wire(t))
         self._pending: dict[str, int] = {}
         self._done = set(done)
         jobs = max(1, self.options.jobs) if self.dialect.load_parallel else 1
@@ -544,13 +544,15 @@ class Loader:
             raise (errors or stopped)[0]
 
     def part_statements(self, table: str, path: str) -> str:
-        return self.tpl.render("load_part.sql", t=self._context(table), f=path,
-                               format="binary" if self._binary(table) else self.manifest.get("format", "csv"),
+        return self.tpl.render("load_part.sql", t=self._context(table), f=path, format=self._wire(table),
                                decompress=None, staged=self.staged)
 
-    def _binary(self, table: str) -> bool:
-        """Whether the table's parts travel in the database's binary format (``source.use_binary``)."""
-        return self.source is not None and table in self.source.binary
+    def _wire(self, table: str) -> str:
+        """How the table's parts travel: the database's binary format where ``source.use_binary``
+        chose it, else the dump's format."""
+        if self.source is not None and table in self.source.binary:
+            return "binary"
+        return self.manifest.get("format", "csv")
 
     def column_types(self) -> dict[str, dict[str, str]]:
         """The target's column types (table -> column -> the database's type name)."""

@@ -316,9 +316,11 @@ def _write_part_into(job: Job, table: str, part: int, f, wire: tuple | None = No
         if binary is not None:
             binary.write([pgbinary.TRAILER])
     finally:
-        behind.close()
-        if binary is not None:
-            binary.close()
+        try:
+            behind.close()
+        finally:  # the pipe's writer thread ends even when the file's failed
+            if binary is not None:
+                binary.close()
     if packer is not None:
         packer.close()
     return {"path": rel, "rows": hi - lo, "bytes": sink.size, "sha256": sink.sha.hexdigest(), "stats": stats}
