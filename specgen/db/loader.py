@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-from specgen.db.clients import MARKER, Client, ClientError, client_for, end_sessions
+from specgen.db import postdata
+from specgen.db.clients import Client, ClientError, client_for, end_sessions
+from specgen.db.sessions import Session
 from specgen.db.urls import DatabaseUrl
 from specgen.errors import SpecgenError, parse_json
 from specgen.output import manifest as manifests
@@ -187,7 +187,7 @@ class Loader:
         # Keeping pace with the compile, into the schema it created: each table's fix-ups, keys
         # and identity counter follow its last part in the same session while the compile writes
         # the next table (recorded in the ledger like the parts, so the stages below skip them).
-        self.finishing = post_data_steps(self.read("post_data")) if fresh and ready is not None else None
+        self.finishing = postdata.post_data_steps(self.read("post_data")) if fresh and ready is not None else None
         with stage("data"):
             self.load_parts(done, result, ordered=not fresh, ready=ready)
         if self.source is not None:
@@ -471,7 +471,7 @@ class Loader:
         def worker() -> None:
             session = None
             try:
-                session = _Session(self).__enter__()
+                session = Session(self).__enter__()
                 while not errors:
                     item = todo.get()
                     if item is end:
@@ -498,7 +498,7 @@ class Loader:
                             self.log(f"{f['path']}: rolled back by the database (deadlock or lock wait); "
                                      "loading it again")
                             time.sleep(0.05 * attempt)
-                            session = _Session(self).__enter__()
+                            session = Session(self).__enter__()
                     with lock:
                         r = result.tables[table]
                         r.rows += f["rows"]
@@ -582,16 +582,11 @@ class Loader:
     def constraints(self) -> None:
         """post_data.sql: as one script, or with ``--jobs`` N (where the database takes parallel
         sessions) its key and index steps shared among N sessions, then the foreign keys in one
-        session (adding one locks its parent table too).
-
-        The steps of a big table are tasks of their own, biggest table first, so several sessions
-        build its indexes at once (the database's locks order what cannot overlap, such as a
-        primary key and an index of the same table; a step holds one table's lock, so they never
-        deadlock); small tables go in at most N bundles, saving client start-ups. The identity
-        counters follow, in one transaction with their ledger rows."""
+        session (adding one locks its parent table too): ``postdata.key_tasks`` says how. The
+        identity counters follow, in one transaction with their ledger rows."""
         text = self.read("post_data")
         jobs = self.options.jobs if self.dialect.load_parallel else 1
-        steps = post_data_steps(text)
+        steps = postdata.post_data_steps(text)
         if steps is None:
             self.script(text)
             return
@@ -602,7 +597,7 @@ class Loader:
         self._parallel_constraints(steps, done, jobs)
         self.set_identity({t: sql for t, sql in steps.identity.items() if f"identity:{t}" not in done}, done)
 
-    def _parallel_constraints(self, steps: PostDataSteps, done: set[str], jobs: int) -> None:
+    def _parallel_constraints(self, steps: postdata.PostDataSteps, done: set[str], jobs: int) -> None:
         prelude, end = steps.prelude, steps.end
         foreign_keys = self.ledgered(steps.foreign_keys, ["foreign_keys"]) \
             if steps.foreign_keys and "foreign_keys" not in done else ""
@@ -612,22 +607,17 @@ class Loader:
                 for t, s in steps.keys.items() if f"keys:{t}" not in done}
         keys = {t: s for t, s in keys.items() if s}
         size = {t: sum(f["bytes"] for f in e["files"]) for t, e in self.manifest["tables"].items()}
-        big = [t for t in keys if size.get(t, 0) >= BIG_TABLE_BYTES] if jobs > 1 else []
-        small = [t for t in keys if t not in big]
-        tasks = [(size[t], step) for t in big for step in keys[t]]
-        for group in balance([size.get(t, 0) for t in small], jobs):
-            tasks.append((sum(size.get(small[i], 0) for i in group), "".join(s for i in group for s in keys[small[i]])))
-        tasks.sort(key=lambda task: -task[0])  # stable: a table's steps keep their order
+        tasks = postdata.key_tasks(keys, size, jobs)
         if len(tasks) > 1:
             with ThreadPoolExecutor(min(jobs, len(tasks))) as pool:
-                futures = [pool.submit(self.script, prelude + sql) for _, sql in tasks]
+                futures = [pool.submit(self.script, prelude + sql) for sql in tasks]
                 errors = [f.exception() for f in futures if f.exception() is not None]
             if errors:
                 raise errors[0]
             tasks = []
         if not self.options.foreign_keys:
             foreign_keys = ""
-        self.script(prelude + "".join(sql for _, sql in tasks) + foreign_keys + end)
+        self.script(prelude + "".join(tasks) + foreign_keys + end)
 
     def catalog_identity(self) -> dict[str, str]:
         """The identity steps of an existing schema: each of the dump's tables whose columns have
@@ -684,281 +674,11 @@ class Loader:
         return f"{self.dialect.load_begin}\n{body}{rows}COMMIT;\n"
 
 
-def balance(costs: list[int], n: int) -> list[list[int]]:
-    """Positions of ``costs`` in at most ``n`` groups of about equal total: the costliest first,
-    each onto the least loaded group; positions ascend within a group, empty groups are left out."""
-    load = [0] * max(1, n)
-    groups: list[list[int]] = [[] for _ in load]
-    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
-        k = load.index(min(load))
-        groups[k].append(i)
-        load[k] += costs[i]
-    return [sorted(g) for g in groups if g]
-
-
-STEP_PREFIX = "-- specgen-step: "
-# With --jobs, a table with at least this much data has its key and index steps run as separate
-# tasks (parallel index builds); smaller tables are bundled.
-BIG_TABLE_BYTES = 64 << 20
-
-
-class PostDataSteps(NamedTuple):
-    """post_data.sql cut at its ``-- specgen-step:`` lines."""
-
-    prelude: str  # what precedes the first step
-    keys: dict[str, list[str]]  # each table's key and index steps, in file order
-    foreign_keys: str  # the foreign-key steps
-    end: str  # what follows the last step
-    identity: dict[str, str]  # each table's identity counter step
-    rest: str  # the file without its identity steps
-
-
-def post_data_steps(text: str) -> PostDataSteps | None:
-    """post_data.sql cut at its ``-- specgen-step:`` lines; None for a file without steps (written
-    by a template that does not mark them)."""
-    prelude: list[str] = []
-    keys: dict[str, list[list[str]]] = {}
-    foreign_keys: list[str] = []
-    end: list[str] = []
-    identity: dict[str, list[str]] = {}
-    rest: list[str] = []
-    current: list[str] | None = None
-    in_identity = False
-    for line in text.splitlines(keepends=True):
-        if line.startswith(STEP_PREFIX):
-            step = parse_json(line[len(STEP_PREFIX):], "post_data.sql")
-            phase = step.get("phase")
-            in_identity = phase == "identity"
-            if phase == "keys":
-                current = []
-                keys.setdefault(step["table"], []).append(current)
-            elif phase == "foreign_keys":
-                current = foreign_keys
-            elif in_identity:
-                current = identity.setdefault(step["table"], [])
-            else:
-                current = end
-        (prelude if current is None else current).append(line)
-        if not in_identity:
-            rest.append(line)
-    if current is None:
-        return None
-    return PostDataSteps("".join(prelude), {t: ["".join(step) for step in steps] for t, steps in keys.items()},
-                         "".join(foreign_keys), "".join(end), {t: "".join(lines) for t, lines in identity.items()},
-                         "".join(rest))
-
-
-class _Session:
-    """One long-lived client process that loads parts fed to it one at a time."""
-
-    def __init__(self, loader: Loader):
-        self.loader = loader
-        self.client = loader.client
-        self.proc = None
-        self.stderr: list[str] = []
-        self._fifo_dir = None
-        self._pipes: dict[str, str] = {}  # named pipe -> the part it carries, for messages
-
-    def __enter__(self):
-        import subprocess
-        from contextlib import ExitStack
-
-        self._stack = ExitStack()
-        try:
-            argv, fds = self.client.command(self._stack, query=False)
-            from specgen.db.clients import ended, started
-
-            self.proc = started(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.PIPE, cwd=self.loader.dir, env=self.client.env(),
-                                                 text=True, bufsize=1, pass_fds=fds))
-            self._stack.callback(ended, self.proc)
-            self._err = threading.Thread(target=lambda: self.stderr.append(self.proc.stderr.read()), daemon=True)
-            self._err.start()
-            self.send(self.client.session_preamble() + self.loader.session_sql())
-        except BaseException:
-            self._stack.close()
-            if self.proc is not None and self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            raise
-        return self
-
-    def send(self, text: str) -> None:
-        try:
-            self.proc.stdin.write(text)
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            self._fail()
-
-    def run(self, sql: str, tag: str) -> None:
-        """SQL in this session, waited for."""
-        if sql:
-            self.send(f"{sql}{self.client.marker(tag)}\n")
-            self._wait(tag)
-
-    def load(self, table: str, f: dict) -> None:
-        """One part in one transaction, committed together with its ledger row."""
-        lo = self.loader
-        path, feeder = lo.source.open(table, f) if lo.source is not None else self._source(f)
-        body = lo.part_statements(table, path)
-        ledger = lo.ledger_row(f["path"], f["rows"])
-        begin = lo.dialect.load_begin
-        if feeder is None:
-            self.send(f"{begin}\n{body}{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
-            self._wait(f["path"])
-            return
-        # Through a pipe the client sees a short read as the end of the file: commit only once the
-        # decompressor has finished without error.
-        self.send(f"{begin}\n{body}{self.client.marker('read ' + f['path'])}\n")
-        feeder.start()
-        try:
-            self._wait("read " + f["path"])
-        finally:
-            abort = getattr(feeder, "abort", None)
-            if abort is not None:  # the client is done with the pipe: a writer still waiting gives up
-                abort()
-        feeder.join()
-        if feeder.error:
-            self.send(f"ROLLBACK;\n{self.client.marker('rolled back')}\n")
-            self._wait("rolled back")
-            raise SpecgenError(f"cannot {getattr(feeder, 'verb', 'decompress')} {f['path']}: {feeder.error}")
-        if lo.source is not None:
-            lo.source.before_commit(table, f, feeder)
-        self.send(f"{ledger}COMMIT;\n{self.client.marker(f['path'])}\n")
-        self._wait(f["path"])
-
-    def _source(self, f: dict):
-        """The path the client reads, and the feeder of its pipe for a compressed part (else None).
-
-        specgen decompresses itself into a named pipe for every client: the clients' own ways
-        (``FROM PROGRAM``, ``"|zstd -dc"``) would not all notice a truncated file, and LOAD DATA
-        and ``\\i`` have none. ``load`` commits a piped part only after the feeder succeeded.
-        """
-        path = f["path"]
-        compressed = bool(self.loader.suffix and path.endswith(self.loader.suffix))
-        if not compressed and not f.get("sha256"):
-            return path, None
-        # Uncompressed parts go through the pipe too: a part cut at a row boundary loads without
-        # complaint, so every byte is counted and hashed on its way to the client, and the part
-        # is committed only if its size and sha256 are the manifest's.
-        import tempfile
-
-        if self._fifo_dir is None:
-            from specgen import stopping
-
-            self._fifo_dir = tempfile.mkdtemp(prefix="specgen-load-")
-            stopping.remember(self._fifo_dir)
-        fifo = os.path.join(self._fifo_dir, f"part-{abs(hash(path))}.pipe")
-        if os.path.exists(fifo):
-            os.unlink(fifo)
-        os.mkfifo(fifo, 0o600)
-        self._pipes[fifo] = path
-        return fifo, _Feeder(self.loader.dir / path, fifo, self.loader.suffix if compressed else "", f.get("sha256"),
-                             None if compressed else f.get("bytes"))
-
-    def _wait(self, part: str) -> None:
-        for line in self.proc.stdout:
-            if line.startswith(MARKER):
-                if line[len(MARKER):].strip() == part:
-                    return
-        self._fail()
-
-    def _fail(self):
-        rc = self.proc.wait()
-        self._err.join(timeout=5)
-        err = self.client.clean("".join(self.stderr))
-        for fifo, path in self._pipes.items():
-            err = err.replace(fifo, path)
-        raise ClientError(f"{self.client.program} failed while loading into {self.loader.url.redacted()}: "
-                          f"{err or f'exit code {rc}'}")
-
-    def abandon(self) -> None:
-        """Close a session whose client failed (or that is given up), without raising again."""
-        self.__exit__(ClientError, None, None)
-
-    def __exit__(self, *exc):
-        try:
-            if self.proc and self.proc.poll() is None:
-                if exc[0] is not None and not issubclass(exc[0], ClientError):
-                    self.proc.terminate()  # stopped (a signal, an error here): its transaction rolls back
-                with contextlib.suppress(OSError):
-                    self.proc.stdin.close()
-                self.proc.wait()
-        finally:
-            self._stack.close()
-            if self._fifo_dir:
-                import shutil
-
-                from specgen import stopping
-
-                stopping.forget(self._fifo_dir)
-                shutil.rmtree(self._fifo_dir, ignore_errors=True)
-        if exc[0] is None and self.proc.returncode not in (0, None):
-            self._fail()
-        return False
-
-
-class _Feeder(threading.Thread):
-    """Decompresses a part into a named pipe while the client reads it, and checks the part's
-    sha256 against the manifest on the way (a truncated stream decompresses without complaint)."""
-
-    def __init__(self, src: Path, fifo: str, suffix: str, sha256: str | None, size: int | None = None):
-        super().__init__(daemon=True)
-        self.src, self.fifo, self.suffix, self.sha256, self.size = src, fifo, suffix, sha256, size
-        self.verb = "decompress" if suffix else "load"  # for the message of a part that fails
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        import hashlib
-
-        digest = hashlib.sha256()
-
-        class Hashed:  # the compressed bytes, hashed as the decompressor reads them
-            def __init__(self, f):
-                self.f = f
-                self.bytes = 0
-
-            def read(self, n=-1):
-                data = self.f.read(n)
-                digest.update(data)
-                self.bytes += len(data)
-                return data
-
-        try:
-            with open(self.fifo, "wb") as out, open(self.src, "rb") as raw:
-                src = Hashed(raw)
-                if not self.suffix:
-                    import shutil
-
-                    shutil.copyfileobj(src, out, 1 << 20)
-                elif self.suffix == ".zst":
-                    import zstandard
-
-                    zstandard.ZstdDecompressor().copy_stream(src, out)
-                else:
-                    import gzip
-                    import shutil
-
-                    with gzip.GzipFile(fileobj=src, mode="rb") as f:
-                        shutil.copyfileobj(f, out, 1 << 20)
-                while src.read(1 << 20):  # anything after the stream still counts for the checksum
-                    pass
-            if self.size is not None and src.bytes != self.size:
-                raise SpecgenError(f"{self.src.name}: {src.bytes:,} bytes where the manifest has {self.size:,} "
-                                   "(damaged or truncated file)")
-            if self.sha256 and digest.hexdigest() != self.sha256:
-                raise SpecgenError(f"{self.src.name}: sha256 differs from the manifest (damaged or truncated file)")
-        except BaseException as exc:  # noqa: BLE001 - reported by the session
-            self.error = exc
-
-
 class _Stopwatch:
     def __init__(self, into: dict):
         self.into = into
 
     def __call__(self, name: str):
-        import contextlib
-
         @contextlib.contextmanager
         def timed():
             t = time.perf_counter()

@@ -80,7 +80,7 @@ def run(dump_dir: Path, url: DatabaseUrl, jobs: int = 1) -> list[Check]:
 def _share(statements: list[tuple[str, list[Check]]], manifest: dict, jobs: int) -> list[list[int]]:
     """Statement positions for each of at most ``jobs`` sessions, a statement's cost being the
     rows of the tables its checks read."""
-    from specgen.db.loader import balance
+    from specgen.db.postdata import balance
 
     rows = {t: e["rows"] for t, e in manifest["tables"].items()}
 

@@ -449,48 +449,16 @@ def test_truncated_compressed_part_is_not_committed(db, tmp_path):
 # -- parallel constraints ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
-def test_post_data_steps_hold_every_statement_once(tmp_path, dialect):
-    from specgen.db.loader import post_data_steps
-    from specgen.sql import dialect as dialects
-
-    api.compile(None, "tiny", dialect, out=tmp_path, workers=1)  # the gateway specs: keys, indexes, FKs
-    text = (tmp_path / "post_data.sql").read_text()
-    steps = post_data_steps(text)
-    prelude, keys, foreign_keys, end, identity = steps.prelude, steps.keys, steps.foreign_keys, steps.end, steps.identity
-    pieces = prelude + "".join(step for steps in keys.values() for step in steps) + foreign_keys + end
-    assert sorted((pieces + "".join(identity.values())).splitlines()) == sorted(text.splitlines())
-    assert sorted(steps.rest.splitlines()) == sorted(pieces.splitlines())  # the file but its identity steps
-    block = "".join(identity.values())  # together, before the end
-    assert block in text and steps.rest == text.replace(block, "")
-    # The gateway's ten integer primary keys have counters to set (SQLite's rowids have none).
-    assert len(identity) == (0 if dialect == "sqlite" else 15)  # the 10 integer-keyed history tables and the 5 hourly rollups
-    assert all(sql.startswith('-- specgen-step: {"phase": "identity"') for sql in identity.values())
-    statements = [line for line in text.splitlines() if line and not line.startswith("--")]
-    assert not any(line in prelude for line in statements if line.startswith(("ALTER", "CREATE")))
-    q = dialects.load(dialect).quote
-    for table, steps in keys.items():
-        for step in steps:
-            assert step.startswith("-- specgen-step: ")
-            statement = " ".join(line for line in step.splitlines() if not line.startswith("--"))
-            assert statement.count(";") == 1 and statement.endswith(";"), step
-            assert statement.startswith((f"ALTER TABLE {q(table)} ", "CREATE ")), step
-            assert f"TABLE {q(table)} " in statement or f" ON {q(table)} " in statement, step
-    assert all("FOREIGN KEY" in line for line in foreign_keys.splitlines() if not line.startswith("--"))
-    assert foreign_keys or dialect == "sqlite"  # SQLite declares them in CREATE TABLE
-    assert len(keys) > 20
-
-
 @pytest.mark.parametrize("split", [False, True], ids=["bundled", "split"])
 def test_parallel_constraints_match_serial(server_db, tmp_path, monkeypatch, split):
     """--jobs 3 builds the gateway's keys, indexes and foreign keys in parallel sessions: the
     database ends with the same constraints as a serial load, and verify passes - with tables
     bundled, and with every step a task of its own (as for big tables: sessions then wait on
     each other's table locks). SQLite loads in one session."""
-    from specgen.db import loader
+    from specgen.db import postdata
 
     if split:
-        monkeypatch.setattr(loader, "BIG_TABLE_BYTES", 0)
+        monkeypatch.setattr(postdata, "BIG_TABLE_BYTES", 0)
     db = server_db
     out = tmp_path / "o"
     api.compile(None, "tiny", db.dialect, out=out, workers=1)
@@ -521,16 +489,6 @@ def _drop_all_sql(db, tables: list[str]) -> str:
     if db.dialect == "postgres":
         return "DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE;"
     return "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE " + ", ".join(f"`{t}`" for t in tables) + "; SET FOREIGN_KEY_CHECKS = 1;"
-
-
-def test_balance_spreads_costs_longest_first():
-    from specgen.db.loader import balance
-
-    groups = balance([5, 1, 4, 2, 3], 2)
-    assert sorted(i for g in groups for i in g) == [0, 1, 2, 3, 4]
-    assert sorted(sum([5, 1, 4, 2, 3][i] for i in g) for g in groups) == [7, 8]
-    assert balance([3, 1], 5) == [[0], [1]]  # no empty groups
-    assert balance([], 3) == []
 
 
 # -- a part the database rolls back for another session's sake is loaded again -------------------
