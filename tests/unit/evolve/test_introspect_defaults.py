@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from specgen.evolve.introspect import _default
+from specgen.evolve.specwriter import _default
 
 
 @pytest.mark.parametrize(("printed", "kind", "value"), [
