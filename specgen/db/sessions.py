@@ -11,19 +11,15 @@ import contextlib
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from specgen.db.clients import MARKER, ClientError
 from specgen.errors import SpecgenError
-
-if TYPE_CHECKING:
-    from specgen.db.loader import Loader
 
 
 class Session:
     """One long-lived client process that loads parts fed to it one at a time."""
 
-    def __init__(self, loader: Loader):
+    def __init__(self, loader):  # the db.loader.Loader it loads for (which imports this module)
         self.loader = loader
         self.client = loader.client
         self.proc = None
