@@ -482,6 +482,6 @@ def summary(doc: dict) -> str:
 
 def schema_document(kind: str) -> str:
     """The JSON Schema of entity specs (``entity``) or profiles (``profile``), for editors."""
-    from specgen.spec.checker import schema_document as document
+    from specgen.spec.documents import schema_document as document
 
     return document(kind)

@@ -568,12 +568,12 @@ def _markdown(r: Report) -> str:
 def run(spec_dir: str | Path, url, profile: str | None = None) -> Report:
     """The drift of the spec set at ``spec_dir`` against the database at ``url`` (a DatabaseUrl)."""
     from specgen.evolve import common
-    from specgen.spec import checker as specs
+    from specgen.spec import documents
 
     model = common.model(spec_dir, profile)
     docs = common.documents(spec_dir)
     settings = specset.read(spec_dir)
     catalog = cat.read(url)
     report = compare(model, docs, catalog, settings)
-    report.spec_dir = specs._display(Path(spec_dir))
+    report.spec_dir = documents.display(Path(spec_dir))
     return report

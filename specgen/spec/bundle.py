@@ -19,7 +19,7 @@ from specgen.errors import SpecgenError
 
 def pack(model) -> dict[str, bytes]:
     """The files of ``model``'s spec set, by path relative to the bundle root."""
-    from specgen.spec.checker import load_spec_set
+    from specgen.spec.documents import load_spec_set
 
     ss = load_spec_set(model.spec_dir)
     files: dict[str, bytes] = {}
