@@ -5,10 +5,14 @@ recomputation of the generated data (polars), and for chunk- and range-invarianc
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, run_cli
 from specgen import api
@@ -231,6 +235,15 @@ def test_permutation_is_a_bijection_with_its_inverse(n):
     ("code: {type: varchar(5), gen: {expr: \"concat('item-', _index)\"}}", "a value of 7 characters is longer than varchar(5): 'item-10'"),
     ("price: {type: \"numeric(4,2)\", gen: {expr: \"_index * 10.5\"}}", "does not fit numeric(4, 2) (|value| < 100)"),
     ("n: {type: integer, gen: {expr: \"_index * 1000000000\"}}", "3000000000 does not fit integer (-2147483648..2147483647)"),
+    # Filters that lengthen what they are given: the checker once proved these fit by the
+    # unfiltered length and the compile wrote them unmeasured.
+    ("b: {type: varchar(50), gen: {template: {text: \"{t|base64}\", parts: {t: {token: {length: 40}}}}}}",
+     "a value of 56 characters is longer than varchar(50)"),
+    ("p: {type: varchar(12), gen: {template: {text: \"{x|pad:20}\", parts: {x: {template: {text: ab}}}}}}",
+     "a value of 20 characters is longer than varchar(12): '000000000000000000ab'"),
+    ("i: {type: varchar(25), gen: {template: {text: \"{_index|pad:30}\"}}}", "a value of 30 characters is longer than varchar(25)"),
+    ("u: {type: varchar(6), gen: {template: {text: \"{x|upper}\", parts: {x: {template: {text: straße}}}}}}",
+     "a value of 7 characters is longer than varchar(6): 'STRASSE'"),
 ])
 def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, message):
     from conftest import write_spec_set
@@ -242,6 +255,43 @@ def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, mess
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert message in err and "columns." in err
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+_FILTERS = ["lower", "upper", "title", "slug", "base64", "pad:3", "pad:40"]
+_PIECES = {"tok": "{token: {length: 12}}", "hex": "{hex: {length: 9}}", "lit": "{template: {text: \"ﬃ-ΐ ß\"}}",
+           "seq": "{sequence: {start: 7}}"}
+
+
+@given(pieces=st.lists(st.tuples(st.sampled_from(["", "a", "ß", "ΐ", "x-y "]),
+                                 st.sampled_from([*_PIECES, "_index"]),
+                                 st.lists(st.sampled_from(_FILTERS), max_size=3)), min_size=1, max_size=3))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_a_varchar_one_shorter_than_the_longest_value_is_refused(pieces):
+    """Whatever the template and its filters: with the column one character shorter than its
+    longest value, the compile refuses it (a length the checker proves is never measured, so a
+    proof that is wrong would let the value through)."""
+    import tempfile
+
+    from conftest import write_spec_set
+    from specgen.errors import SpecgenError
+
+    text = "".join(f"{lit}{{{name}{''.join('|' + f for f in fs)}}}" for lit, name, fs in pieces)
+    parts = ", ".join(f"{n}: {g}" for n, g in _PIECES.items() if any(name == n for _, name, _ in pieces))
+    gen = f"{{template: {{text: {json.dumps(text)}" + (f", parts: {{{parts}}}" if parts else "") + "}}"
+
+    def plan(length: int):
+        specs = write_spec_set(Path(tmp) / str(length), {
+            "t.yaml": f"table: t\nrows: 50\ncolumns:\n  id: {{type: integer, gen: sequence}}\n"
+                      f"  c: {{type: varchar({length}), gen: {gen}}}\n"})
+        return api.plan(specs, "default", estimate=False)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        longest = api.generate_table(plan(100_000), "t")["c"].str.len_chars().max()
+        if longest > 1:
+            shorter = plan(longest - 1)
+            with pytest.raises(SpecgenError, match=rf"longer than varchar\({longest - 1}\)"):
+                api.generate_table(shorter, "t")
+            assert not shorter.model.tables["t"].columns["c"].length_proven, text
 
 
 def test_aggregate_over_parents_without_children_through_a_switch(tmp_path):
