@@ -51,6 +51,11 @@ class SqlType:
         return self.args[0] if self.base in ("varchar", "char") and self.args else None
 
     @property
+    def byte_length(self) -> int | None:
+        """Bytes a ``binary(n)`` (exactly n) or ``varbinary(n)`` (at most n) value holds."""
+        return self.args[0] if self.base in ("binary", "varbinary") and self.args else None
+
+    @property
     def scale(self) -> int | None:
         """Digits after the point of ``numeric(p, s)``: generated values are rounded to them."""
         return self.args[1] if self.base in ("numeric", "decimal") and len(self.args) == 2 else None
@@ -117,8 +122,8 @@ class ColumnSpec:
     def bounded(self) -> bool:
         """Whether generated values are checked against the SQL type (length, digits, range)."""
         t = self.type
-        return (t.length is not None and not self.length_proven) or t.scale is not None or \
-            t.single or t.base in ("smallint", "integer", "int")
+        return (t.length is not None and not self.length_proven) or t.kind == "bytes" or \
+            t.scale is not None or t.single or t.base in ("smallint", "integer", "int")
 
     @property
     def stream_name(self) -> str:

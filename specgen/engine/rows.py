@@ -19,6 +19,7 @@ Links:
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import polars as pl
@@ -301,7 +302,8 @@ INT_RANGES = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (
 
 def _check_domain(rows, c, col: Column) -> None:
     """Values the column's SQL type cannot hold stop the compile here, before the database sees
-    them: text longer than varchar(n) (unless the validator proved the length), numbers beyond
+    them: text longer than varchar(n) (unless the validator proved the length), bytes not written as
+    hex digits or not of binary(n)'s or varbinary(n)'s length, numbers beyond
     numeric(p, s)'s digits, a single-precision float's range or an integer type's range."""
     from specgen.errors import SpecgenError
 
@@ -319,6 +321,26 @@ def _check_domain(rows, c, col: Column) -> None:
             value = col.take(np.array([i])).values[0]
             problem = (i, f"a value of {int(lens[i])} characters is longer than {c.type}: '{value[:60]}"
                           f"{'...' if len(value) > 60 else ''}'")
+    elif c.kind == "bytes" and len(col):
+        # Bytes travel as hex digits, two a byte: anything else PostgreSQL refuses at the load and
+        # MySQL's UNHEX turns into NULL. MySQL's BINARY(n) pads a shorter value with zero bytes and
+        # LOAD DATA LOCAL cuts a longer one with a mere warning: neither is written.
+        s = col.values
+        ok = s.str.contains(r"^(?:[0-9a-fA-F]{2})*$").fill_null(True).to_numpy()
+        n = c.type.byte_length
+        lens = s.str.len_bytes().fill_null(0).to_numpy() // 2
+        if n is not None:
+            ok &= (lens == n) if c.type.base == "binary" else (lens <= n)
+        bad = np.flatnonzero(~ok if keep is None else ~ok & keep)
+        if len(bad):
+            i = int(bad[0])
+            value = s[i]
+            if not re.fullmatch(r"(?:[0-9a-fA-F]{2})*", value):
+                problem = (i, f"'{value[:60]}{'...' if len(value) > 60 else ''}' is not bytes written as hex digits "
+                              f"(two a byte), which a {c.type} column takes")
+            else:
+                problem = (i, f"a value of {int(lens[i])} bytes does not fit {c.type}"
+                              f"{f' (exactly {n} bytes)' if c.type.base == 'binary' else ''}")
     elif c.kind in ("int", "float") and len(col):
         v = np.asarray(col.values)
         if keep is not None:

@@ -45,6 +45,9 @@ VALUES_SPEC = {
         "doc": {"type": "json", "default": {"a": [1, "x"]}, "gen": {"json": {"object": {"txt": {"ref": "txt"}, "n": {"uniform": {"min": 0, "max": 9}},
                                                             "w": {"pool": "words"}}}}},
         "blob": {"type": "blob", "nullable": True, "null_rate": 0.1, "gen": {"hex": {"length": 16}}},
+        # MySQL's BINARY(n) and VARBINARY(n) keep them exactly (the engine refuses other lengths).
+        "fixed": {"type": "binary(8)", "gen": {"hex": {"length": 16}}},
+        "var": {"type": "varbinary(12)", "nullable": True, "null_rate": 0.2, "gen": {"hex": {"length": 16}}},
         "status": {"type": "varchar(10)", "nullable": True, "null_rate": 0.25,
                    "gen": {"categorical": {"values": ["new", "old", "it's"]}}},
         "empty_col": {"type": "text", "nullable": True},

@@ -244,6 +244,11 @@ def test_permutation_is_a_bijection_with_its_inverse(n):
     ("i: {type: varchar(25), gen: {template: {text: \"{_index|pad:30}\"}}}", "a value of 30 characters is longer than varchar(25)"),
     ("u: {type: varchar(6), gen: {template: {text: \"{x|upper}\", parts: {x: {template: {text: straße}}}}}}",
      "a value of 7 characters is longer than varchar(6): 'STRASSE'"),
+    # Bytes: MySQL's BINARY(n) pads, LOAD DATA LOCAL cuts with a warning, UNHEX of non-hex is NULL.
+    ("b: {type: varbinary(4), gen: {hex: {length: 32}}}", "a value of 16 bytes does not fit varbinary(4)"),
+    ("b: {type: binary(16), gen: {hex: {length: 30}}}", "a value of 15 bytes does not fit binary(16) (exactly 16 bytes)"),
+    ("b: {type: bytea, gen: {hex: {length: 31}}}", "is not bytes written as hex digits (two a byte)"),
+    ("b: {type: blob, gen: {template: {text: \"zz{_index}\"}}}", "'zz0' is not bytes written as hex digits"),
 ])
 def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, message):
     from conftest import write_spec_set
