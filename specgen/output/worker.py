@@ -22,6 +22,8 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from specgen import engine
 from specgen.errors import SpecgenError
 from specgen.output import encode
@@ -185,6 +187,38 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
     return encode.encode_delimited(chunk.columns, d, d.file_encoder)
 
 
+def dialect_lengths(plan, table: str, dialect) -> dict[str, int]:
+    """Text and bytes columns whose spec type names no length where the dialect gives one (MySQL:
+    ``varchar`` is VARCHAR(255), ``varbinary`` VARBINARY(255)): column -> that length."""
+    out = {}
+    for c in plan.model.tables[table].stored:
+        default = dialect.type_default_args.get(c.type.base) if not c.type.args else None
+        if default and c.kind in ("text", "json", "bytes"):
+            out[c.name] = int(default[0])
+    return out
+
+
+def check_lengths(plan, chunk, limits: dict[str, int], dialect) -> None:
+    """A value longer than its column's dialect-given length (``dialect_lengths``) stops the
+    compile, as one longer than a length the spec writes does in the engine: the database would
+    cut it (MySQL's LOAD DATA LOCAL with a mere warning)."""
+    for name, n in limits.items():
+        col = chunk.columns[name]
+        c = plan.model.tables[chunk.table].columns[name]
+        s = col.values
+        lens = (s.str.len_bytes() // 2 if c.kind == "bytes" else s.str.len_chars()).fill_null(0).to_numpy()
+        if col.nulls is not None:
+            lens = np.where(col.nulls, 0, lens)
+        if len(lens) and lens.max() > n:
+            i = int(lens.argmax())
+            unit = "bytes" if c.kind == "bytes" else "characters"
+            spec = plan.model.tables[chunk.table]
+            raise SpecgenError(f"{spec.file}: columns.{name}: row {chunk.start + i} of '{chunk.table}': a value of "
+                               f"{int(lens[i])} {unit} is longer than {dialect.sql_type(c.type)}, what {dialect.title} "
+                               f"makes of {c.type} without a length: give the column its length "
+                               f"(e.g. {c.type.base}({int(lens.max())}))")
+
+
 def _same_secrets(job: Job) -> None:
     if job.secrets:
         from specgen.engine.crypto import check_presence
@@ -302,8 +336,10 @@ def _write_part_into(job: Job, table: str, part: int, f, wire: tuple | None = No
         binary, types = _Behind(wire[0]), wire[1]
         names = [c.name for c in plan.model.tables[table].stored]
         binary.write([pgbinary.HEADER])
+    limits = dialect_lengths(plan, table, job.dialect)
     try:
         for chunk in engine.batches(plan, table, lo, hi, batch_rows(plan, table, hi - lo)):
+            check_lengths(plan, chunk, limits, job.dialect)
             enc = encode_batch(job, plan, table, chunk, lo, hi)
             behind.write(enc.chunks)
             if binary is not None:
@@ -332,7 +368,9 @@ def stream_rows(job: Job, table: str, start: int, stop: int) -> bytes:
     plan = plan_for(job)
     d = job.dialect
     out = []
+    limits = dialect_lengths(plan, table, d)
     for chunk in engine.batches(plan, table, start, stop):
+        check_lengths(plan, chunk, limits, d)
         if job.fmt == "sql":
             enc = encode_batch(job, plan, table, chunk, 0, plan.rows[table])
         else:  # COPY ... FROM stdin: PostgreSQL's text format

@@ -299,6 +299,30 @@ def test_a_varchar_one_shorter_than_the_longest_value_is_refused(pieces):
             assert not shorter.model.tables["t"].columns["c"].length_proven, text
 
 
+@pytest.mark.parametrize("column,message", [
+    ("v: {type: varchar, gen: {template: {text: \"{t}{t}\", parts: {t: {token: {length: 200}}}}}}",
+     "a value of 400 characters is longer than VARCHAR(255), what MySQL/MariaDB makes of varchar without a length"),
+    ("b: {type: varbinary, gen: {hex: {length: 600}}}",
+     "a value of 300 bytes is longer than VARBINARY(255), what MySQL/MariaDB makes of varbinary without a length"),
+])
+def test_a_length_the_dialect_gives_a_type_stops_the_compile(tmp_path, column, message):
+    """MySQL gives ``varchar`` and ``varbinary`` written without a length 255 (and LOAD DATA LOCAL
+    would cut a longer value with a warning): the MySQL compile and stream refuse such a value,
+    PostgreSQL's (unbounded VARCHAR, BYTEA) take it."""
+    from conftest import write_spec_set
+
+    write_spec_set(tmp_path, {"t.yaml": f"table: t\nrows: 20\ncolumns:\n  id: {{type: integer, gen: sequence}}\n  {column}\n"})
+    for how in (["--out", "out"], ["--stdout"]):
+        proc = run_cli("compile", "--specs", "specs", "--profile", "default", "--dialect", "mysql", *how, cwd=tmp_path)
+        err = proc.stderr.decode()
+        assert proc.returncode == 1 and "Traceback" not in err, err
+        assert message in err and "t.yaml: columns." in err and "row 0 of 't'" in err
+    assert not (tmp_path / "out" / "manifest.json").exists()
+    proc = run_cli("compile", "--specs", "specs", "--profile", "default", "--dialect", "postgres", "--out", "pg",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
 def test_aggregate_over_parents_without_children_through_a_switch(tmp_path):
     """A batch of children can be empty (every parent of the batch childless): columns of such a
     batch, a switch's included, are empty rather than an error."""
