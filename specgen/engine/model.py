@@ -48,11 +48,18 @@ class SqlType:
 
     @property
     def length(self) -> int | None:
+        """Characters a ``varchar(n)`` or ``char(n)`` value holds; a ``char`` without one holds one,
+        as SQL says (PostgreSQL and MySQL alike)."""
+        if self.base == "char" and not self.args:
+            return 1
         return self.args[0] if self.base in ("varchar", "char") and self.args else None
 
     @property
     def byte_length(self) -> int | None:
-        """Bytes a ``binary(n)`` (exactly n) or ``varbinary(n)`` (at most n) value holds."""
+        """Bytes a ``binary(n)`` (exactly n) or ``varbinary(n)`` (at most n) value holds; a
+        ``binary`` without one holds one, as SQL says."""
+        if self.base == "binary" and not self.args:
+            return 1
         return self.args[0] if self.base in ("binary", "varbinary") and self.args else None
 
     @property

@@ -340,7 +340,7 @@ def _check_domain(rows, c, col: Column) -> None:
                               f"(two a byte), which a {c.type} column takes")
             else:
                 problem = (i, f"a value of {int(lens[i])} bytes does not fit {c.type}"
-                              f"{f' (exactly {n} bytes)' if c.type.base == 'binary' else ''}")
+                              f"{f' (exactly {n} byte' + ('s)' if n != 1 else ')') if c.type.base == 'binary' else ''}")
     elif c.kind in ("int", "float") and len(col):
         v = np.asarray(col.values)
         if keep is not None:

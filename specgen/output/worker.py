@@ -187,34 +187,44 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
     return encode.encode_delimited(chunk.columns, d, d.file_encoder)
 
 
-def dialect_lengths(plan, table: str, dialect) -> dict[str, int]:
-    """Text and bytes columns whose spec type names no length where the dialect gives one (MySQL:
-    ``varchar`` is VARCHAR(255), ``varbinary`` VARBINARY(255)): column -> that length."""
+def dialect_lengths(plan, table: str, dialect) -> dict[str, tuple[int, str]]:
+    """Text and bytes columns whose values the dialect's type bounds where the spec writes no
+    bound: a type without a length the dialect gives one (MySQL: ``varchar`` is VARCHAR(255),
+    ``varbinary`` VARBINARY(255)), or one that holds a number of bytes (MySQL's TEXT): column ->
+    (the bound, ``characters``, ``bytes`` of a blob or ``UTF-8 bytes`` of text)."""
     out = {}
     for c in plan.model.tables[table].stored:
+        if c.kind not in ("text", "json", "bytes"):
+            continue
         default = dialect.type_default_args.get(c.type.base) if not c.type.args else None
-        if default and c.kind in ("text", "json", "bytes"):
-            out[c.name] = int(default[0])
+        if default:
+            out[c.name] = (int(default[0]), "bytes" if c.kind == "bytes" else "characters")
+        elif c.type.base in dialect.type_max_bytes:
+            out[c.name] = (int(dialect.type_max_bytes[c.type.base]), "UTF-8 bytes")
     return out
 
 
-def check_lengths(plan, chunk, limits: dict[str, int], dialect) -> None:
-    """A value longer than its column's dialect-given length (``dialect_lengths``) stops the
-    compile, as one longer than a length the spec writes does in the engine: the database would
-    cut it (MySQL's LOAD DATA LOCAL with a mere warning)."""
-    for name, n in limits.items():
+def check_lengths(plan, chunk, limits: dict[str, tuple[int, str]], dialect) -> None:
+    """A value beyond its column's bound in the dialect (``dialect_lengths``) stops the compile,
+    as one longer than a length the spec writes does in the engine: the database would cut it
+    (MySQL's LOAD DATA LOCAL with a mere warning)."""
+    for name, (n, unit) in limits.items():
         col = chunk.columns[name]
         c = plan.model.tables[chunk.table].columns[name]
         s = col.values
-        lens = (s.str.len_bytes() // 2 if c.kind == "bytes" else s.str.len_chars()).fill_null(0).to_numpy()
+        lens = (s.str.len_chars() if unit == "characters" else s.str.len_bytes()).fill_null(0).to_numpy()
+        if unit == "bytes":
+            lens = lens // 2  # hex digits, two a byte
         if col.nulls is not None:
             lens = np.where(col.nulls, 0, lens)
         if len(lens) and lens.max() > n:
             i = int(lens.argmax())
-            unit = "bytes" if c.kind == "bytes" else "characters"
-            spec = plan.model.tables[chunk.table]
-            raise SpecgenError(f"{spec.file}: columns.{name}: row {chunk.start + i} of '{chunk.table}': a value of "
-                               f"{int(lens[i])} {unit} is longer than {dialect.sql_type(c.type)}, what {dialect.title} "
+            where = f"{plan.model.tables[chunk.table].file}: columns.{name}: row {chunk.start + i} of '{chunk.table}'"
+            sql = dialect.sql_type(c.type)
+            if unit == "UTF-8 bytes":
+                raise SpecgenError(f"{where}: a value of {int(lens[i]):,} UTF-8 bytes is longer than {dialect.title}'s "
+                                   f"{sql} holds ({n:,} bytes): make the values shorter")
+            raise SpecgenError(f"{where}: a value of {int(lens[i])} {unit} is longer than {sql}, what {dialect.title} "
                                f"makes of {c.type} without a length: give the column its length "
                                f"(e.g. {c.type.base}({int(lens.max())}))")
 

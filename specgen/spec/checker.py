@@ -713,7 +713,8 @@ class _Checker:
             return
         exact = self._exact_longest(table, col.gen)
         if exact is not None and exact[0] > n:
-            self.error(doc, ("columns", col.name, "gen"), f"values up to {exact[0]} characters do not fit {col.type}: "
+            fit = f"{col.type}" if col.type.args else f"{col.type}, which holds one character"
+            self.error(doc, ("columns", col.name, "gen"), f"values up to {exact[0]} characters do not fit {fit}: "
                        f"'{exact[1][:60]}{'...' if len(exact[1]) > 60 else ''}'")
 
     def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:

@@ -34,7 +34,7 @@ CHOICES = {
     "sql_string_escape": ("standard", "backslash"),
     "stream_data": ("insert", "copy"),
 }
-MERGED = ("types", "type_default_args", "identity_types")  # maps merged along the chain instead of replaced
+MERGED = ("types", "type_default_args", "type_max_bytes", "identity_types")  # maps merged along the chain instead of replaced
 
 
 @dataclass(frozen=True)

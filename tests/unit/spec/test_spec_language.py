@@ -249,6 +249,9 @@ def test_permutation_is_a_bijection_with_its_inverse(n):
     ("b: {type: binary(16), gen: {hex: {length: 30}}}", "a value of 15 bytes does not fit binary(16) (exactly 16 bytes)"),
     ("b: {type: bytea, gen: {hex: {length: 31}}}", "is not bytes written as hex digits (two a byte)"),
     ("b: {type: blob, gen: {template: {text: \"zz{_index}\"}}}", "'zz0' is not bytes written as hex digits"),
+    # SQL's char and binary without a length hold one (PostgreSQL and MySQL alike).
+    ("c: {type: char, gen: {categorical: {values: [ab, c]}}}", "values up to 2 characters do not fit char, which holds one"),
+    ("b: {type: binary, gen: {hex: {length: 4}}}", "a value of 2 bytes does not fit binary (exactly 1 byte)"),
 ])
 def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, message):
     from conftest import write_spec_set
@@ -304,11 +307,13 @@ def test_a_varchar_one_shorter_than_the_longest_value_is_refused(pieces):
      "a value of 400 characters is longer than VARCHAR(255), what MySQL/MariaDB makes of varchar without a length"),
     ("b: {type: varbinary, gen: {hex: {length: 600}}}",
      "a value of 300 bytes is longer than VARBINARY(255), what MySQL/MariaDB makes of varbinary without a length"),
+    ("v: {type: text, gen: {template: {text: \"" + "{t}" * 150 + "\", parts: {t: {token: {length: 500}}}}}}",
+     "a value of 75,000 UTF-8 bytes is longer than MySQL/MariaDB's TEXT holds (65,535 bytes)"),
 ])
 def test_a_length_the_dialect_gives_a_type_stops_the_compile(tmp_path, column, message):
-    """MySQL gives ``varchar`` and ``varbinary`` written without a length 255 (and LOAD DATA LOCAL
-    would cut a longer value with a warning): the MySQL compile and stream refuse such a value,
-    PostgreSQL's (unbounded VARCHAR, BYTEA) take it."""
+    """MySQL gives ``varchar`` and ``varbinary`` written without a length 255, and its TEXT holds
+    65,535 bytes (LOAD DATA LOCAL would cut a longer value with a warning): the MySQL compile and
+    stream refuse such a value, PostgreSQL's (unbounded VARCHAR, BYTEA, TEXT) take it."""
     from conftest import write_spec_set
 
     write_spec_set(tmp_path, {"t.yaml": f"table: t\nrows: 20\ncolumns:\n  id: {{type: integer, gen: sequence}}\n  {column}\n"})
