@@ -178,6 +178,15 @@ class Rows:
             col = col.with_nulls(self._condition(c.null_when))
         if not c.virtual and c.bounded:
             _check_domain(self, c, col)
+        if not c.virtual and not c.nullable and col.nulls is not None and col.nulls.any():
+            # An expression's NULL (a division by zero, an invalid cast, a NULL it reads): the
+            # database would refuse it or, MySQL's LOAD DATA LOCAL, store 0 or '' with a warning.
+            from specgen.errors import SpecgenError
+
+            i = int(np.argmax(col.nulls))
+            raise SpecgenError(f"{self.spec.file}: columns.{c.name}: row {int(self.idx[i])} of '{self.table}': the "
+                               "generator gives NULL and the column is not nullable: make it nullable, or give "
+                               "the value another way there (coalesce)")
         return col
 
     def _condition(self, cond) -> np.ndarray:

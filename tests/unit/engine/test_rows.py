@@ -124,7 +124,7 @@ columns:
   r: {type: real, nullable: true, null_rate: 0.1, gen: {lognormal: {median: 10.0, sigma: 2.0}}}
   f4: {type: float4, gen: {normal: {mean: 0, std: 1000}}}
   d: {type: double, gen: {lognormal: {median: 10.0, sigma: 2.0}}}
-  twice: {type: double, gen: {expr: "r * 2"}}
+  twice: {type: double, nullable: true, gen: {expr: "r * 2"}}
 """
 
 
