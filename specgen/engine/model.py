@@ -64,8 +64,11 @@ class SqlType:
 
     @property
     def scale(self) -> int | None:
-        """Digits after the point of ``numeric(p, s)``: generated values are rounded to them."""
-        return self.args[1] if self.base in ("numeric", "decimal") and len(self.args) == 2 else None
+        """Digits after the point of ``numeric(p, s)``: generated values are rounded to them.
+        ``numeric(p)`` is ``numeric(p, 0)``, as SQL says (PostgreSQL and MySQL alike)."""
+        if self.base not in ("numeric", "decimal") or not self.args:
+            return None
+        return self.args[1] if len(self.args) == 2 else 0
 
     @property
     def single(self) -> bool:

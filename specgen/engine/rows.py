@@ -358,7 +358,7 @@ def _check_domain(rows, c, col: Column) -> None:
             limit = 10.0 ** (c.type.args[0] - c.type.scale)
             bad = np.flatnonzero(~(np.abs(v) < limit))
             if len(bad):
-                problem = (int(bad[0]), f"{v[bad[0]]!r} does not fit {c.type} (|value| < {limit:g})")
+                problem = (int(bad[0]), f"{float(v[bad[0]])!r} does not fit {c.type} (|value| < {limit:g})")
         elif c.kind == "float" and c.type.single:
             # Rounded to float32 already (_compute): a value past its range became infinite.
             bad = np.flatnonzero(np.isinf(v))

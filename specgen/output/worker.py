@@ -22,11 +22,9 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from specgen import engine
 from specgen.errors import SpecgenError
-from specgen.output import encode
+from specgen.output import bounds, encode
 from specgen.output.destination import Destination
 from specgen.output.manifest import column_stats, combine
 
@@ -187,48 +185,6 @@ def encode_batch(job: Job, plan, table: str, chunk, part_start: int, part_stop: 
     return encode.encode_delimited(chunk.columns, d, d.file_encoder)
 
 
-def dialect_lengths(plan, table: str, dialect) -> dict[str, tuple[int, str]]:
-    """Text and bytes columns whose values the dialect's type bounds where the spec writes no
-    bound: a type without a length the dialect gives one (MySQL: ``varchar`` is VARCHAR(255),
-    ``varbinary`` VARBINARY(255)), or one that holds a number of bytes (MySQL's TEXT): column ->
-    (the bound, ``characters``, ``bytes`` of a blob or ``UTF-8 bytes`` of text)."""
-    out = {}
-    for c in plan.model.tables[table].stored:
-        if c.kind not in ("text", "json", "bytes"):
-            continue
-        default = dialect.type_default_args.get(c.type.base) if not c.type.args else None
-        if default:
-            out[c.name] = (int(default[0]), "bytes" if c.kind == "bytes" else "characters")
-        elif c.type.base in dialect.type_max_bytes:
-            out[c.name] = (int(dialect.type_max_bytes[c.type.base]), "UTF-8 bytes")
-    return out
-
-
-def check_lengths(plan, chunk, limits: dict[str, tuple[int, str]], dialect) -> None:
-    """A value beyond its column's bound in the dialect (``dialect_lengths``) stops the compile,
-    as one longer than a length the spec writes does in the engine: the database would cut it
-    (MySQL's LOAD DATA LOCAL with a mere warning)."""
-    for name, (n, unit) in limits.items():
-        col = chunk.columns[name]
-        c = plan.model.tables[chunk.table].columns[name]
-        s = col.values
-        lens = (s.str.len_chars() if unit == "characters" else s.str.len_bytes()).fill_null(0).to_numpy()
-        if unit == "bytes":
-            lens = lens // 2  # hex digits, two a byte
-        if col.nulls is not None:
-            lens = np.where(col.nulls, 0, lens)
-        if len(lens) and lens.max() > n:
-            i = int(lens.argmax())
-            where = f"{plan.model.tables[chunk.table].file}: columns.{name}: row {chunk.start + i} of '{chunk.table}'"
-            sql = dialect.sql_type(c.type)
-            if unit == "UTF-8 bytes":
-                raise SpecgenError(f"{where}: a value of {int(lens[i]):,} UTF-8 bytes is longer than {dialect.title}'s "
-                                   f"{sql} holds ({n:,} bytes): make the values shorter")
-            raise SpecgenError(f"{where}: a value of {int(lens[i])} {unit} is longer than {sql}, what {dialect.title} "
-                               f"makes of {c.type} without a length: give the column its length "
-                               f"(e.g. {c.type.base}({int(lens.max())}))")
-
-
 def _same_secrets(job: Job) -> None:
     if job.secrets:
         from specgen.engine.crypto import check_presence
@@ -346,10 +302,10 @@ def _write_part_into(job: Job, table: str, part: int, f, wire: tuple | None = No
         binary, types = _Behind(wire[0]), wire[1]
         names = [c.name for c in plan.model.tables[table].stored]
         binary.write([pgbinary.HEADER])
-    limits = dialect_lengths(plan, table, job.dialect)
+    limits = bounds.of_table(plan, table, job.dialect)
     try:
         for chunk in engine.batches(plan, table, lo, hi, batch_rows(plan, table, hi - lo)):
-            check_lengths(plan, chunk, limits, job.dialect)
+            bounds.check(plan, chunk, limits, job.dialect)
             enc = encode_batch(job, plan, table, chunk, lo, hi)
             behind.write(enc.chunks)
             if binary is not None:
@@ -378,9 +334,9 @@ def stream_rows(job: Job, table: str, start: int, stop: int) -> bytes:
     plan = plan_for(job)
     d = job.dialect
     out = []
-    limits = dialect_lengths(plan, table, d)
+    limits = bounds.of_table(plan, table, d)
     for chunk in engine.batches(plan, table, start, stop):
-        check_lengths(plan, chunk, limits, d)
+        bounds.check(plan, chunk, limits, d)
         if job.fmt == "sql":
             enc = encode_batch(job, plan, table, chunk, 0, plan.rows[table])
         else:  # COPY ... FROM stdin: PostgreSQL's text format

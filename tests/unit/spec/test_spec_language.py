@@ -256,6 +256,8 @@ def test_permutation_is_a_bijection_with_its_inverse(n):
     ("r: {type: double, gen: {expr: \"1.0 / (_index - 3)\"}}",
      "columns.r: row 3 of 't': the generator gives NULL and the column is not nullable"),
     ("n: {type: integer, gen: {expr: \"int(concat('x', _index))\"}}", "the generator gives NULL and the column is not nullable"),
+    # numeric(p) is numeric(p, 0): MySQL clamped 4467.0 to 999 in a DECIMAL(3) with a warning.
+    ("m: {type: \"decimal(3)\", gen: {uniform: {min: 0.0, max: 5000.0}}}", "2095.0 does not fit decimal(3) (|value| < 1000)"),
 ])
 def test_values_the_sql_type_cannot_hold_stop_the_compile(tmp_path, column, message):
     from conftest import write_spec_set
@@ -313,11 +315,14 @@ def test_a_varchar_one_shorter_than_the_longest_value_is_refused(pieces):
      "a value of 300 bytes is longer than VARBINARY(255), what MySQL/MariaDB makes of varbinary without a length"),
     ("v: {type: text, gen: {template: {text: \"" + "{t}" * 150 + "\", parts: {t: {token: {length: 500}}}}}}",
      "a value of 75,000 UTF-8 bytes is longer than MySQL/MariaDB's TEXT holds (65,535 bytes)"),
+    ("n: {type: numeric, gen: {uniform: {min: 0.0, max: 10.0}}}",
+     "0.29562448005486963 does not fit DECIMAL(10, 0), what MySQL/MariaDB makes of numeric without a precision"),
 ])
 def test_a_length_the_dialect_gives_a_type_stops_the_compile(tmp_path, column, message):
-    """MySQL gives ``varchar`` and ``varbinary`` written without a length 255, and its TEXT holds
-    65,535 bytes (LOAD DATA LOCAL would cut a longer value with a warning): the MySQL compile and
-    stream refuse such a value, PostgreSQL's (unbounded VARCHAR, BYTEA, TEXT) take it."""
+    """MySQL gives ``varchar`` and ``varbinary`` written without a length 255 and ``numeric``
+    without a precision (10, 0), and its TEXT holds 65,535 bytes (LOAD DATA LOCAL would cut or
+    round a value beyond them with a warning): the MySQL compile and stream refuse such a value,
+    PostgreSQL's (unbounded VARCHAR, BYTEA, TEXT, NUMERIC) take it."""
     from conftest import write_spec_set
 
     write_spec_set(tmp_path, {"t.yaml": f"table: t\nrows: 20\ncolumns:\n  id: {{type: integer, gen: sequence}}\n  {column}\n"})
