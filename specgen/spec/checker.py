@@ -38,9 +38,11 @@ from specgen.engine.model import (
     UniqueSpec,
 )
 from specgen.engine.plan import INT64_MAX, INT64_MIN, Plan, sequence_overflow
+from specgen.engine.rows import SPECIAL
 from specgen.errors import Diagnostic, SpecErrors, did_you_mean
 from specgen.spec import model_cache, window
 from specgen.spec.documents import PARAM, Document, SpecSet, load_spec_set, schema_errors, value_errors
+from specgen.spec.lengths import TextLengths
 from specgen.spec.pools import PoolStore
 from specgen.spec.profiles import at_window_end, resolve_profile, window_errors
 from specgen.spec.uniqueness import UniquenessProver, _row_values
@@ -49,7 +51,6 @@ from specgen.spec.uniqueness import UniquenessProver, _row_values
 _LITERAL_KEYS = {"const", "values", "text", "description", "checks", "in", "equals", "not_equals",
                  # expressions: they read `$name` themselves (inside the text)
                  "expr", "keep_when", "of", "where", "order_by", "match", "when"}
-_SPECIAL_COLUMNS = ("_index", "_ordinal")
 _IS_NULL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+IS\s+NULL\s*$", re.IGNORECASE)
 
 # Items of one generated JSON array, and the width of `pad:N`: bounds on the work one value takes.
@@ -110,6 +111,7 @@ class _Checker:
         self.docs: dict[str, Document] = {}
         self.tables: dict[str, TableSpec] = {}
         self.uniqueness = UniquenessProver(self.tables, self.pools)
+        self.lengths = TextLengths(self.tables, self.pools, self.resolve)
 
     def error(self, doc: Document, path, message: str, key: bool = False) -> None:
         self.errors.append(doc.marks.diag(tuple(path), message, key=key))
@@ -139,7 +141,7 @@ class _Checker:
             r = self.resolve(table, p)
             if isinstance(r, str):
                 raise expr.ExprError(r, expr._offset_of(e.root, p))
-            return "int" if r[1] in _SPECIAL_COLUMNS else self.tables[r[0]].columns[r[1]].kind
+            return "int" if r[1] in SPECIAL else self.tables[r[0]].columns[r[1]].kind
 
         try:
             k = e.infer(kind_of)
@@ -513,7 +515,7 @@ class _Checker:
                     return t, seg
                 if seg in links:
                     return spec.link_table(seg), "_index"
-                return f"unknown column '{seg}' in table '{t}'." + did_you_mean(seg, [*spec.columns, *_SPECIAL_COLUMNS, *links])
+                return f"unknown column '{seg}' in table '{t}'." + did_you_mean(seg, [*spec.columns, *SPECIAL, *links])
             if seg not in links:
                 if seg == "parent":
                     return f"table '{t}' has no parent"
@@ -529,7 +531,7 @@ class _Checker:
         if isinstance(r, str):
             return None
         t, c = r
-        return "int" if c in _SPECIAL_COLUMNS else self.tables[t].columns[c].kind
+        return "int" if c in SPECIAL else self.tables[t].columns[c].kind
 
     def check_table(self, doc: Document, table: TableSpec) -> None:
         self.check_names(doc, table)
@@ -705,94 +707,17 @@ class _Checker:
         n = col.type.length
         if n is None or col.virtual or col.gen is None or col.kind not in ("text", "json"):
             return
-        longest = self.max_length(table, col.gen, 0, ())
+        longest = self.lengths.longest(table, col.gen)
         if longest is None:
             return
         if longest <= n:
             col.length_proven = True
             return
-        exact = self._exact_longest(table, col.gen)
+        exact = self.lengths.exact_longest(col.gen)
         if exact is not None and exact[0] > n:
             fit = f"{col.type}" if col.type.args else f"{col.type}, which holds one character"
             self.error(doc, ("columns", col.name, "gen"), f"values up to {exact[0]} characters do not fit {fit}: "
                        f"'{exact[1][:60]}{'...' if len(exact[1]) > 60 else ''}'")
-
-    def _exact_longest(self, table: TableSpec, g) -> tuple[int, str] | None:
-        """(length, value) of the longest value a generator certainly gives."""
-        values = None
-        if isinstance(g, gens.Pool):  # its values are in the pool registry
-            if self.pools.path_of(g.name) is not None:
-                values = self.pools.get(g.name).values.to_list()
-        else:
-            listed = g.known_values()
-            if listed is None:
-                listed = g.row_values()  # a reference table's literal rows
-            if listed is not None:
-                values = [v for v in listed if isinstance(v, str)]
-        if not values:
-            return None
-        v = max(values, key=len)
-        return len(v), v
-
-    def max_length(self, table: TableSpec, g, depth: int, filters: tuple) -> int | None:
-        """An upper bound of the text length of ``g``'s values through template ``filters``."""
-        if g is None or depth > 8 or any(f[0] in ("json", "get") for f in filters):
-            return None
-        if isinstance(g, gens.Pool):  # exact: the pool's values through the filters
-            if self.pools.path_of(g.name) is None:
-                return None
-            values = self.pools.through(g.name, filters, gens.apply_filters) if filters else self.pools.get(g.name).values
-            return int(values.str.len_chars().max() or 0)
-        if isinstance(g, gens.Switch):  # each branch through the filters
-            parts = [self.max_length(table, b, depth + 1, filters) for b in g.children_gens()]
-            if g.default is None:
-                parts.append(0)
-            return None if any(p is None for p in parts) else max(parts)
-        return _through_filters(self._text_length(table, g, depth), filters)
-
-    def _text_length(self, table: TableSpec, g, depth: int) -> int | None:
-        """An upper bound of the text length of ``g``'s own values, before any filter."""
-        inner = g.text_length()  # what the kind's parameters tell
-        if inner is not None:
-            return inner
-        if isinstance(g, gens.Ref):
-            r = self.resolve(table.name, g.path)
-            if isinstance(r, str):
-                return None
-            if r[1] in _SPECIAL_COLUMNS:
-                return 20
-            t = self.tables[r[0]]
-            return self.max_length(t, t.columns[r[1]].gen, depth + 1, ())
-        if not isinstance(g, gens.Template):
-            return None
-        total = 0
-        for literal, name, piece_filters in g.pieces:
-            total += len(literal)
-            if name is None:
-                continue
-            if name in g.parts:
-                m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
-            elif name in table.columns:
-                src = table.columns[name].gen
-                if src is not None and all(isinstance(b, gens.Pool) for b in src.branches()):
-                    pools = src.branches()  # a pool, or a switch between pools
-                    lens = []
-                    for pool in pools:
-                        if self.pools.path_of(pool.name) is None:
-                            return None
-                        vals = self.pools.through(pool.name, tuple(piece_filters), gens.apply_filters)
-                        lens.append(int(vals.str.len_chars().max() or 0))
-                    m = max(lens) if not any(f[0] == "json" for f in piece_filters) else None
-                else:
-                    m = self.max_length(table, src, depth + 1, tuple(piece_filters))
-            elif name in _SPECIAL_COLUMNS:
-                m = _through_filters(20, piece_filters)
-            else:
-                m = self.max_length(table, gens.Ref(name), depth + 1, tuple(piece_filters))
-            if m is None:
-                return None
-            total += m
-        return total
 
     def check_column(self, doc: Document, table: TableSpec, col: ColumnSpec) -> None:
         base = ("columns", col.name)
@@ -945,7 +870,7 @@ class _Checker:
     def _may_be_null(self, table: TableSpec, e) -> bool:
         for p in e.paths():
             r = self.resolve(table.name, p)
-            if isinstance(r, str) or r[1] in _SPECIAL_COLUMNS:
+            if isinstance(r, str) or r[1] in SPECIAL:
                 continue
             t = self.tables[r[0]]
             if not self._never_null(t, t.columns[r[1]]):
@@ -1035,7 +960,7 @@ class _Checker:
         r = self.resolve(table.name, path)
         if isinstance(r, str):
             return False
-        if r[1] in _SPECIAL_COLUMNS:
+        if r[1] in SPECIAL:
             return True
         t = self.tables[r[0]]
         return self._never_null(t, t.columns[r[1]], depth + 1)
@@ -1044,7 +969,7 @@ class _Checker:
         """Where a value really comes from: follows columns that merely copy another (ref)."""
         r = self.resolve(table, path)
         for _ in range(16):
-            if isinstance(r, str) or r[1] in _SPECIAL_COLUMNS:
+            if isinstance(r, str) or r[1] in SPECIAL:
                 return r
             g = self.tables[r[0]].columns[r[1]].gen
             if not isinstance(g, gens.Ref):
@@ -1061,17 +986,17 @@ class _Checker:
                     for _, g in gens.walk(col.gen):
                         for dep in g.own_deps():
                             r = self.resolve(tname, dep)
-                            if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                            if not isinstance(r, str) and r[1] not in SPECIAL:
                                 deps.append(r)
                         if isinstance(g, gens.Aggregate) and g.table in self.tables:
                             for e in (g.of, g.where, g.order_by):
                                 for dep in (e.paths() if e is not None else ()):
                                     r = self.resolve(g.table, dep)
-                                    if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                                    if not isinstance(r, str) and r[1] not in SPECIAL:
                                         deps.append(r)
                 if col.null_when is not None:
                     r = self.resolve(tname, col.null_when.column)
-                    if not isinstance(r, str) and r[1] not in _SPECIAL_COLUMNS:
+                    if not isinstance(r, str) and r[1] not in SPECIAL:
                         deps.append(r)
                 graph[(tname, cname)] = deps
         state: dict = {}
@@ -1093,25 +1018,6 @@ class _Checker:
 
         for node in graph:
             visit(node, [])
-
-
-def _through_filters(n: int | None, filters) -> int | None:
-    """A bound of a text length after template ``filters`` (None: none known). Unicode case
-    mappings give at most three characters for one (SpecialCasing: 'ΐ' upper-cased is three;
-    ``slug`` lower-cases, then only shortens); base64 writes four characters for every three
-    UTF-8 bytes, at most four bytes a character."""
-    for name, arg in filters:
-        if n is None:
-            return None
-        if name == "pad":
-            n = max(n, int(arg))
-        elif name in ("lower", "upper", "title", "slug"):
-            n *= 3
-        elif name == "base64":
-            n = 4 * -(-4 * n // 3)
-        else:
-            return None
-    return n
 
 
 def _draws(col: ColumnSpec) -> bool:
