@@ -309,6 +309,9 @@ INT_RANGES = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (
               "int": (-(1 << 31), (1 << 31) - 1)}
 
 
+_HEX_PAIRS = r"^(?:[0-9a-fA-F]{2})*$"  # how a bytes value is written: two hex digits a byte
+
+
 def _check_domain(rows, c, col: Column) -> None:
     """Values the column's SQL type cannot hold stop the compile here, before the database sees
     them: text longer than varchar(n) (unless the validator proved the length), bytes not written as
@@ -335,7 +338,7 @@ def _check_domain(rows, c, col: Column) -> None:
         # MySQL's UNHEX turns into NULL. MySQL's BINARY(n) pads a shorter value with zero bytes and
         # LOAD DATA LOCAL cuts a longer one with a mere warning: neither is written.
         s = col.values
-        ok = s.str.contains(r"^(?:[0-9a-fA-F]{2})*$").fill_null(True).to_numpy()
+        ok = s.str.contains(_HEX_PAIRS).fill_null(True).to_numpy()
         n = c.type.byte_length
         lens = s.str.len_bytes().fill_null(0).to_numpy() // 2
         if n is not None:
@@ -344,7 +347,7 @@ def _check_domain(rows, c, col: Column) -> None:
         if len(bad):
             i = int(bad[0])
             value = s[i]
-            if not re.fullmatch(r"(?:[0-9a-fA-F]{2})*", value):
+            if not re.match(_HEX_PAIRS, value):
                 problem = (i, f"'{value[:60]}{'...' if len(value) > 60 else ''}' is not bytes written as hex digits "
                               f"(two a byte), which a {c.type} column takes")
             else:

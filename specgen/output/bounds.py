@@ -38,7 +38,6 @@ def check(plan, chunk, bounds: dict[str, tuple[str, tuple[int, ...]]], dialect) 
     for name, (unit, bound) in bounds.items():
         col = chunk.columns[name]
         c = spec.columns[name]
-        sql = dialect.sql_type(c.type)
         if unit == "digits":
             p, s = bound
             v = np.asarray(col.values, dtype=np.float64)
@@ -56,6 +55,7 @@ def check(plan, chunk, bounds: dict[str, tuple[str, tuple[int, ...]]], dialect) 
             continue
         i = int(bad[0])
         where = f"{spec.file}: columns.{name}: row {chunk.start + i} of '{chunk.table}'"
+        sql = dialect.sql_type(c.type)
         if unit == "digits":
             raise SpecgenError(f"{where}: {float(v[i])!r} does not fit {sql}, what {dialect.title} makes of {c.type} "
                                "without a precision (it would round or cut it): give the column its precision "
