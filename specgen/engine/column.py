@@ -56,6 +56,13 @@ class Column:
             self._values = self.dictionary.gather(self.codes)
         return self._values
 
+    def per_row(self, fn) -> np.ndarray:
+        """``fn`` (a polars Series -> Series) of every row's value, as numpy: computed on the
+        dictionary of a coded column (once per distinct value), then spread by the codes."""
+        if self._values is None and self.codes is not None:
+            return fn(self.dictionary).to_numpy()[self.codes]
+        return fn(self._values).to_numpy()
+
     def __len__(self) -> int:
         return len(self.codes) if self._values is None and self.codes is not None else len(self._values)
 
@@ -175,10 +182,8 @@ def matches(col: Column, values) -> np.ndarray:
     elif col.kind == "int":
         ints = [int(v) for v in values if v.lstrip("-").isdigit() and str(int(v)) == v]
         hit = np.isin(col.values, np.array(ints, dtype=np.int64)) if ints else np.zeros(n, dtype=bool)
-    elif col.codes is not None and col._values is None:
-        hit = col.dictionary.is_in(values).fill_null(False).to_numpy()[col.codes]
-    elif isinstance(col.values, pl.Series):
-        hit = col.values.is_in(values).fill_null(False).to_numpy()
+    elif (col.codes is not None and col._values is None) or isinstance(col.values, pl.Series):
+        hit = col.per_row(lambda s: s.is_in(values).fill_null(False))
     else:
         hit = as_text(col).is_in(values).fill_null(False).to_numpy()
     return hit & ~col.null_mask() if col.nulls is not None else hit

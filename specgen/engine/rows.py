@@ -322,10 +322,7 @@ def _check_domain(rows, c, col: Column) -> None:
     keep = ~col.nulls if col.nulls is not None else None
     problem = None
     if c.kind in ("text", "json") and c.type.length is not None and not c.length_proven:
-        if col.codes is not None and col._values is None:
-            lens = col.dictionary.str.len_chars().fill_null(0).to_numpy()[col.codes]
-        else:
-            lens = col.values.str.len_chars().fill_null(0).to_numpy()
+        lens = col.per_row(lambda s: s.str.len_chars().fill_null(0))
         if keep is not None:
             lens = np.where(keep, lens, 0)
         if len(lens) and lens.max() > c.type.length:
@@ -337,16 +334,15 @@ def _check_domain(rows, c, col: Column) -> None:
         # Bytes travel as hex digits, two a byte: anything else PostgreSQL refuses at the load and
         # MySQL's UNHEX turns into NULL. MySQL's BINARY(n) pads a shorter value with zero bytes and
         # LOAD DATA LOCAL cuts a longer one with a mere warning: neither is written.
-        s = col.values
-        ok = s.str.contains(_HEX_PAIRS).fill_null(True).to_numpy()
+        ok = col.per_row(lambda s: s.str.contains(_HEX_PAIRS).fill_null(True))
         n = c.type.byte_length
-        lens = s.str.len_bytes().fill_null(0).to_numpy() // 2
+        lens = col.per_row(lambda s: s.str.len_bytes().fill_null(0)) // 2
         if n is not None:
             ok &= (lens == n) if c.type.base == "binary" else (lens <= n)
         bad = np.flatnonzero(~ok if keep is None else ~ok & keep)
         if len(bad):
             i = int(bad[0])
-            value = s[i]
+            value = col.take(np.array([i])).values[0]
             if not re.match(_HEX_PAIRS, value):
                 problem = (i, f"'{value[:60]}{'...' if len(value) > 60 else ''}' is not bytes written as hex digits "
                               f"(two a byte), which a {c.type} column takes")

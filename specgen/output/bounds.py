@@ -31,6 +31,14 @@ def of_table(plan, table: str, dialect) -> dict[str, tuple[str, tuple[int, ...]]
     return out
 
 
+def _lengths(col, unit: str) -> np.ndarray:
+    """Each row's length in ``unit``: characters, UTF-8 bytes, or bytes of a blob's hex digits."""
+    if unit == "characters":
+        return col.per_row(lambda s: s.str.len_chars().fill_null(0))
+    lens = col.per_row(lambda s: s.str.len_bytes().fill_null(0))
+    return lens // 2 if unit == "bytes" else lens
+
+
 def check(plan, chunk, bounds: dict[str, tuple[str, tuple[int, ...]]], dialect) -> None:
     """Stop on the first value of ``chunk`` beyond its column's bound (``of_table``), naming the
     file, column and row, and what to write in the spec instead."""
@@ -43,10 +51,7 @@ def check(plan, chunk, bounds: dict[str, tuple[str, tuple[int, ...]]], dialect) 
             v = np.asarray(col.values, dtype=np.float64)
             ok = (np.round(v, s) == v) & (np.abs(v) < 10.0 ** (p - s))
         else:
-            values = col.values
-            lens = (values.str.len_chars() if unit == "characters" else values.str.len_bytes()).fill_null(0).to_numpy()
-            if unit == "bytes":
-                lens = lens // 2  # hex digits, two a byte
+            lens = _lengths(col, unit)
             ok = lens <= bound[0]
         if col.nulls is not None:
             ok = ok | col.nulls

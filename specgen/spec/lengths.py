@@ -44,10 +44,10 @@ class TextLengths:
 
     def max_length(self, table: TableSpec, g, depth: int, filters: tuple) -> int | None:
         """An upper bound of the text length of ``g``'s values through template ``filters``."""
-        if g is None or depth > 8 or any(f[0] in ("json", "get") for f in filters):
+        if g is None or depth > 8:
             return None
-        if isinstance(g, gens.Pool):  # exact: the pool's values through the filters
-            if self.pools.path_of(g.name) is None:
+        if isinstance(g, gens.Pool):  # exact: the pool's values through the filters (``get`` too)
+            if self.pools.path_of(g.name) is None or any(f[0] == "json" for f in filters):
                 return None
             values = self.pools.through(g.name, filters, gens.apply_filters) if filters else self.pools.get(g.name).values
             return int(values.str.len_chars().max() or 0)
@@ -56,6 +56,8 @@ class TextLengths:
             if g.default is None:
                 parts.append(0)
             return None if any(p is None for p in parts) else max(parts)
+        if any(f[0] in ("json", "get") for f in filters):
+            return None
         return through_filters(self._text_length(table, g, depth), filters)
 
     def _text_length(self, table: TableSpec, g, depth: int) -> int | None:
@@ -81,18 +83,7 @@ class TextLengths:
             if name in g.parts:
                 m = self.max_length(table, g.parts[name], depth + 1, tuple(piece_filters))
             elif name in table.columns:
-                src = table.columns[name].gen
-                if src is not None and all(isinstance(b, gens.Pool) for b in src.branches()):
-                    pools = src.branches()  # a pool, or a switch between pools
-                    lens = []
-                    for pool in pools:
-                        if self.pools.path_of(pool.name) is None:
-                            return None
-                        vals = self.pools.through(pool.name, tuple(piece_filters), gens.apply_filters)
-                        lens.append(int(vals.str.len_chars().max() or 0))
-                    m = max(lens) if not any(f[0] == "json" for f in piece_filters) else None
-                else:
-                    m = self.max_length(table, src, depth + 1, tuple(piece_filters))
+                m = self.max_length(table, table.columns[name].gen, depth + 1, tuple(piece_filters))
             elif name in SPECIAL:
                 m = through_filters(20, piece_filters)
             else:
